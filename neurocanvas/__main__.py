@@ -1,0 +1,5 @@
+import sys
+
+from neurocanvas.launcher import main
+
+sys.exit(main())

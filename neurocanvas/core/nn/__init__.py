@@ -1,0 +1,1 @@
+"""Neural-network modules with PyTorch's names, shapes and initialisation."""

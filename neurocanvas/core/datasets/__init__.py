@@ -1,0 +1,338 @@
+"""Data sets to train on: the registry read by the data set panel, and ``make_dataset``.
+
+Every data set is deterministic given its parameters and seed. ``make_dataset`` fills in
+defaults, validates each parameter against its :class:`ParamSpec`, builds the samples and
+splits them into training and validation sets; anything wrong becomes a :class:`DatasetError`
+whose message names the problem and whose ``param`` names the field at fault.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from neurocanvas.core.catalogue import ParamSpec
+
+from . import classification, images, regression, tabular
+from ._base import Dataset, DatasetError, RawData, split_dataset
+from .formula import Formula, FormulaError
+
+__all__ = [
+    "DATASETS",
+    "Dataset",
+    "DatasetError",
+    "DatasetInfo",
+    "Formula",
+    "FormulaError",
+    "default_params",
+    "get_dataset_info",
+    "make_dataset",
+]
+
+Builder = Callable[[dict[str, Any], np.random.Generator], RawData]
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """A registry entry: what the data set panel shows and edits.
+
+    ``kind`` is "regression", "classification" or, for CSV, "tabular" (its task parameter
+    decides which the made data set is).
+    """
+
+    key: str
+    display_name: str
+    kind: str
+    params: tuple[ParamSpec, ...]
+    help: str
+
+
+# ---- shared parameter schemas --------------------------------------------------------------
+
+
+def _n(default: int, lo: int = 10, hi: int = 100_000) -> ParamSpec:
+    return ParamSpec("n_samples", "int", default, "Samples", "How many samples to draw.", lo, hi)
+
+
+def _noise(default: float, help_text: str, hi: float = 5.0) -> ParamSpec:
+    return ParamSpec("noise", "float", default, "Noise", help_text, 0.0, hi)
+
+
+def _x_range(lo: float, hi: float) -> tuple[ParamSpec, ParamSpec]:
+    return (
+        ParamSpec("x_min", "float", lo, "x from", "Left end of the sampled interval.", -1e3, 1e3),
+        ParamSpec("x_max", "float", hi, "x to", "Right end of the sampled interval.", -1e3, 1e3),
+    )
+
+
+_GAUSS = "Standard deviation of the Gaussian noise added to y."
+_JITTER = "Standard deviation of the Gaussian noise added to each point (before scaling)."
+_CLASSES = "How many classes (arms / clusters)."
+
+
+def _entry(
+    key: str, name: str, kind: str, params: tuple[ParamSpec, ...], help_text: str, build: Builder
+) -> tuple[DatasetInfo, Builder]:
+    return DatasetInfo(key, name, kind, params, help_text), build
+
+
+_ENTRIES = [
+    _entry(
+        "linear",
+        "Linear: y = 2x + 1",
+        "regression",
+        (
+            _n(100),
+            _noise(0.5, "Noise standard deviation per unit of |x|: the spread grows with |x|."),
+            *_x_range(-2.0, 2.0),
+        ),
+        "The tutorial's straight line y = 2x + 1, with noise that grows with |x|. "
+        "One Linear(1, 1) layer learns w = 2, b = 1.",
+        regression.make_linear,
+    ),
+    _entry(
+        "polynomial",
+        "Polynomial: y = 3x² + 2x + 1",
+        "regression",
+        (_n(200), _noise(0.3, _GAUSS), *_x_range(-2.0, 2.0)),
+        "A parabola: a line cannot fit it, polynomial features or a hidden layer can.",
+        regression.make_polynomial,
+    ),
+    _entry(
+        "sine",
+        "Sine wave",
+        "regression",
+        (
+            _n(300),
+            _noise(0.1, _GAUSS),
+            *_x_range(-3.14159, 3.14159),
+            ParamSpec("frequency", "float", 1.0, "Frequency", "y = sin(frequency * x).", 0.1, 20.0),
+        ),
+        "y = sin(frequency * x): needs a nonlinear network; higher frequencies need more units.",
+        regression.make_sine,
+    ),
+    _entry(
+        "step",
+        "Step",
+        "regression",
+        (_n(200), _noise(0.05, _GAUSS), *_x_range(-2.0, 2.0)),
+        "0 left of x = 0 and 1 from there on: a jump that smooth networks only approximate.",
+        regression.make_step,
+    ),
+    _entry(
+        "formula",
+        "Custom formula",
+        "regression",
+        (
+            ParamSpec(
+                "formula",
+                "str",
+                "x^3 - 2*x",
+                "y =",
+                "An expression in x with + - * / ^, parentheses, numbers, pi, e and "
+                "sin cos tan exp log abs sqrt tanh, e.g. 3*x^2 - sin(pi*x).",
+            ),
+            _n(200),
+            _noise(0.1, _GAUSS),
+            *_x_range(-2.0, 2.0),
+        ),
+        "Any function of x you type; it must be defined (finite) over the whole x range.",
+        regression.make_formula,
+    ),
+    _entry(
+        "moons",
+        "Two moons",
+        "classification",
+        (_n(300), _noise(0.1, _JITTER, 2.0)),
+        "Two interleaving half circles: the classic first nonlinear boundary.",
+        classification.make_moons,
+    ),
+    _entry(
+        "circles",
+        "Circles",
+        "classification",
+        (
+            _n(300),
+            _noise(0.05, _JITTER, 2.0),
+            ParamSpec(
+                "factor", "float", 0.5, "Inner radius", "Inner ring radius / outer.", 0.05, 0.95
+            ),
+        ),
+        "A ring around a smaller ring: the boundary is a circle.",
+        classification.make_circles,
+    ),
+    _entry(
+        "spirals",
+        "Spirals",
+        "classification",
+        (
+            _n(300),
+            _noise(0.05, _JITTER, 2.0),
+            ParamSpec("classes", "int", 2, "Classes", _CLASSES, 2, 5),
+        ),
+        "Arms winding around each other: needs a deeper or wider network.",
+        classification.make_spirals,
+    ),
+    _entry(
+        "xor",
+        "XOR",
+        "classification",
+        (_n(300), _noise(0.1, _JITTER, 2.0)),
+        "Class 1 where the coordinates have opposite signs: no single line separates it.",
+        classification.make_xor,
+    ),
+    _entry(
+        "blobs",
+        "Gaussian blobs",
+        "classification",
+        (
+            _n(300),
+            _noise(0.5, "Spread (standard deviation) of each cluster.", 5.0),
+            ParamSpec("classes", "int", 3, "Classes", _CLASSES, 2, 10),
+        ),
+        "Round clusters, one per class: nearly linearly separable at a small spread.",
+        classification.make_blobs,
+    ),
+    _entry(
+        "digits",
+        "Digits 8×8",
+        "classification",
+        (
+            ParamSpec(
+                "n_samples", "int", 1797, "Samples", "How many of the 1,797 images.", 20, 1797
+            ),
+        ),
+        "The 8×8 handwritten digits that scikit-learn ships (no download), scaled to [0, 1].",
+        images.make_digits,
+    ),
+    _entry(
+        "mnist",
+        "MNIST / Fashion-MNIST (IDX files)",
+        "classification",
+        (
+            ParamSpec("images_path", "str", "", "Images file", "An IDX images file (.gz or not)."),
+            ParamSpec("labels_path", "str", "", "Labels file", "The matching IDX labels file."),
+            ParamSpec(
+                "variant",
+                "choice",
+                "MNIST",
+                "Variant",
+                "Only changes the class names.",
+                choices=("MNIST", "Fashion-MNIST"),
+            ),
+            ParamSpec(
+                "max_samples",
+                "int",
+                0,
+                "Max samples",
+                "Use a random subset of this many images (0 = all).",
+                0,
+                1_000_000,
+            ),
+        ),
+        "28×28 images read from local IDX files such as train-images-idx3-ubyte.gz.",
+        images.make_mnist,
+    ),
+    _entry(
+        "csv",
+        "CSV file",
+        "tabular",
+        (
+            ParamSpec("path", "str", "", "CSV file", "A comma-separated file with a header row."),
+            ParamSpec(
+                "feature_columns",
+                "str",
+                "",
+                "Feature columns",
+                "Column names separated by commas (empty = all but the target).",
+            ),
+            ParamSpec(
+                "target_column", "str", "", "Target column", "Column name (empty = last column)."
+            ),
+            ParamSpec(
+                "task",
+                "choice",
+                "regression",
+                "Task",
+                "Predict a number (regression) or a class (classification).",
+                choices=("regression", "classification"),
+            ),
+            ParamSpec(
+                "standardize",
+                "bool",
+                True,
+                "Standardise",
+                "Scale each feature to zero mean and unit spread.",
+            ),
+        ),
+        "Your own table: numeric feature columns and a target column "
+        "(text targets become classes).",
+        tabular.make_csv,
+    ),
+]
+
+DATASETS: dict[str, DatasetInfo] = {info.key: info for info, _ in _ENTRIES}
+_BUILDERS: dict[str, Builder] = {info.key: build for info, build in _ENTRIES}
+
+
+def get_dataset_info(key: str) -> DatasetInfo:
+    """The registry entry for ``key``; DatasetError listing the known keys otherwise."""
+    try:
+        return DATASETS[key]
+    except (KeyError, TypeError):
+        known = ", ".join(DATASETS)
+        raise DatasetError(f"unknown data set {key!r}; choose one of: {known}") from None
+
+
+def default_params(key: str) -> dict[str, Any]:
+    """Every parameter of data set ``key`` at its default."""
+    return {spec.name: spec.default for spec in get_dataset_info(key).params}
+
+
+def _validated_params(info: DatasetInfo, params: dict[str, Any] | None) -> dict[str, Any]:
+    params = dict(params or {})
+    names = [spec.name for spec in info.params]
+    unknown = sorted(set(params) - set(names))
+    if unknown:
+        raise DatasetError(
+            f"{info.display_name}: unknown parameter '{unknown[0]}'; "
+            f"expected {', '.join(names) or 'none'}",
+            unknown[0],
+        )
+    out = {}
+    for spec in info.params:
+        try:
+            out[spec.name] = spec.validate(params.get(spec.name, spec.default))
+        except ValueError as exc:
+            raise DatasetError(f"{info.display_name}: {exc}", spec.name) from None
+    return out
+
+
+def make_dataset(
+    key: str, params: dict[str, Any] | None = None, seed: int = 0, val_fraction: float = 0.2
+) -> Dataset:
+    """Build data set ``key`` with ``params`` (defaults fill the gaps), split for validation.
+
+    Raises
+    ------
+    DatasetError
+        Unknown key or parameter, a value out of range, or a problem with the data itself
+        (missing file, bad column, a formula undefined on the x range...).
+    """
+    info = get_dataset_info(key)
+    full = _validated_params(info, params)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise DatasetError(f"seed must be a whole number of at least 0, got {seed!r}", "seed")
+    if isinstance(val_fraction, bool) or not isinstance(val_fraction, (int, float)):
+        raise DatasetError(f"val_fraction must be a number, got {val_fraction!r}", "val_fraction")
+    if not 0.0 <= val_fraction < 1.0:
+        raise DatasetError(
+            f"val_fraction must be at least 0 and below 1, got {val_fraction}", "val_fraction"
+        )
+    raw = _BUILDERS[key](full, np.random.default_rng(int(seed)))
+    dataset = split_dataset(raw, info.display_name, int(seed), float(val_fraction))
+    dataset.params = full
+    return dataset

@@ -1,0 +1,160 @@
+"""Image data sets: scikit-learn's 8x8 digits (shipped, offline) and MNIST-style IDX files.
+
+Images come out as (n, 1, H, W) float32 in [0, 1], labels as int64 class ids.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import zlib
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ._base import DatasetError, RawData
+
+__all__ = ["FASHION_CLASSES", "read_idx", "make_digits", "make_mnist"]
+
+FASHION_CLASSES = [
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+]
+DIGIT_CLASSES = [str(d) for d in range(10)]
+
+IDX_IMAGES_MAGIC = 2051  # 0x00000803: unsigned bytes, 3 dimensions
+IDX_LABELS_MAGIC = 2049  # 0x00000801: unsigned bytes, 1 dimension
+_MAGIC_NAMES = {IDX_IMAGES_MAGIC: "an IDX images file", IDX_LABELS_MAGIC: "an IDX labels file"}
+
+
+def make_digits(params: dict[str, Any], rng: np.random.Generator) -> RawData:
+    """The 1,797 8x8 digits that scikit-learn ships, scaled from 0..16 to [0, 1].
+
+    ``n_samples`` below the full count takes a seeded random subset, for quick runs.
+    """
+    from sklearn.datasets import load_digits  # imported here: sklearn is slow to import
+
+    bunch = load_digits()
+    x = (bunch.images / 16.0).astype(np.float32)[:, None, :, :]
+    y = bunch.target.astype(np.int64)
+    n = min(int(params["n_samples"]), len(x))
+    if n < len(x):
+        keep = np.sort(rng.choice(len(x), size=n, replace=False))
+        x, y = x[keep], y[keep]
+    return RawData(
+        kind="classification",
+        x=np.ascontiguousarray(x),
+        y=y,
+        input_shape=(1, 8, 8),
+        n_outputs=10,
+        class_names=list(DIGIT_CLASSES),
+    )
+
+
+def _read_bytes(path_text: str, what: str, param: str) -> bytes:
+    """The file's bytes, un-gzipped when it starts with the gzip signature (not by its name)."""
+    if not str(path_text).strip():
+        raise DatasetError(f"choose the {what} file (no path given)", param)
+    path = Path(os.path.expanduser(str(path_text).strip()))
+    if not path.exists():
+        raise DatasetError(f"{what} file not found: {path}", param)
+    if not path.is_file():
+        raise DatasetError(f"{what} path is not a file: {path}", param)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DatasetError(f"cannot read {what} file {path}: {exc.strerror or exc}", param) from exc
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError, zlib.error) as exc:
+            raise DatasetError(
+                f"{what} file {path.name} is a damaged or truncated gzip file ({exc})", param
+            ) from exc
+    return data
+
+
+def read_idx(path: str, expected_magic: int, what: str, param: str) -> np.ndarray:
+    """Read an IDX file of unsigned bytes (the MNIST format) and check it is the expected kind.
+
+    The header is a big-endian magic number (0, 0, type 0x08, number of dimensions) and one
+    big-endian uint32 per dimension; the data must be exactly the product of the dimensions.
+    """
+    data = _read_bytes(path, what, param)
+    name = Path(str(path).strip()).name
+    if len(data) < 4:
+        raise DatasetError(f"{what} file {name} is too short to be an IDX file", param)
+    magic = int.from_bytes(data[:4], "big")
+    if magic != expected_magic:
+        found = _MAGIC_NAMES.get(magic)
+        hint = f" — it is {found}; check the two paths" if found else ""
+        raise DatasetError(
+            f"{what} file {name} has magic number {magic} (0x{magic:08x}), "
+            f"expected {expected_magic} (0x{expected_magic:08x}){hint}",
+            param,
+        )
+    ndim = data[3]
+    header = 4 + 4 * ndim
+    if len(data) < header:
+        raise DatasetError(f"{what} file {name} is truncated inside its header", param)
+    dims = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
+    expected = int(np.prod(dims, dtype=np.int64))
+    found_bytes = len(data) - header
+    if found_bytes < expected:
+        raise DatasetError(
+            f"{what} file {name} is truncated: its header promises {expected} bytes of data "
+            f"for dimensions {dims}, found {found_bytes}",
+            param,
+        )
+    if found_bytes > expected:
+        raise DatasetError(
+            f"{what} file {name} has {found_bytes - expected} bytes more than its header's "
+            f"dimensions {dims} allow",
+            param,
+        )
+    return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(dims)
+
+
+def make_mnist(params: dict[str, Any], rng: np.random.Generator) -> RawData:
+    """MNIST or Fashion-MNIST from local IDX files (as downloaded, gzipped or not).
+
+    ``max_samples`` (0 = all) takes a seeded random subset, because all 60,000 images make a
+    slow first epoch on a CPU.
+    """
+    images = read_idx(params["images_path"], IDX_IMAGES_MAGIC, "images", "images_path")
+    labels = read_idx(params["labels_path"], IDX_LABELS_MAGIC, "labels", "labels_path")
+    if len(images) != len(labels):
+        raise DatasetError(
+            f"the images file holds {len(images)} images but the labels file "
+            f"{len(labels)} labels; they must match",
+            "labels_path",
+        )
+    if len(images) == 0:
+        raise DatasetError("the images file holds no images", "images_path")
+    if labels.max() > 9:
+        raise DatasetError(
+            f"label {int(labels.max())} found; MNIST-style labels run from 0 to 9", "labels_path"
+        )
+    limit = int(params["max_samples"])
+    if 0 < limit < len(images):
+        keep = np.sort(rng.choice(len(images), size=limit, replace=False))
+        images, labels = images[keep], labels[keep]
+    rows, cols = images.shape[1:]
+    fashion = params["variant"] == "Fashion-MNIST"
+    return RawData(
+        kind="classification",
+        x=(images.astype(np.float32) / 255.0)[:, None, :, :],
+        y=labels.astype(np.int64),
+        input_shape=(1, int(rows), int(cols)),
+        n_outputs=10,
+        class_names=list(FASHION_CLASSES if fashion else DIGIT_CLASSES),
+    )

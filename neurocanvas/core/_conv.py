@@ -19,6 +19,9 @@ from typing import Any
 
 import numpy as np
 
+from neurocanvas.core.backend import array_module as _xp_of
+from neurocanvas.core.tensor import Function, Tensor
+
 Pair = tuple[int, int]
 # (top, bottom, left, right): asymmetric because of padding="same" and ceil_mode.
 Pads = tuple[int, int, int, int]
@@ -137,15 +140,6 @@ def col2im(
     return xp.ascontiguousarray(buf[:, :, top : top + h, left : left + w].transpose(1, 0, 2, 3))
 
 
-def _xp_of(arr: Any) -> Any:
-    """Array module of ``arr`` without importing cupy on machines that lack it."""
-    if isinstance(arr, np.ndarray):
-        return np
-    import cupy  # noqa: PLC0415 - only reached with a cupy array
-
-    return cupy.get_array_module(arr)
-
-
 def conv2d_forward(
     x: Any,
     weight: Any,
@@ -181,7 +175,8 @@ def conv2d_forward(
 def conv2d_backward(
     grad: Any,
     x_shape: tuple[int, int, int, int],
-    weight: Any,
+    w_shape: tuple[int, int, int, int],
+    weight: Any | None,
     col: Any | None,
     stride: Pair,
     pads: Pads,
@@ -189,10 +184,14 @@ def conv2d_backward(
     groups: int,
     need: tuple[bool, bool, bool],
 ) -> tuple[Any | None, Any | None, Any | None]:
-    """Gradients for (input, weight, bias); each is computed only when ``need`` asks for it."""
+    """Gradients for (input, weight, bias); each is computed only when ``need`` asks for it.
+
+    ``weight`` is read only for the input gradient and ``col`` only for the weight gradient,
+    so the caller may pass None for what it did not keep.
+    """
     xp = _xp_of(grad)
     n, oc, oh, ow = grad.shape
-    _, cg, kh, kw = weight.shape
+    _, cg, kh, kw = w_shape
     k = cg * kh * kw
     ocg = oc // groups
     # (OC, N*OH*OW): the same column order as col, so both gradients are plain matmuls.
@@ -204,7 +203,7 @@ def conv2d_backward(
         cols = col.reshape(groups, k, n * oh * ow)
         # A transposed view of a contiguous matrix is still BLAS-ready: no copy is made.
         gw = xp.concatenate([xp.matmul(gy[g], cols[g].T) for g in range(groups)], axis=0)
-        gw = gw.reshape(weight.shape)
+        gw = gw.reshape(w_shape)
     if need[0]:
         w2 = weight.reshape(groups, ocg, k)
         gcol = xp.concatenate([xp.matmul(w2[g].T, gy[g]) for g in range(groups)], axis=0)
@@ -365,3 +364,339 @@ def adaptive_matrix(size: int, out: int, dtype: Any, xp: Any = np) -> Any:
         end = -(-((i + 1) * size) // out)
         mat[i, start:end] = 1.0 / (end - start)
     return xp.asarray(mat.astype(dtype))
+
+
+# --------------------------------------------------------------------------- autograd Functions
+
+
+class Conv2dFunction(Function):
+    """2-D cross-correlation; tensor inputs ``(x, weight)`` or ``(x, weight, bias)``."""
+
+    def forward(
+        self,
+        x: Any,
+        weight: Any,
+        *bias: Any,
+        stride: Pair,
+        pads: Pads,
+        dilation: Pair,
+        groups: int,
+    ) -> Any:
+        self.geometry = (stride, pads, dilation, groups)
+        self.shapes = (x.shape, weight.shape)
+        b = bias[0] if bias else None
+        y, col = conv2d_forward(x, weight, b, stride, pads, dilation, groups)
+        need = self.needs_input_grad
+        # col is the big buffer (KH*KW times the input): keep it only for the weight gradient.
+        self.save_for_backward(weight if need[0] else None, col if need[1] else None)
+        return y
+
+    def backward(self, grad: Any) -> tuple[Any | None, ...]:
+        weight, col = self.saved
+        stride, pads, dilation, groups = self.geometry
+        x_shape, w_shape = self.shapes
+        n_in = len(self.needs_input_grad)
+        need = (
+            self.needs_input_grad[0],
+            self.needs_input_grad[1],
+            n_in == 3 and self.needs_input_grad[2],
+        )
+        grads = conv2d_backward(
+            grad, x_shape, w_shape, weight, col, stride, pads, dilation, groups, need
+        )
+        return grads[:n_in]
+
+
+class MaxPool2dFunction(Function):
+    """Max pooling; remembers which kernel offset won in each window for the backward."""
+
+    def forward(
+        self,
+        x: Any,
+        *,
+        kernel: Pair,
+        stride: Pair,
+        pads: Pads,
+        dilation: Pair,
+        indices_sink: list | None = None,
+    ) -> Any:
+        self.geometry = (x.shape, kernel, stride, pads, dilation)
+        y, arg = max_pool2d_forward(x, kernel, stride, pads, dilation)
+        if indices_sink is not None:
+            # apply() returns one Tensor, so return_indices collects its second output here.
+            indices_sink.append(
+                max_pool2d_indices(arg, x.shape[2:], kernel, stride, pads, dilation)
+            )
+        self.save_for_backward(arg if self.needs_input_grad[0] else None)
+        return y
+
+    def backward(self, grad: Any) -> tuple[Any | None]:
+        (arg,) = self.saved
+        return (max_pool2d_backward(grad, arg, *self.geometry),)
+
+
+class AvgPool2dFunction(Function):
+    """Average pooling with PyTorch's divisor rules (see ``avg_pool2d_divisor``)."""
+
+    def forward(
+        self, x: Any, *, kernel: Pair, stride: Pair, pads: Pads, out: Pair, divisor: Any
+    ) -> Any:
+        self.geometry = (x.shape, kernel, stride, pads, divisor)
+        return avg_pool2d_forward(x, kernel, stride, pads, out, divisor)
+
+    def backward(self, grad: Any) -> tuple[Any | None]:
+        return (avg_pool2d_backward(grad, *self.geometry),)
+
+
+class AdaptiveAvgPool2dFunction(Function):
+    """Adaptive average pooling: a global mean, a reshape-mean, or two averaging matmuls."""
+
+    def forward(self, x: Any, *, out: Pair) -> Any:
+        xp = self.xp
+        n, c, h, w = x.shape
+        oh, ow = out
+        self.x_shape = x.shape
+        if h % oh == 0 and w % ow == 0:
+            # Equal bins (includes the global mean): a free reshape and one mean, no matmul.
+            self.mode = "equal"
+            return x.reshape(n, c, oh, h // oh, ow, w // ow).mean(axis=(3, 5))
+        self.mode = "matrix"
+        self.mats = (adaptive_matrix(h, oh, x.dtype, xp), adaptive_matrix(w, ow, x.dtype, xp))
+        return xp.matmul(xp.matmul(self.mats[0], x), self.mats[1].T)
+
+    def backward(self, grad: Any) -> tuple[Any | None]:
+        xp = self.xp
+        n, c, h, w = self.x_shape
+        _, _, oh, ow = grad.shape
+        if self.mode == "equal":
+            kh, kw = h // oh, w // ow
+            g = grad.reshape(n, c, oh, 1, ow, 1) / (kh * kw)
+            return (
+                xp.ascontiguousarray(
+                    xp.broadcast_to(g, (n, c, oh, kh, ow, kw)).reshape(n, c, h, w)
+                ),
+            )
+        mat_h, mat_w = self.mats
+        return (xp.matmul(xp.matmul(mat_h.T, grad), mat_w),)
+
+
+# --------------------------------------------------------------------------- public functions
+
+
+def _check_input(x: Any, where: str, name: str = "input") -> None:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{where}: {name} must be a Tensor, got {type(x).__name__}")
+    if len(x.shape) != 4:
+        raise ValueError(f"{where}: {name} must be 4-D (N, C, H, W), got shape {tuple(x.shape)}")
+    if x.dtype.kind != "f":
+        raise TypeError(f"{where}: {name} must be floating point, got {x.dtype}")
+
+
+def _unbatched(fn: Any) -> Any:
+    """Accept PyTorch's unbatched (C, H, W) input by adding and removing a batch axis."""
+
+    def wrapper(input: Tensor, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(input, Tensor) and len(input.shape) == 3:
+            result = fn(input.unsqueeze(0), *args, **kwargs)
+            if isinstance(result, tuple):
+                return tuple(r.squeeze(0) for r in result)
+            return result.squeeze(0)
+        return fn(input, *args, **kwargs)
+
+    wrapper.__name__ = fn.__name__
+    wrapper.__qualname__ = fn.__qualname__
+    wrapper.__doc__ = fn.__doc__
+    return wrapper
+
+
+def _conv_pads(padding: Any, kernel: Pair, stride: Pair, dilation: Pair, where: str) -> Pads:
+    """Resolve ``padding`` (int, pair, "valid", "same") to (top, bottom, left, right)."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return (0, 0, 0, 0)
+        if padding == "same":
+            if stride != (1, 1):
+                raise ValueError(
+                    f"{where}: padding='same' is not supported for strided convolutions"
+                )
+            pads = []
+            for k, d in zip(kernel, dilation):
+                total = d * (k - 1)
+                # PyTorch puts the odd extra cell at the end (bottom / right).
+                pads += [total // 2, total - total // 2]
+            return (pads[0], pads[1], pads[2], pads[3])
+        raise ValueError(
+            f"{where}: padding must be 'valid', 'same', an int or a pair, got {padding!r}"
+        )
+    ph, pw = _pair(padding, "padding", where, 0)
+    return (ph, ph, pw, pw)
+
+
+@_unbatched
+def conv2d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: int | Pair = 1,
+    padding: int | Pair | str = 0,
+    dilation: int | Pair = 1,
+    groups: int = 1,
+) -> Tensor:
+    """2-D convolution (cross-correlation) over NCHW input, as ``torch.nn.functional.conv2d``.
+
+    ``weight`` is ``(out_channels, in_channels // groups, KH, KW)``; ``padding`` may be an int,
+    a pair, ``"valid"`` or ``"same"`` (stride 1 only, odd extra cell at the bottom/right).
+    """
+    where = "conv2d"
+    _check_input(input, where)
+    if not isinstance(weight, Tensor) or len(weight.shape) != 4:
+        raise ValueError(f"{where}: weight must be a 4-D Tensor (out, in/groups, KH, KW)")
+    if not isinstance(groups, int) or groups < 1:
+        raise ValueError(f"{where}: groups must be a positive int, got {groups!r}")
+    n, c, h, w = input.shape
+    oc, cg, kh, kw = weight.shape
+    if c != cg * groups:
+        raise ValueError(
+            f"{where}: weight {tuple(weight.shape)} with groups={groups} expects "
+            f"{cg * groups} input channels, but input {tuple(input.shape)} has {c}"
+        )
+    if oc % groups:
+        raise ValueError(f"{where}: out_channels {oc} is not divisible by groups={groups}")
+    if weight.dtype != input.dtype:
+        raise TypeError(f"{where}: input is {input.dtype} but weight is {weight.dtype}; cast one")
+    tensors = [input, weight]
+    if bias is not None:
+        if not isinstance(bias, Tensor) or tuple(bias.shape) != (oc,):
+            shape = tuple(bias.shape) if isinstance(bias, Tensor) else type(bias).__name__
+            raise ValueError(f"{where}: bias must be a Tensor of shape ({oc},), got {shape}")
+        if bias.dtype != input.dtype:
+            raise TypeError(f"{where}: input is {input.dtype} but bias is {bias.dtype}; cast one")
+        tensors.append(bias)
+    stride_ = _pair(stride, "stride", where, 1)
+    dilation_ = _pair(dilation, "dilation", where, 1)
+    pads = _conv_pads(padding, (kh, kw), stride_, dilation_, where)
+    for size, k, d, total, axis in (
+        (h, kh, dilation_[0], pads[0] + pads[1], "height"),
+        (w, kw, dilation_[1], pads[2] + pads[3], "width"),
+    ):
+        if size + total < d * (k - 1) + 1:
+            raise ValueError(
+                f"{where}: kernel {axis} {d * (k - 1) + 1} (after dilation) is larger than the "
+                f"padded input {axis} {size + total}"
+            )
+    return Conv2dFunction.apply(
+        *tensors, stride=stride_, pads=pads, dilation=dilation_, groups=groups
+    )
+
+
+def _pool_geometry(
+    input: Tensor,
+    kernel_size: Any,
+    stride: Any,
+    padding: Any,
+    dilation: Any,
+    ceil_mode: bool,
+    where: str,
+) -> tuple[Pair, Pair, Pair, Pads, Pair, Pair]:
+    """Check pooling arguments; return kernel, stride, dilation, padding, pads, output size."""
+    _check_input(input, where)
+    kernel = _pair(kernel_size, "kernel_size", where, 1)
+    stride_ = kernel if stride is None or stride == [] else _pair(stride, "stride", where, 1)
+    dilation_ = _pair(dilation, "dilation", where, 1)
+    padding_ = _pair(padding, "padding", where, 0)
+    _, _, h, w = input.shape
+    sizes, extras = [], []
+    for size, k, s, p, d in zip((h, w), kernel, stride_, padding_, dilation_):
+        if p > k // 2:
+            raise ValueError(f"{where}: padding {p} must be at most half the kernel size {k}")
+        o = _pool_out_size(size, k, s, p, d, ceil_mode)
+        if o < 1:
+            raise ValueError(
+                f"{where}: kernel {d * (k - 1) + 1} (after dilation) does not fit the padded "
+                f"input of size {size + 2 * p}"
+            )
+        sizes.append(o)
+        # ceil_mode may hang a last window past the padded input: pad the rest virtually.
+        extras.append(max(0, (o - 1) * s + d * (k - 1) + 1 - (size + 2 * p)))
+    pads = (padding_[0], padding_[0] + extras[0], padding_[1], padding_[1] + extras[1])
+    return kernel, stride_, dilation_, padding_, pads, (sizes[0], sizes[1])
+
+
+@_unbatched
+def max_pool2d(
+    input: Tensor,
+    kernel_size: int | Pair,
+    stride: int | Pair | None = None,
+    padding: int | Pair = 0,
+    dilation: int | Pair = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Tensor | tuple[Tensor, Tensor]:
+    """2-D max pooling, as ``torch.nn.functional.max_pool2d`` (stride defaults to the kernel).
+
+    With ``return_indices`` also returns int64 flat ``h * W + w`` positions of each maximum.
+    """
+    kernel, stride_, dilation_, _, pads, _ = _pool_geometry(
+        input, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d"
+    )
+    sink: list | None = [] if return_indices else None
+    out = MaxPool2dFunction.apply(
+        input, kernel=kernel, stride=stride_, pads=pads, dilation=dilation_, indices_sink=sink
+    )
+    if return_indices:
+        return out, Tensor(sink[0])
+    return out
+
+
+@_unbatched
+def avg_pool2d(
+    input: Tensor,
+    kernel_size: int | Pair,
+    stride: int | Pair | None = None,
+    padding: int | Pair = 0,
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Tensor:
+    """2-D average pooling, as ``torch.nn.functional.avg_pool2d`` (same divisor rules)."""
+    where = "avg_pool2d"
+    kernel, stride_, _, padding_, pads, out = _pool_geometry(
+        input, kernel_size, stride, padding, 1, ceil_mode, where
+    )
+    if divisor_override is not None:
+        if not isinstance(divisor_override, int) or divisor_override < 1:
+            raise ValueError(
+                f"{where}: divisor_override must be a positive int, got {divisor_override!r}"
+            )
+        divisor: Any = float(divisor_override)
+    else:
+        divisor = avg_pool2d_divisor(
+            tuple(input.shape[2:]),
+            kernel,
+            stride_,
+            padding_,
+            pads,
+            out,
+            count_include_pad,
+            _xp_of(input.data),
+        )
+    return AvgPool2dFunction.apply(
+        input, kernel=kernel, stride=stride_, pads=pads, out=out, divisor=divisor
+    )
+
+
+@_unbatched
+def adaptive_avg_pool2d(input: Tensor, output_size: int | tuple[int | None, int | None]) -> Tensor:
+    """Adaptive average pooling to ``output_size`` with PyTorch's bins (None keeps a size)."""
+    where = "adaptive_avg_pool2d"
+    _check_input(input, where)
+    _, _, h, w = input.shape
+    if isinstance(output_size, (int, np.integer)) and not isinstance(output_size, bool):
+        sizes = (int(output_size), int(output_size))
+    elif isinstance(output_size, Sequence) and len(output_size) == 2:
+        sizes = tuple(full if o is None else o for o, full in zip(output_size, (h, w)))
+    else:
+        raise TypeError(f"{where}: output_size must be an int or a pair, got {output_size!r}")
+    if not all(isinstance(o, (int, np.integer)) and o >= 1 for o in sizes):
+        raise ValueError(f"{where}: output_size must be positive ints, got {output_size!r}")
+    return AdaptiveAvgPool2dFunction.apply(input, out=(int(sizes[0]), int(sizes[1])))

@@ -1,0 +1,556 @@
+"""Live training plots: loss, accuracy and the model's fit.
+
+The plots never see engine tensors: they read plain numpy ``Snapshot`` objects (see
+``neurocanvas.core.trainer``). Snapshots can arrive far faster than a screen can redraw, so
+:class:`LatestSnapshot` coalesces them and hands out only the newest one on a ~30 ms timer;
+every plot then updates its curves with ``setData`` on preallocated buffers (pyqtgraph's
+``scrollingPlots`` example), which keeps a redraw cheap however long the run gets.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QObject, QRectF, Qt, QTimer, Signal, Slot
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
+
+__all__ = [
+    "CLASS_COLORS",
+    "AccuracyPlot",
+    "FitPlot",
+    "GrowingBuffer",
+    "LatestSnapshot",
+    "LossPlot",
+    "apply_palette",
+]
+
+# Colour-blind friendly class colours (Okabe-Ito), reused by every plot so that class k has
+# the same colour in the preview, the scatter and the decision regions.
+CLASS_COLORS: tuple[tuple[int, int, int], ...] = (
+    (0, 114, 178),
+    (230, 159, 0),
+    (0, 158, 115),
+    (204, 121, 167),
+    (86, 180, 233),
+    (213, 94, 0),
+    (240, 228, 66),
+    (120, 120, 120),
+    (0, 0, 0),
+    (153, 79, 0),
+)
+TRAIN_COLOR = (0, 114, 178)
+VAL_COLOR = (230, 159, 0)
+PRED_COLOR = (213, 94, 0)
+MARKER_COLOR = (204, 121, 167)
+
+
+def _palette() -> QPalette:
+    app = QApplication.instance()
+    return app.palette() if app is not None else QPalette()
+
+
+def apply_palette(widget: pg.PlotWidget | pg.GraphicsLayoutWidget) -> None:
+    """Give a pyqtgraph widget the system's colours, so plots match a light or dark desktop."""
+    pal = _palette()
+    widget.setBackground(pal.color(QPalette.ColorRole.Base))
+    text = pal.color(QPalette.ColorRole.Text)
+    items = (
+        [widget.getPlotItem()]
+        if isinstance(widget, pg.PlotWidget)
+        else [i for i in widget.ci.items if isinstance(i, pg.PlotItem)]
+    )
+    for item in items:
+        _style_plot_item(item, text)
+
+
+def _style_plot_item(item: pg.PlotItem, text: QColor) -> None:
+    for name in ("left", "bottom"):
+        axis = item.getAxis(name)
+        axis.setPen(pg.mkPen(text))
+        axis.setTextPen(pg.mkPen(text))
+    if item.titleLabel is not None:
+        item.titleLabel.setAttr("color", text.name())
+
+
+def _is_dark() -> bool:
+    return _palette().color(QPalette.ColorRole.Base).lightness() < 128
+
+
+class GrowingBuffer:
+    """A preallocated (x, y) buffer that doubles when full.
+
+    ``setData`` on a view of it costs no reallocation per point, so a curve of a long run
+    stays cheap to extend.
+    """
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self._x = np.empty(capacity, dtype=np.float64)
+        self._y = np.empty(capacity, dtype=np.float64)
+        self._n = 0
+
+    def __len__(self) -> int:
+        return self._n
+
+    def set_tail(self, start: int, x: np.ndarray, y: np.ndarray) -> None:
+        """Write ``x``, ``y`` from index ``start`` on (earlier points stay untouched)."""
+        end = start + len(x)
+        if end > len(self._x):
+            cap = max(end, 2 * len(self._x))
+            self._x = np.resize(self._x, cap)
+            self._y = np.resize(self._y, cap)
+        self._x[start:end] = x
+        self._y[start:end] = y
+        self._n = end
+
+    def view(self) -> tuple[np.ndarray, np.ndarray]:
+        return self._x[: self._n], self._y[: self._n]
+
+    def clear(self) -> None:
+        self._n = 0
+
+
+class LatestSnapshot(QObject):
+    """Coalesce snapshots: keep only the newest and emit it at most once per tick.
+
+    Connect the worker's ``snapshot`` signal to :meth:`push` (a queued connection from the
+    worker thread) and the plots to :attr:`updated`. The timer only runs while something is
+    waiting, so an idle app does not wake up 30 times a second.
+    """
+
+    updated = Signal(object)
+
+    def __init__(self, interval_ms: int = 30, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._latest: Any = None
+        self._timer = QTimer(self)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self._tick)
+        self.emitted = 0
+
+    @Slot(object)
+    def push(self, snapshot: Any) -> None:
+        self._latest = snapshot
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def flush(self) -> None:
+        """Emit the pending snapshot now (a run's final snapshot must not wait a tick)."""
+        self._tick()
+
+    def _tick(self) -> None:
+        snap, self._latest = self._latest, None
+        if snap is None:
+            self._timer.stop()
+            return
+        self.emitted += 1
+        self.updated.emit(snap)
+
+
+def _finite_positive(y: np.ndarray) -> np.ndarray:
+    """Losses for a log axis: non-finite (diverged) values become gaps, not warnings."""
+    y = np.asarray(y, dtype=np.float64)
+    return np.where(np.isfinite(y) & (y > 0), y, np.nan)
+
+
+def _curve(pen: Any, name: str | None = None) -> pg.PlotDataItem:
+    item = pg.PlotDataItem(pen=pen, name=name, connect="finite")
+    item.setDownsampling(auto=True, mode="peak")
+    item.setClipToView(True)
+    return item
+
+
+class _PlotBase(pg.PlotWidget):
+    def __init__(self, title: str, parent=None) -> None:
+        super().__init__(parent)
+        self.setMinimumSize(240, 160)
+        item = self.getPlotItem()
+        item.setTitle(title, size="10pt")
+        item.showGrid(x=True, y=True, alpha=0.25)
+        self.legend = item.addLegend(offset=(-8, 8), labelTextSize="8pt")
+        apply_palette(self)
+
+
+class LossPlot(_PlotBase):
+    """Train and validation loss per step on a log axis, with lr-change markers.
+
+    The x axis is the optimizer step, since that is where an lr change acts. Per-epoch
+    losses are drawn at the step where their epoch ended (as first seen in a snapshot).
+    Earlier runs stay as faded curves so that two learning rates can be compared.
+    """
+
+    def __init__(self, parent=None) -> None:
+        super().__init__("Loss", parent)
+        self.setObjectName("lossPlot")
+        item = self.getPlotItem()
+        item.setLogMode(x=False, y=True)
+        item.setLabel("bottom", "step")
+        item.setLabel("left", "loss")
+        self._step_buf = GrowingBuffer()
+        self._train_buf = GrowingBuffer(128)
+        self._val_buf = GrowingBuffer(128)
+        self._epoch_steps: list[float] = []
+        self.step_curve = _curve(pg.mkPen((*TRAIN_COLOR, 90), width=1))
+        self.train_curve = _curve(pg.mkPen(TRAIN_COLOR, width=2), "train")
+        self.val_curve = _curve(pg.mkPen(VAL_COLOR, width=2), "validation")
+        for c in (self.step_curve, self.train_curve, self.val_curve):
+            item.addItem(c)
+        self.markers: list[pg.InfiniteLine] = []
+        self._marked: set[tuple[int, float]] = set()
+        self._marker_info: list[tuple[int, float]] = []
+        self.faded: list[pg.PlotDataItem] = []
+        self._last_step = -1
+        self._run_label = ""
+
+    # -- runs ---------------------------------------------------------------------------
+    def begin_run(self, label: str = "") -> None:
+        """Fade the current run (if it has data) and start a fresh one."""
+        x, y = self._step_buf.view()
+        if len(x):
+            alpha = 70
+            pen = pg.mkPen((*((200, 200, 200) if _is_dark() else (90, 90, 90)), alpha), width=1)
+            ghost = _curve(pen, f"earlier: {self._run_label}" if self._run_label else None)
+            ghost.setData(x.copy(), y.copy())
+            ghost.setZValue(-10)
+            self.getPlotItem().addItem(ghost)
+            self.faded.append(ghost)
+        for line in self.markers:
+            self.getPlotItem().removeItem(line)
+        self.markers.clear()
+        self._marked.clear()
+        self._marker_info.clear()
+        for buf in (self._step_buf, self._train_buf, self._val_buf):
+            buf.clear()
+        self._epoch_steps.clear()
+        self._last_step = -1
+        self._run_label = label
+        self._redraw()
+
+    def clear_history(self) -> None:
+        """Remove the faded curves of earlier runs."""
+        for ghost in self.faded:
+            self.getPlotItem().removeItem(ghost)
+            self.legend.removeItem(ghost)
+        self.faded.clear()
+
+    def clear(self) -> None:  # noqa: D102 - also drops the current run
+        self.begin_run()
+        self.clear_history()
+
+    # -- data ---------------------------------------------------------------------------
+    @Slot(object)
+    def update_snapshot(self, snap: Any) -> None:
+        """Show ``snap``; a step counter that went backwards means a new run began."""
+        if snap.step < self._last_step:
+            self.begin_run(self._run_label)
+        self._last_step = snap.step
+        step_loss = _finite_positive(snap.step_loss)
+        n_old = len(self._step_buf)
+        if len(step_loss) > n_old:
+            new = step_loss[n_old:]
+            self._step_buf.set_tail(n_old, np.arange(n_old + 1, len(step_loss) + 1), new)
+        n_epochs = max(len(snap.train_loss), len(snap.val_loss))
+        while len(self._epoch_steps) < n_epochs:
+            self._epoch_steps.append(float(max(snap.step, 1)))
+        xs = np.asarray(self._epoch_steps)
+        train = _finite_positive(snap.train_loss)
+        val = _finite_positive(snap.val_loss)
+        self._train_buf.set_tail(0, xs[: len(train)], train)
+        self._val_buf.set_tail(0, xs[: len(val)], val)
+        for step, lr in snap.lr_changes:
+            self._add_marker(int(step), float(lr))
+        self._redraw()
+
+    def _add_marker(self, step: int, lr: float) -> None:
+        if (step, lr) in self._marked:
+            return
+        self._marked.add((step, lr))
+        text = self._palette_text()
+        line = pg.InfiniteLine(
+            pos=step,
+            angle=90,
+            movable=False,
+            pen=pg.mkPen(MARKER_COLOR, width=1, style=Qt.PenStyle.DashLine),
+            label=f"lr {lr:.3g}",
+            labelOpts={"position": 0.92, "color": text, "anchors": [(0, 0), (0, 0)]},
+        )
+        line.setToolTip(f"learning rate set to {lr:.4g} at step {step}")
+        self.getPlotItem().addItem(line, ignoreBounds=True)
+        self.markers.append(line)
+        self._marker_info.append((step, lr))
+
+    def _palette_text(self) -> QColor:
+        return _palette().color(QPalette.ColorRole.Text)
+
+    def _redraw(self) -> None:
+        self.step_curve.setData(*self._step_buf.view())
+        self.train_curve.setData(*self._train_buf.view())
+        self.val_curve.setData(*self._val_buf.view())
+
+    def marker_positions(self) -> list[tuple[int, float]]:
+        """(step, lr) of the markers drawn, in order (for tests and automation)."""
+        return list(self._marker_info)
+
+
+class AccuracyPlot(_PlotBase):
+    """Train and validation accuracy per epoch, for classifiers."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__("Accuracy", parent)
+        self.setObjectName("accuracyPlot")
+        item = self.getPlotItem()
+        item.setLabel("bottom", "epoch")
+        item.setLabel("left", "accuracy")
+        item.setYRange(0, 1.02, padding=0)
+        self.train_curve = _curve(pg.mkPen(TRAIN_COLOR, width=2), "train")
+        self.val_curve = _curve(pg.mkPen(VAL_COLOR, width=2), "validation")
+        item.addItem(self.train_curve)
+        item.addItem(self.val_curve)
+
+    @Slot(object)
+    def update_snapshot(self, snap: Any) -> None:
+        for curve, values in ((self.train_curve, snap.train_acc), (self.val_curve, snap.val_acc)):
+            if values is None or len(values) == 0:
+                curve.setData([], [])
+                continue
+            y = np.asarray(values, dtype=np.float64)
+            curve.setData(np.arange(1, len(y) + 1), y)
+
+    def clear(self) -> None:  # noqa: D102
+        self.train_curve.setData([], [])
+        self.val_curve.setData([], [])
+
+
+def decision_image(probs: np.ndarray) -> np.ndarray:
+    """RGBA image of class probabilities: each pixel blends the class colours by probability.
+
+    ``probs`` is (H, W, C), or (H, W) / (H, W, 1) for a binary classifier's P(class 1).
+    Blending (not arg-max) shows how sure the model is near a boundary.
+    """
+    p = np.asarray(probs, dtype=np.float64)
+    if p.ndim == 3 and p.shape[2] == 1:
+        p = p[..., 0]
+    if p.ndim == 2:
+        p = np.stack([1.0 - p, p], axis=-1)
+    if p.ndim != 3:
+        raise ValueError(f"decision probabilities must be (H, W) or (H, W, C), got {p.shape}")
+    p = np.nan_to_num(p, nan=0.0)
+    colors = np.asarray(CLASS_COLORS * (p.shape[2] // len(CLASS_COLORS) + 1))[: p.shape[2]]
+    rgb = p @ colors.astype(np.float64)
+    # Lighten towards white (or black on dark themes) so the points on top stay visible.
+    base = 30.0 if _is_dark() else 255.0
+    rgb = 0.45 * rgb + 0.55 * base
+    rgba = np.empty((*rgb.shape[:2], 4), dtype=np.ubyte)
+    rgba[..., :3] = np.clip(rgb, 0, 255)
+    rgba[..., 3] = 255
+    return rgba
+
+
+class FitPlot(pg.GraphicsLayoutWidget):
+    """What the model has learnt, drawn the way the data set is best understood.
+
+    * 1-D regression: data points, the true function (when known), the prediction curve.
+    * 2-D classification: decision regions as an image under the scattered points.
+    * images (digits, MNIST): a confusion matrix and a row of sample predictions.
+    """
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("fitPlot")
+        self.setMinimumSize(240, 200)
+        self.mode = "none"
+        self.prediction_curve: pg.PlotDataItem | None = None
+        self.true_curve: pg.PlotDataItem | None = None
+        self.region_image: pg.ImageItem | None = None
+        self.confusion_image: pg.ImageItem | None = None
+        self._confusion_text: list[pg.TextItem] = []
+        self._sample_items: list[tuple[pg.ImageItem, pg.TextItem]] = []
+        self._dataset: Any = None
+        self.main_plot = self.addPlot(title="Fit")
+        apply_palette(self)
+
+    # -- data set --------------------------------------------------------------------------
+    def set_dataset(self, dataset: Any) -> None:
+        """Choose the view for ``dataset`` and draw its data (no model yet)."""
+        self.clear()
+        self._confusion_text = []
+        self._sample_items = []
+        self.prediction_curve = self.true_curve = None
+        self.region_image = self.confusion_image = None
+        self._dataset = dataset
+        shape = tuple(dataset.input_shape)
+        if dataset.kind == "regression" and shape == (1,):
+            self.mode = "1d"
+            self._setup_1d(dataset)
+        elif dataset.kind == "classification" and shape == (2,):
+            self.mode = "2d"
+            self._setup_2d(dataset)
+        elif dataset.kind == "classification":
+            self.mode = "confusion"
+            self._setup_confusion(dataset)
+        else:
+            self.mode = "none"
+            self.main_plot = self.addPlot(title="Fit")
+            self.main_plot.setTitle(f"No fit view for input shape {shape}", size="9pt")
+        apply_palette(self)
+
+    def _setup_1d(self, ds: Any) -> None:
+        plot = self.main_plot = self.addPlot(title="Fit: data and prediction")
+        plot.showGrid(x=True, y=True, alpha=0.25)
+        plot.addLegend(offset=(-8, 8), labelTextSize="8pt")
+        plot.setLabel("bottom", "x")
+        plot.setLabel("left", "y")
+        for x, y, color, name in (
+            (ds.x_train, ds.y_train, TRAIN_COLOR, "train"),
+            (ds.x_val, ds.y_val, VAL_COLOR, "validation"),
+        ):
+            scatter = pg.ScatterPlotItem(
+                np.ravel(x),
+                np.ravel(np.asarray(y)[:, 0] if np.ndim(y) == 2 else y),
+                size=5,
+                pen=None,
+                brush=pg.mkBrush(*color, 140),
+                name=name,
+            )
+            plot.addItem(scatter)
+        if ds.x_range is not None:
+            lo, hi = ds.x_range
+        else:
+            lo, hi = float(np.min(ds.x_train)), float(np.max(ds.x_train))
+        if ds.true_fn is not None:
+            grid = np.linspace(lo, hi, 400, dtype=np.float32)
+            truth = np.asarray(ds.true_fn(grid.reshape(-1, 1))).reshape(len(grid), -1)[:, 0]
+            self.true_curve = pg.PlotDataItem(
+                grid,
+                truth,
+                pen=pg.mkPen(self._text_color(), width=1.5, style=Qt.PenStyle.DashLine),
+                name="true function",
+            )
+            plot.addItem(self.true_curve)
+        self.prediction_curve = _curve(pg.mkPen(PRED_COLOR, width=3), "model")
+        plot.addItem(self.prediction_curve)
+
+    def _setup_2d(self, ds: Any) -> None:
+        plot = self.main_plot = self.addPlot(title="Decision regions")
+        plot.setAspectLocked(True)
+        plot.setLabel("bottom", "x₁")
+        plot.setLabel("left", "x₂")
+        self.region_image = pg.ImageItem()
+        self.region_image.setZValue(-20)
+        plot.addItem(self.region_image)
+        x = np.asarray(ds.x_train)
+        y = np.asarray(ds.y_train).ravel().astype(int)
+        brushes = [pg.mkBrush(*CLASS_COLORS[k % len(CLASS_COLORS)], 220) for k in y]
+        pen = pg.mkPen(self._text_color(), width=0.5)
+        plot.addItem(pg.ScatterPlotItem(x[:, 0], x[:, 1], size=6, pen=pen, brush=brushes))
+
+    def _setup_confusion(self, ds: Any) -> None:
+        n = int(ds.n_outputs)
+        plot = self.main_plot = self.addPlot(title="Confusion matrix (validation)")
+        plot.setAspectLocked(True)
+        plot.invertY(True)
+        plot.setLabel("bottom", "predicted")
+        plot.setLabel("left", "true")
+        ticks = [[(i + 0.5, str(i)) for i in range(n)]]
+        plot.getAxis("bottom").setTicks(ticks)
+        plot.getAxis("left").setTicks(ticks)
+        self.confusion_image = pg.ImageItem(np.zeros((n, n)))
+        self.confusion_image.setColorMap(pg.colormap.get("viridis"))
+        plot.addItem(self.confusion_image)
+        for i in range(n):
+            for j in range(n):
+                t = pg.TextItem("", anchor=(0.5, 0.5), color="w")
+                t.setPos(j + 0.5, i + 0.5)
+                plot.addItem(t)
+                self._confusion_text.append(t)
+        # A row of sample images with their true label (and the prediction once known).
+        self.nextRow()
+        samples = self.addLayout()
+        x = np.asarray(ds.x_val)
+        count = min(8, len(x))
+        for k in range(count):
+            vb = samples.addViewBox(lockAspect=True, enableMouse=False)
+            vb.invertY(True)
+            img = pg.ImageItem(self._as_image(x[k]).T)
+            img.setColorMap(pg.colormap.get("gray"))
+            vb.addItem(img)
+            label = pg.TextItem("", anchor=(0.5, 0), color=self._text_color())
+            vb.addItem(label)
+            h, w = self._as_image(x[k]).shape
+            label.setPos(w / 2, h)
+            self._sample_items.append((img, label))
+        self.ci.layout.setRowStretchFactor(0, 4)
+        self.ci.layout.setRowStretchFactor(1, 1)
+        self._show_samples(None)
+
+    @staticmethod
+    def _as_image(x: np.ndarray) -> np.ndarray:
+        a = np.asarray(x, dtype=np.float64)
+        if a.ndim == 3:
+            a = a[0]
+        if a.ndim == 1:
+            side = int(round(np.sqrt(a.size)))
+            a = a.reshape(side, -1)
+        return a
+
+    def _text_color(self) -> QColor:
+        return _palette().color(QPalette.ColorRole.Text)
+
+    # -- snapshots -------------------------------------------------------------------------
+    @Slot(object)
+    def update_snapshot(self, snap: Any) -> None:
+        fit = snap.fit or {}
+        if self.mode == "1d" and "x" in fit and "y" in fit:
+            x = np.ravel(np.asarray(fit["x"], dtype=np.float64))
+            y = np.asarray(fit["y"], dtype=np.float64).reshape(len(x), -1)[:, 0]
+            self.prediction_curve.setData(x, y)
+        elif self.mode == "2d" and "probs" in fit:
+            self._show_regions(fit)
+        elif self.mode == "confusion":
+            if snap.confusion is not None:
+                self._show_confusion(np.asarray(snap.confusion))
+            if "pred" in fit:
+                self._show_samples(np.asarray(fit["pred"]).ravel())
+
+    def _show_regions(self, fit: dict) -> None:
+        rgba = decision_image(fit["probs"])
+        xx = np.asarray(fit["xx"], dtype=np.float64)
+        yy = np.asarray(fit["yy"], dtype=np.float64)
+        x0, x1, y0, y1 = xx.min(), xx.max(), yy.min(), yy.max()
+        # ImageItem indexes [x, y]; probs rows follow y (meshgrid 'xy' order).
+        self.region_image.setImage(np.transpose(rgba, (1, 0, 2)), autoLevels=False)
+        h, w = rgba.shape[:2]
+        # Pixel centres sit on the grid, so widen the rectangle by half a cell on each side.
+        dx = (x1 - x0) / max(w - 1, 1)
+        dy = (y1 - y0) / max(h - 1, 1)
+        self.region_image.setRect(QRectF(x0 - dx / 2, y0 - dy / 2, x1 - x0 + dx, y1 - y0 + dy))
+
+    def _show_confusion(self, cm: np.ndarray) -> None:
+        n = cm.shape[0]
+        rows = cm.sum(axis=1, keepdims=True)
+        frac = np.divide(cm, rows, out=np.zeros(cm.shape, dtype=np.float64), where=rows > 0)
+        # ImageItem indexes [x, y] = [predicted, true].
+        self.confusion_image.setImage(frac.T, levels=(0.0, 1.0))
+        for i in range(n):
+            for j in range(n):
+                t = self._confusion_text[i * n + j]
+                t.setText(str(int(cm[i, j])) if cm[i, j] else "")
+                t.setColor("k" if frac[i, j] > 0.6 else "w")
+
+    def _show_samples(self, pred: np.ndarray | None) -> None:
+        ds = self._dataset
+        truth = np.asarray(ds.y_val).ravel()
+        names = ds.class_names
+        for k, (_, label) in enumerate(self._sample_items):
+            true_name = names[truth[k]] if names else str(truth[k])
+            if pred is None or k >= len(pred):
+                label.setText(f"{true_name}")
+                label.setColor(self._text_color())
+            else:
+                p = int(pred[k])
+                pred_name = names[p] if names and p < len(names) else str(p)
+                ok = p == truth[k]
+                label.setText(f"{pred_name}" if ok else f"{pred_name} ✗")
+                label.setColor((0, 158, 115) if ok else (213, 94, 0))

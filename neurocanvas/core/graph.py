@@ -1,0 +1,466 @@
+"""The network graph a person draws: nodes, wires, and change notifications.
+
+The canvas is only a view of this model: it listens to :class:`GraphEvent` callbacks and
+never edits the graph behind its back. Events fire only on a real change, so a view that
+redraws on every event never redraws for nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from neurocanvas.core.catalogue import LayerSpec, get_layer, is_valid_name
+
+FORMAT_VERSION = 1
+
+
+class GraphError(ValueError):
+    """An edit or a graph file that does not make sense; the message says what and where."""
+
+
+class CycleError(GraphError):
+    """The wires form a loop, so there is no order to run the layers in."""
+
+    def __init__(self, message: str, nodes: Iterable[str] = ()) -> None:
+        super().__init__(message)
+        self.nodes: tuple[str, ...] = tuple(nodes)
+
+
+@dataclass
+class Node:
+    """One layer on the canvas. ``params`` is always complete (defaults filled in)."""
+
+    id: str
+    type: str
+    name: str
+    params: dict[str, Any]
+    pos: tuple[float, float]
+
+    @property
+    def spec(self) -> LayerSpec:
+        return get_layer(self.type)
+
+    @property
+    def label(self) -> str:
+        """How the node is named in messages: ``Linear 'linear1'``."""
+        return f"{self.type} '{self.name}'"
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A wire from an output port to an input port."""
+
+    src: str
+    src_port: str
+    dst: str
+    dst_port: str
+
+
+@dataclass(frozen=True)
+class GraphEvent:
+    """What changed. ``kind`` is one of :data:`EVENT_KINDS`."""
+
+    kind: str
+    node_id: str | None = None
+    edge: Edge | None = None
+    key: str | None = None
+    old: Any = None
+    new: Any = None
+
+
+EVENT_KINDS: tuple[str, ...] = (
+    "node_added",
+    "node_removed",
+    "edge_added",
+    "edge_removed",
+    "param_changed",
+    "node_moved",
+    "node_renamed",
+    "reset",
+)
+
+Listener = Callable[[GraphEvent], None]
+_ID_RE = re.compile(r"^n([1-9][0-9]*)$")
+
+
+class Graph:
+    """A directed acyclic graph of layers.
+
+    Read ``nodes`` and ``edges`` freely but change them only through the methods, so
+    that listeners hear about every change. Edits refuse anything that cannot be drawn
+    sensibly (unknown ports, loops, a second wire into a single input); files loaded
+    with :meth:`from_dict` may still hold loops or doubled wires, which validation
+    (``shapes.analyse``) reports on the nodes concerned.
+    """
+
+    def __init__(self) -> None:
+        self.nodes: dict[str, Node] = {}
+        self.edges: list[Edge] = []
+        self._listeners: list[Listener] = []
+        self._next_id = 1
+
+    # ------------------------------------------------------------------ listeners
+
+    def add_listener(self, cb: Listener) -> None:
+        if cb not in self._listeners:
+            self._listeners.append(cb)
+
+    def remove_listener(self, cb: Listener) -> None:
+        if cb in self._listeners:
+            self._listeners.remove(cb)
+
+    def _emit(self, event: GraphEvent) -> None:
+        # Copy: a listener may remove itself while being called.
+        for cb in list(self._listeners):
+            cb(event)
+
+    # ------------------------------------------------------------------ nodes
+
+    def node(self, node_id: str) -> Node:
+        """The node ``node_id``; ``GraphError`` if there is none."""
+        try:
+            return self.nodes[node_id]
+        except KeyError:
+            raise GraphError(f"there is no node {node_id!r} in the graph") from None
+
+    def node_by_name(self, name: str) -> Node | None:
+        return next((n for n in self.nodes.values() if n.name == name), None)
+
+    def add_node(
+        self,
+        type: str,
+        params: dict[str, Any] | None = None,
+        pos: tuple[float, float] = (0, 0),
+        name: str | None = None,
+        node_id: str | None = None,
+    ) -> Node:
+        """Add a layer of ``type``; missing params take the catalogue's defaults."""
+        node = self._make_node(type, params, pos, name, node_id)
+        self.nodes[node.id] = node
+        self._emit(GraphEvent("node_added", node_id=node.id, new=node))
+        return node
+
+    def _make_node(
+        self,
+        type: str,
+        params: dict[str, Any] | None,
+        pos: Any,
+        name: str | None,
+        node_id: str | None,
+    ) -> Node:
+        try:
+            spec = get_layer(type)
+        except KeyError as exc:
+            raise GraphError(exc.args[0]) from None
+        if node_id is None:
+            node_id = f"n{self._next_id}"
+        elif node_id in self.nodes:
+            raise GraphError(f"node id {node_id!r} is already used")
+        match = _ID_RE.match(node_id) if isinstance(node_id, str) else None
+        if match is None:
+            raise GraphError(f"node id must look like 'n1', 'n2', ..., got {node_id!r}")
+        if name is None:
+            name = self._free_name(spec.default_name_prefix)
+        else:
+            self._check_name(name, None)
+        node = Node(node_id, type, name, self._full_params(spec, params), _as_pos(pos))
+        # Ids are never reused, even after a removal: undo history refers to them.
+        self._next_id = max(self._next_id, int(match.group(1)) + 1)
+        return node
+
+    def _full_params(self, spec: LayerSpec, params: dict[str, Any] | None) -> dict[str, Any]:
+        given = dict(params or {})
+        out: dict[str, Any] = {}
+        for p in spec.params:
+            value = given.pop(p.name, p.default)
+            try:
+                out[p.name] = p.validate(value)
+            except ValueError as exc:
+                raise GraphError(f"{spec.type}: {exc}") from None
+        if given:
+            known = ", ".join(p.name for p in spec.params) or "none"
+            raise GraphError(f"{spec.type} has no parameter {sorted(given)[0]!r} (it has: {known})")
+        return out
+
+    def _free_name(self, prefix: str) -> str:
+        taken = {n.name for n in self.nodes.values()}
+        k = 1
+        while f"{prefix}{k}" in taken:
+            k += 1
+        return f"{prefix}{k}"
+
+    def _check_name(self, name: Any, node_id: str | None) -> None:
+        if not is_valid_name(name):
+            raise GraphError(
+                f"{name!r} cannot be a node name: use letters, digits and underscores, "
+                "start with a letter, and avoid Python keywords and module method names"
+            )
+        other = self.node_by_name(name)
+        if other is not None and other.id != node_id:
+            raise GraphError(f"the name {name!r} is already used by another node")
+
+    def remove_node(self, node_id: str) -> tuple[Node, list[Edge]]:
+        """Remove a node and its wires; the wires are announced (removed) first."""
+        node = self.node(node_id)
+        wires = [e for e in self.edges if node_id in (e.src, e.dst)]
+        for edge in wires:
+            self.disconnect(edge)
+        del self.nodes[node_id]
+        self._emit(GraphEvent("node_removed", node_id=node_id, old=node))
+        return node, wires
+
+    def set_param(self, node_id: str, key: str, value: Any) -> None:
+        node = self.node(node_id)
+        try:
+            spec = node.spec.param(key)
+        except KeyError as exc:
+            raise GraphError(exc.args[0]) from None
+        try:
+            new = spec.validate(value)
+        except ValueError as exc:
+            raise GraphError(f"{node.label}: {exc}") from None
+        old = node.params[key]
+        if old == new and type(old) is type(new):
+            return
+        node.params[key] = new
+        self._emit(GraphEvent("param_changed", node_id=node_id, key=key, old=old, new=new))
+
+    def move_node(self, node_id: str, pos: tuple[float, float]) -> None:
+        node = self.node(node_id)
+        new = _as_pos(pos)
+        if new == node.pos:
+            return
+        old, node.pos = node.pos, new
+        self._emit(GraphEvent("node_moved", node_id=node_id, old=old, new=new))
+
+    def rename_node(self, node_id: str, name: str) -> None:
+        node = self.node(node_id)
+        if name == node.name:
+            return
+        self._check_name(name, node_id)
+        old, node.name = node.name, name
+        self._emit(GraphEvent("node_renamed", node_id=node_id, old=old, new=name))
+
+    # ------------------------------------------------------------------ edges
+
+    def connect(self, src: str, src_port: str, dst: str, dst_port: str) -> Edge:
+        """Wire ``src.src_port`` (an output) to ``dst.dst_port`` (an input)."""
+        edge = Edge(src, src_port, dst, dst_port)
+        self._check_edge(edge)
+        if self.edge_exists(edge):
+            raise GraphError(
+                f"{self.node(src).label} is already wired to {self.node(dst).label} there"
+            )
+        if src == dst:
+            raise GraphError(f"cannot wire {self.node(src).label} to itself")
+        port = self.node(dst).spec.input_port(dst_port)
+        assert port is not None  # checked by _check_edge
+        if not port.multi and any(e.dst == dst and e.dst_port == dst_port for e in self.edges):
+            raise GraphError(
+                f"the input of {self.node(dst).label} already has a wire: "
+                "remove it first, or use Add or Concat to join several"
+            )
+        if self._reaches(dst, src):
+            raise GraphError(
+                f"connecting '{self.node(src).name}' to '{self.node(dst).name}' would make a cycle"
+            )
+        self.edges.append(edge)
+        self._emit(GraphEvent("edge_added", edge=edge))
+        return edge
+
+    def edge_exists(self, edge: Edge) -> bool:
+        return edge in self.edges
+
+    def _check_edge(self, edge: Edge) -> None:
+        src, dst = self.node(edge.src), self.node(edge.dst)
+        if src.spec.output_port(edge.src_port) is None:
+            if src.spec.input_port(edge.src_port) is not None:
+                raise GraphError(
+                    f"a wire must start at an output, but '{edge.src_port}' of "
+                    f"{src.label} is an input"
+                )
+            raise GraphError(f"{src.label} has no output port {edge.src_port!r}")
+        if dst.spec.input_port(edge.dst_port) is None:
+            if dst.spec.output_port(edge.dst_port) is not None:
+                raise GraphError(
+                    f"a wire must end at an input, but '{edge.dst_port}' of "
+                    f"{dst.label} is an output (cannot wire an output to an output)"
+                )
+            raise GraphError(f"{dst.label} has no input port {edge.dst_port!r}")
+
+    def _reaches(self, start: str, goal: str) -> bool:
+        """Whether a path of wires leads from ``start`` to ``goal``."""
+        seen, stack = {start}, [start]
+        while stack:
+            here = stack.pop()
+            if here == goal:
+                return True
+            for e in self.edges:
+                if e.src == here and e.dst not in seen:
+                    seen.add(e.dst)
+                    stack.append(e.dst)
+        return False
+
+    def disconnect(self, edge: Edge) -> None:
+        if edge not in self.edges:
+            raise GraphError(f"there is no such wire: {edge}")
+        self.edges.remove(edge)
+        self._emit(GraphEvent("edge_removed", edge=edge))
+
+    def edges_into(self, node_id: str) -> list[Edge]:
+        """Wires into ``node_id`` in the order they were made (Concat's order)."""
+        return [e for e in self.edges if e.dst == node_id]
+
+    def edges_out_of(self, node_id: str) -> list[Edge]:
+        return [e for e in self.edges if e.src == node_id]
+
+    # ------------------------------------------------------------------ order
+
+    def topological_order(self) -> list[str]:
+        """Node ids so that every wire goes forward; ``CycleError`` names a loop's nodes.
+
+        Ties keep insertion order, so the order is stable across runs and saves.
+        """
+        indegree = {nid: 0 for nid in self.nodes}
+        for e in self.edges:
+            indegree[e.dst] += 1
+        ready = [nid for nid, d in indegree.items() if d == 0]
+        order: list[str] = []
+        while ready:
+            nid = ready.pop(0)
+            order.append(nid)
+            for e in self.edges:
+                if e.src == nid:
+                    indegree[e.dst] -= 1
+                    if indegree[e.dst] == 0:
+                        ready.append(e.dst)
+        if len(order) < len(self.nodes):
+            stuck = [nid for nid in self.nodes if nid not in set(order)]
+            names = ", ".join(f"'{self.nodes[n].name}'" for n in stuck)
+            raise CycleError(f"the wires form a cycle through {names}", stuck)
+        return order
+
+    # ------------------------------------------------------------------ (de)serialise
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (shapes become lists) that :meth:`from_dict` reads back."""
+        return {
+            "version": FORMAT_VERSION,
+            "next_id": self._next_id,
+            "nodes": [
+                {
+                    "id": n.id,
+                    "type": n.type,
+                    "name": n.name,
+                    "params": {k: _jsonable(v) for k, v in n.params.items()},
+                    "pos": [n.pos[0], n.pos[1]],
+                }
+                for n in self.nodes.values()
+            ],
+            "edges": [
+                {"src": e.src, "src_port": e.src_port, "dst": e.dst, "dst_port": e.dst_port}
+                for e in self.edges
+            ],
+        }
+
+    @classmethod
+    def from_dict(cls, d: Any) -> Graph:
+        """Build a graph from :meth:`to_dict`'s output; ``GraphError`` names what is wrong.
+
+        Loops and a second wire into a single input are kept (validation reports them on
+        the nodes concerned); anything that cannot be represented at all is refused.
+        """
+        graph = cls()
+        graph._fill(d)
+        return graph
+
+    def _fill(self, d: Any) -> None:
+        if not isinstance(d, dict):
+            raise GraphError(f"a graph must be a JSON object, got {type(d).__name__}")
+        version = d.get("version", FORMAT_VERSION)
+        if not isinstance(version, int) or version > FORMAT_VERSION:
+            raise GraphError(
+                f"graph format version {version!r} is newer than this program reads "
+                f"({FORMAT_VERSION})"
+            )
+        nodes, edges = d.get("nodes"), d.get("edges", [])
+        if not isinstance(nodes, list):
+            raise GraphError("graph field 'nodes' must be a list")
+        if not isinstance(edges, list):
+            raise GraphError("graph field 'edges' must be a list")
+        for i, item in enumerate(nodes):
+            self._load_node(i, item)
+        for i, item in enumerate(edges):
+            self._load_edge(i, item)
+        next_id = d.get("next_id", self._next_id)
+        if not isinstance(next_id, int) or isinstance(next_id, bool) or next_id < 1:
+            raise GraphError(
+                f"graph field 'next_id' must be a positive whole number, got {next_id!r}"
+            )
+        self._next_id = max(self._next_id, next_id)
+
+    def _load_node(self, i: int, item: Any) -> None:
+        where = f"nodes[{i}]"
+        if not isinstance(item, dict):
+            raise GraphError(f"{where} must be an object")
+        for key in ("id", "type"):
+            if not isinstance(item.get(key), str):
+                raise GraphError(f"{where}: field '{key}' is missing or not text")
+        where = f"node {item['id']!r}"
+        params = item.get("params", {})
+        if not isinstance(params, dict):
+            raise GraphError(f"{where}: field 'params' must be an object")
+        name = item.get("name")
+        if name is not None and not isinstance(name, str):
+            raise GraphError(f"{where}: field 'name' must be text")
+        try:
+            node = self._make_node(item["type"], params, item.get("pos", (0, 0)), name, item["id"])
+        except GraphError as exc:
+            raise GraphError(f"{where}: {exc}") from None
+        self.nodes[node.id] = node
+
+    def _load_edge(self, i: int, item: Any) -> None:
+        where = f"edges[{i}]"
+        keys = ("src", "src_port", "dst", "dst_port")
+        if not isinstance(item, dict) or not all(isinstance(item.get(k), str) for k in keys):
+            raise GraphError(f"{where} must be an object with text fields {', '.join(keys)}")
+        edge = Edge(*(item[k] for k in keys))
+        try:
+            self._check_edge(edge)
+        except GraphError as exc:
+            raise GraphError(f"{where}: {exc}") from None
+        if edge in self.edges:
+            raise GraphError(f"{where}: the same wire appears twice")
+        self.edges.append(edge)
+
+    def clear(self) -> None:
+        """Remove everything and announce one ``reset`` (ids keep counting up)."""
+        if not self.nodes and not self.edges:
+            return
+        self.nodes.clear()
+        self.edges.clear()
+        self._emit(GraphEvent("reset"))
+
+    def load_dict(self, d: Any) -> None:
+        """Replace the contents with ``d`` and announce ``reset``; unchanged on error."""
+        fresh = Graph.from_dict(d)
+        self.nodes, self.edges, self._next_id = fresh.nodes, fresh.edges, fresh._next_id
+        self._emit(GraphEvent("reset"))
+
+
+def _as_pos(pos: Any) -> tuple[float, float]:
+    try:
+        x, y = pos
+        out = (float(x), float(y))
+    except (TypeError, ValueError):
+        raise GraphError(f"a position must be two numbers (x, y), got {pos!r}") from None
+    if any(v != v or v in (float("inf"), float("-inf")) for v in out):
+        raise GraphError(f"a position must be two finite numbers, got {pos!r}")
+    return out
+
+
+def _jsonable(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value

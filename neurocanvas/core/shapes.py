@@ -1,0 +1,233 @@
+"""Validation and shape inference: what each node outputs, and what is wrong, in plain words.
+
+Runs on every edit, so it never raises for a broken graph: it returns a
+:class:`GraphReport` whose problems are attached to the nodes (and wires) they concern.
+A node downstream of a broken one simply gets ``out_shape=None``, without a message of its
+own, so a person sees the cause rather than a cascade of symptoms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from neurocanvas.core.catalogue import (
+    CLASSIFICATION_LOSSES,
+    REGRESSION_LOSSES,
+    Shape,
+    ShapeError,
+    fmt_shape,
+)
+from neurocanvas.core.graph import Edge, Graph, Node
+
+__all__ = ["DataSpec", "GraphReport", "NodeInfo", "Problem", "Shape", "ShapeError", "analyse"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing that stops the graph from compiling; ``node_id`` None means the whole graph."""
+
+    node_id: str | None
+    message: str
+    edge: Edge | None = None
+
+
+@dataclass
+class NodeInfo:
+    """Per-sample figures for one node (``params`` and ``macs`` are 0 when unknown)."""
+
+    out_shape: Shape | None
+    params: int = 0
+    macs: int = 0
+
+
+@dataclass
+class GraphReport:
+    nodes: dict[str, NodeInfo]
+    problems: list[Problem] = field(default_factory=list)
+    total_params: int = 0
+    total_macs: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def problems_for(self, node_id: str) -> list[Problem]:
+        return [p for p in self.problems if p.node_id == node_id]
+
+    def summary(self) -> str:
+        """Every problem on its own line (for CLI output and exception messages)."""
+        return "\n".join(p.message for p in self.problems) or "no problems"
+
+
+@dataclass(frozen=True)
+class DataSpec:
+    """What the graph must fit. ``n_outputs``: regression target width, or class count."""
+
+    input_shape: Shape
+    target_kind: str  # "regression" | "classification"
+    n_outputs: int
+
+
+def analyse(graph: Graph, data: DataSpec | None = None) -> GraphReport:
+    """Infer every node's output shape, size and cost, and list what is wrong."""
+    return _Analysis(graph, data).run()
+
+
+class _Analysis:
+    def __init__(self, graph: Graph, data: DataSpec | None) -> None:
+        self.graph = graph
+        self.data = data
+        self.problems: list[Problem] = []
+        self.infos: dict[str, NodeInfo] = {nid: NodeInfo(None) for nid in graph.nodes}
+
+    def add(self, node: Node | None, message: str, edge: Edge | None = None) -> None:
+        self.problems.append(Problem(node.id if node else None, message, edge))
+
+    def run(self) -> GraphReport:
+        self._check_ends()
+        blocked = self._check_wires()
+        order, cyclic = self._order()
+        for nid in cyclic:
+            node = self.graph.nodes[nid]
+            self.add(node, f"{node.label} is part of a cycle: its output feeds back into itself")
+        for nid in order:
+            self._infer(self.graph.nodes[nid], blocked)
+        params = sum(i.params for i in self.infos.values())
+        macs = sum(i.macs for i in self.infos.values())
+        return GraphReport(self.infos, self.problems, params, macs)
+
+    # -------------------------------------------------------------- structure
+
+    def _check_ends(self) -> None:
+        for type_ in ("Input", "Output"):
+            found = [n for n in self.graph.nodes.values() if n.type == type_]
+            if not found:
+                self.add(None, f"The network has no {type_} node: add one from the palette")
+            for extra in found[1:]:
+                self.add(
+                    extra,
+                    f"{extra.label} is a second {type_}: a network has exactly one "
+                    f"(the first is '{found[0].name}')",
+                )
+
+    def _check_wires(self) -> set[str]:
+        """Report doubled wires into single inputs (only a hand-edited file has them)."""
+        blocked: set[str] = set()
+        for node in self.graph.nodes.values():
+            for port in node.spec.inputs:
+                wires = [e for e in self.graph.edges_into(node.id) if e.dst_port == port.name]
+                if port.multi or len(wires) < 2:
+                    continue
+                blocked.add(node.id)
+                for extra in wires[1:]:
+                    self.add(
+                        node,
+                        f"{node.label} has {len(wires)} wires into its single input: "
+                        "remove all but one, or join them with Add or Concat",
+                        extra,
+                    )
+        return blocked
+
+    def _order(self) -> tuple[list[str], list[str]]:
+        """Kahn's order over the acyclic part; nodes on (or after) a loop are left out."""
+        indegree = {nid: 0 for nid in self.graph.nodes}
+        for e in self.graph.edges:
+            indegree[e.dst] += 1
+        ready = [nid for nid, d in indegree.items() if d == 0]
+        order: list[str] = []
+        while ready:
+            nid = ready.pop(0)
+            order.append(nid)
+            for e in self.graph.edges_out_of(nid):
+                indegree[e.dst] -= 1
+                if indegree[e.dst] == 0:
+                    ready.append(e.dst)
+        done = set(order)
+        left = [nid for nid in self.graph.nodes if nid not in done]
+        return order, [nid for nid in left if self._on_cycle(nid)]
+
+    def _on_cycle(self, start: str) -> bool:
+        seen: set[str] = set()
+        stack = [e.dst for e in self.graph.edges_out_of(start)]
+        while stack:
+            here = stack.pop()
+            if here == start:
+                return True
+            if here not in seen:
+                seen.add(here)
+                stack.extend(e.dst for e in self.graph.edges_out_of(here))
+        return False
+
+    # -------------------------------------------------------------- shapes
+
+    def _infer(self, node: Node, blocked: set[str]) -> None:
+        spec = node.spec
+        wires = self.graph.edges_into(node.id)
+        if spec.inputs and not wires:
+            self.add(node, f"{node.label} has nothing connected to its input")
+            return
+        if node.id in blocked:
+            return
+        in_shapes = [self.infos[e.src].out_shape for e in wires]
+        if any(s is None for s in in_shapes):
+            return  # the cause upstream already has its message
+        shapes: list[Shape] = [s for s in in_shapes if s is not None]
+        try:
+            out = spec.infer(node.params, shapes)
+        except ShapeError as exc:
+            self.add(node, f"{node.label} {exc}")
+            return
+        if node.type == "Input":
+            self._check_input(node, out)
+        if node.type == "Output":
+            self._check_output(node, out)
+        n_params, macs = spec.cost(node.params, shapes, out)
+        self.infos[node.id] = NodeInfo(out, n_params, macs)
+
+    def _check_input(self, node: Node, shape: Shape) -> None:
+        if self.data is not None and tuple(self.data.input_shape) != shape:
+            self.add(
+                node,
+                f"{node.label} has shape {fmt_shape(shape)} but the data set gives "
+                f"{fmt_shape(tuple(self.data.input_shape))}",
+            )
+
+    def _check_output(self, node: Node, shape: Shape) -> None:
+        data = self.data
+        if data is None:
+            return
+        loss, width = node.params["loss"], shape[0]
+        if data.target_kind == "regression":
+            if loss not in REGRESSION_LOSSES:
+                self.add(
+                    node,
+                    f"{node.label} uses {loss}, a classification loss, but the data set is a "
+                    f"regression task: choose {', '.join(REGRESSION_LOSSES)}",
+                )
+            elif width != data.n_outputs:
+                self.add(
+                    node,
+                    f"{node.label} receives {width} output(s) per sample but the data set "
+                    f"has {data.n_outputs} target column(s): make the last layer output "
+                    f"{data.n_outputs}",
+                )
+            return
+        classes = data.n_outputs
+        if loss not in CLASSIFICATION_LOSSES:
+            self.add(
+                node,
+                f"{node.label} uses {loss}, a regression loss, but the data set is a "
+                "classification task: choose cross_entropy (or bce for two classes)",
+            )
+        elif loss == "bce" and classes != 2:
+            self.add(
+                node,
+                f"{node.label} uses bce, which fits two classes, but the data set has "
+                f"{classes}: choose cross_entropy",
+            )
+        elif loss == "cross_entropy" and width != classes:
+            self.add(
+                node,
+                f"{node.label} receives {width} output(s) per sample but the data set has "
+                f"{classes} classes: cross_entropy needs one output per class",
+            )

@@ -297,6 +297,13 @@ def test_digits_are_8x8_images_in_unit_range():
     assert len(sub.x_train) == 90 and len(sub.x_val) == 10
 
 
+def test_digits_cache_is_not_shared_with_callers():
+    first = make_dataset("digits", seed=0)
+    first.x_train[:] = 5.0  # a caller may normalise in place
+    again = make_dataset("digits", seed=0)
+    assert again.x_train.max() == 1.0
+
+
 # ---- IDX (MNIST) ---------------------------------------------------------------------------
 
 

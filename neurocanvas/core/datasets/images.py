@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 import os
 import zlib
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -36,23 +37,33 @@ IDX_LABELS_MAGIC = 2049  # 0x00000801: unsigned bytes, 1 dimension
 _MAGIC_NAMES = {IDX_IMAGES_MAGIC: "an IDX images file", IDX_LABELS_MAGIC: "an IDX labels file"}
 
 
+@lru_cache(maxsize=1)
+def _load_digits() -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's digits, read once: importing sklearn and parsing its file takes ~1 s,
+    and the data set panel rebuilds the data set on every parameter change."""
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    x = (bunch.images / 16.0).astype(np.float32)[:, None, :, :]
+    y = bunch.target.astype(np.int64)
+    x.flags.writeable = False  # shared between calls: nobody may change the cached copy
+    y.flags.writeable = False
+    return x, y
+
+
 def make_digits(params: dict[str, Any], rng: np.random.Generator) -> RawData:
     """The 1,797 8x8 digits that scikit-learn ships, scaled from 0..16 to [0, 1].
 
     ``n_samples`` below the full count takes a seeded random subset, for quick runs.
     """
-    from sklearn.datasets import load_digits  # imported here: sklearn is slow to import
-
-    bunch = load_digits()
-    x = (bunch.images / 16.0).astype(np.float32)[:, None, :, :]
-    y = bunch.target.astype(np.int64)
+    x, y = _load_digits()
     n = min(int(params["n_samples"]), len(x))
     if n < len(x):
         keep = np.sort(rng.choice(len(x), size=n, replace=False))
         x, y = x[keep], y[keep]
     return RawData(
         kind="classification",
-        x=np.ascontiguousarray(x),
+        x=x,
         y=y,
         input_shape=(1, 8, 8),
         n_outputs=10,

@@ -1,0 +1,7 @@
+"""The node editor: a scene mirroring the core graph, its items, gestures and view."""
+
+from neurocanvas.widgets.canvas.node_canvas import SUBGRAPH_MIME, NodeCanvas
+from neurocanvas.widgets.canvas.scene import CanvasScene
+from neurocanvas.widgets.canvas.view import CanvasView
+
+__all__ = ["CanvasScene", "CanvasView", "NodeCanvas", "SUBGRAPH_MIME"]

@@ -1,0 +1,375 @@
+"""The inspector: the selected node's name and one editor per parameter, from the catalogue.
+
+Each parameter kind has its own small editor class. An edit is validated by the parameter's
+``ParamSpec.validate`` before anything happens; a valid change becomes a SetParamCommand. The
+inspector follows graph events (undo, redo, other views) and writes editors with their signals
+blocked, so a refresh never turns into a new edit.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QPalette, QUndoStack
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from neurocanvas.core.catalogue import ParamSpec, is_valid_name
+from neurocanvas.core.graph import Graph, GraphEvent
+from neurocanvas.widgets.canvas.commands import RenameNodeCommand, SetParamCommand
+
+_INT_LIMIT = 2**31 - 1
+
+
+class ParamEditor(QObject):
+    """Base of the per-kind editors: ``widget`` shows the value, ``edited`` fires on a user edit.
+
+    ``read()`` returns the value as typed, or raises ValueError when the text cannot even be
+    parsed; range and kind checks are left to ``ParamSpec.validate``.
+    """
+
+    edited = Signal()
+
+    def __init__(self, spec: ParamSpec, parent: QWidget):
+        super().__init__(parent)
+        self.spec = spec
+        self.widget = self._make(parent)
+        self.widget.setObjectName(f"param_{spec.name}")
+        self.widget.setToolTip(spec.help)
+
+    def _make(self, parent: QWidget) -> QWidget:
+        raise NotImplementedError
+
+    def read(self) -> Any:
+        raise NotImplementedError
+
+    def _show(self, value: Any) -> None:
+        raise NotImplementedError
+
+    def set_value(self, value: Any) -> None:
+        """Show ``value`` without announcing it as an edit."""
+        blocked = self.widget.blockSignals(True)
+        try:
+            self._show(value)
+        finally:
+            self.widget.blockSignals(blocked)
+
+
+class IntEditor(ParamEditor):
+    """A spin box limited to the schema's range; commits on Enter, focus loss or arrows."""
+
+    def _make(self, parent):
+        box = QSpinBox(parent)
+        box.setRange(
+            int(self.spec.min) if self.spec.min is not None else -_INT_LIMIT,
+            int(self.spec.max) if self.spec.max is not None else _INT_LIMIT,
+        )
+        box.setKeyboardTracking(False)  # one edit per typed number, not per keystroke
+        box.valueChanged.connect(self.edited)
+        return box
+
+    def read(self):
+        return self.widget.value()
+
+    def _show(self, value):
+        self.widget.setValue(int(value))
+
+
+class FloatEditor(ParamEditor):
+    """A spin box for floats in the schema's range, stepping by the shown decimal."""
+
+    def _make(self, parent):
+        box = QDoubleSpinBox(parent)
+        box.setDecimals(4)
+        box.setRange(
+            self.spec.min if self.spec.min is not None else -1e12,
+            self.spec.max if self.spec.max is not None else 1e12,
+        )
+        box.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
+        box.setKeyboardTracking(False)
+        box.valueChanged.connect(self.edited)
+        return box
+
+    def read(self):
+        return self.widget.value()
+
+    def _show(self, value):
+        self.widget.setValue(float(value))
+
+
+class LogFloatEditor(ParamEditor):
+    """Text entry for floats spanning decades (1e-5 ... 1): a spin box cannot show them all."""
+
+    def _make(self, parent):
+        edit = QLineEdit(parent)
+        edit.setPlaceholderText("e.g. 1e-5")
+        edit.editingFinished.connect(self.edited)
+        return edit
+
+    def read(self):
+        text = self.widget.text().strip()
+        try:
+            return float(text)
+        except ValueError:
+            raise ValueError(
+                f"{self.spec.name} must be a number such as 1e-5, got {text!r}"
+            ) from None
+
+    def _show(self, value):
+        self.widget.setText(f"{float(value):g}")
+
+
+class ChoiceEditor(ParamEditor):
+    def _make(self, parent):
+        combo = QComboBox(parent)
+        combo.addItems(list(self.spec.choices))
+        combo.currentTextChanged.connect(self.edited)
+        return combo
+
+    def read(self):
+        return self.widget.currentText()
+
+    def _show(self, value):
+        self.widget.setCurrentText(str(value))
+
+
+class BoolEditor(ParamEditor):
+    def _make(self, parent):
+        box = QCheckBox(parent)
+        box.toggled.connect(self.edited)
+        return box
+
+    def read(self):
+        return self.widget.isChecked()
+
+    def _show(self, value):
+        self.widget.setChecked(bool(value))
+
+
+class StrEditor(ParamEditor):
+    def _make(self, parent):
+        edit = QLineEdit(parent)
+        edit.editingFinished.connect(self.edited)
+        return edit
+
+    def read(self):
+        return self.widget.text()
+
+    def _show(self, value):
+        self.widget.setText(str(value))
+
+
+class ShapeEditor(ParamEditor):
+    """Sizes typed as ``1, 28, 28``; spaces or commas separate them."""
+
+    def _make(self, parent):
+        edit = QLineEdit(parent)
+        edit.setPlaceholderText("e.g. 1, 28, 28")
+        edit.editingFinished.connect(self.edited)
+        return edit
+
+    def read(self):
+        text = self.widget.text().strip().strip("()[]")
+        parts = [p for p in re.split(r"[,\s]+", text) if p]
+        try:
+            return tuple(int(p) for p in parts)
+        except ValueError:
+            raise ValueError(
+                f"{self.spec.name} must be whole numbers separated by commas, "
+                f"e.g. 1, 28, 28; got {self.widget.text()!r}"
+            ) from None
+
+    def _show(self, value):
+        self.widget.setText(", ".join(str(v) for v in value))
+
+
+EDITORS: dict[str, type[ParamEditor]] = {
+    "int": IntEditor,
+    "float": FloatEditor,
+    "choice": ChoiceEditor,
+    "bool": BoolEditor,
+    "str": StrEditor,
+    "shape": ShapeEditor,
+}
+
+
+def editor_for(spec: ParamSpec, parent: QWidget) -> ParamEditor:
+    """The editor class for ``spec``'s kind (log-scale floats get text entry)."""
+    if spec.kind == "float" and spec.log:
+        return LogFloatEditor(spec, parent)
+    return EDITORS[spec.kind](spec, parent)
+
+
+class Inspector(QWidget):
+    """Edits the selected node (objectName ``inspector``) through commands on ``undo_stack``."""
+
+    def __init__(self, graph: Graph, undo_stack: QUndoStack, parent=None):
+        super().__init__(parent)
+        self.setObjectName("inspector")
+        self.graph, self.undo_stack = graph, undo_stack
+        self.node_id: str | None = None
+        self.editors: dict[str, ParamEditor] = {}
+
+        self.title = QLabel(self)
+        self.title.setObjectName("inspectorTitle")
+        font = self.title.font()
+        font.setBold(True)
+        font.setPointSizeF(font.pointSizeF() * 1.15)
+        self.title.setFont(font)
+        self.layer_help = self._help_label("")
+        self.name_edit = QLineEdit(self)
+        self.name_edit.setObjectName("nameEdit")
+        self.name_edit.editingFinished.connect(self._rename)
+        self.error = QLabel(self)
+        self.error.setObjectName("inspectorError")
+        self.error.setWordWrap(True)
+        error_palette = self.error.palette()
+        error_palette.setColor(QPalette.ColorRole.WindowText, Qt.GlobalColor.red)
+        self.error.setPalette(error_palette)
+        self.error.hide()
+
+        self.form_host = QWidget(self)
+        self.form = QFormLayout(self.form_host)
+        self.form.setContentsMargins(0, 0, 0, 0)
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.empty = QLabel("Select a node to edit its parameters.", self)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty.setWordWrap(True)
+
+        layout = QVBoxLayout(self)
+        for widget in (self.title, self.layer_help):
+            layout.addWidget(widget)
+        name_row = QFormLayout()
+        self.name_label = QLabel("Name", self)
+        name_row.addRow(self.name_label, self.name_edit)
+        layout.addLayout(name_row)
+        layout.addWidget(self.form_host)
+        layout.addWidget(self.error)
+        layout.addWidget(self.empty)
+        layout.addStretch(1)
+
+        graph.add_listener(self._on_graph_event)
+        listener, model = self._on_graph_event, graph
+        self.destroyed.connect(lambda: model.remove_listener(listener))
+        self.set_node(None)
+
+    def _help_label(self, text: str) -> QLabel:
+        label = QLabel(text, self)
+        label.setWordWrap(True)
+        label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        font = label.font()
+        font.setPointSizeF(font.pointSizeF() * 0.9)
+        label.setFont(font)
+        return label
+
+    # -- showing a node ----------------------------------------------------------------------
+    def set_node(self, node_id: str | None) -> None:
+        """Show ``node_id`` (None: nothing selected)."""
+        if node_id is not None and node_id not in self.graph.nodes:
+            node_id = None
+        self.node_id = node_id
+        self._clear_form()
+        self._show_error("")
+        has_node = node_id is not None
+        for widget in (
+            self.title,
+            self.layer_help,
+            self.name_label,
+            self.name_edit,
+            self.form_host,
+        ):
+            widget.setVisible(has_node)
+        self.empty.setVisible(not has_node)
+        if not has_node:
+            return
+        node = self.graph.nodes[node_id]
+        spec = node.spec
+        self.title.setText(f"{spec.display_name}  ·  {spec.category}")
+        self.layer_help.setText(spec.help)
+        self.name_edit.setText(node.name)
+        for param in spec.params:
+            editor = editor_for(param, self.form_host)
+            editor.set_value(node.params[param.name])
+            editor.edited.connect(lambda name=param.name: self._apply(name))
+            self.editors[param.name] = editor
+            cell = QWidget(self.form_host)
+            column = QVBoxLayout(cell)
+            column.setContentsMargins(0, 0, 0, 0)
+            column.setSpacing(1)
+            column.addWidget(editor.widget)
+            if param.help:
+                column.addWidget(self._help_label(param.help))
+            self.form.addRow(param.label or param.name, cell)
+
+    def _clear_form(self) -> None:
+        for editor in self.editors.values():
+            editor.deleteLater()
+        self.editors.clear()
+        while self.form.rowCount():
+            self.form.removeRow(0)
+
+    def _show_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.setVisible(bool(message))
+
+    # -- edits -------------------------------------------------------------------------------
+    def _apply(self, key: str) -> None:
+        if self.node_id is None:
+            return
+        editor = self.editors[key]
+        node = self.graph.nodes[self.node_id]
+        try:
+            value = editor.spec.validate(editor.read())
+        except ValueError as exc:
+            self._show_error(str(exc))
+            return
+        self._show_error("")
+        if value == node.params[key] and type(value) is type(node.params[key]):
+            return
+        self.undo_stack.push(SetParamCommand(self.graph, self.node_id, key, value))
+
+    def _rename(self) -> None:
+        if self.node_id is None:
+            return
+        name = self.name_edit.text().strip()
+        node = self.graph.nodes[self.node_id]
+        if name == node.name:
+            self._show_error("")
+            return
+        if not is_valid_name(name):
+            self._show_error(
+                f"{name!r} cannot be a node name: use letters, digits and underscores, "
+                "and start with a letter."
+            )
+            return
+        other = self.graph.node_by_name(name)
+        if other is not None and other.id != self.node_id:
+            self._show_error(f"The name {name!r} is already used by another node.")
+            return
+        self._show_error("")
+        self.undo_stack.push(RenameNodeCommand(self.graph, self.node_id, name))
+
+    # -- following the graph -----------------------------------------------------------------
+    def _on_graph_event(self, event: GraphEvent) -> None:
+        if event.kind == "reset" or (
+            event.kind == "node_removed" and event.node_id == self.node_id
+        ):
+            self.set_node(None)
+        elif event.node_id != self.node_id or self.node_id is None:
+            return
+        elif event.kind == "param_changed" and event.key in self.editors:
+            self.editors[event.key].set_value(event.new)
+            self._show_error("")
+        elif event.kind == "node_renamed":
+            self.name_edit.setText(event.new)

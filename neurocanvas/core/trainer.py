@@ -443,6 +443,13 @@ class Trainer:
         last good weights are back in the model.
         """
         t0 = time.perf_counter()
+        # overflow on the way to a divergence is expected: the guard reports it in words
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            value = self._step()
+        self._active_s += time.perf_counter() - t0
+        return value
+
+    def _step(self) -> float:
         self._apply_changes()
         bs = self.settings["batch_size"]
         idx = self._order[self._cursor : self._cursor + bs]
@@ -458,7 +465,6 @@ class Trainer:
         self.step_loss.append(value)
 
         if self._check_divergence(value):
-            self._active_s += time.perf_counter() - t0
             return value
 
         loss.backward()
@@ -473,7 +479,6 @@ class Trainer:
             self._checkpoint()
         if self._cursor >= self.n_train:
             self._end_epoch()
-        self._active_s += time.perf_counter() - t0
         return value
 
     def _predict_labels(self, logits: np.ndarray) -> np.ndarray:
@@ -532,7 +537,7 @@ class Trainer:
         self.model.eval()
         outs = []
         try:
-            with no_grad():
+            with no_grad(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
                 for i in range(0, len(x), EVAL_CHUNK):
                     outs.append(self.model(self._tensor(x[i : i + EVAL_CHUNK])).numpy())
         finally:

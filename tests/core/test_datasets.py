@@ -260,6 +260,11 @@ def test_unknown_data_set_lists_the_known_ones():
         make_dataset("mnsit")
 
 
+def test_parameters_must_be_a_mapping():
+    with pytest.raises(DatasetError, match="parameters must be a mapping of names to values"):
+        make_dataset("moons", [("noise", 0.1)])  # type: ignore[arg-type]
+
+
 def test_unknown_parameter_is_named():
     with pytest.raises(DatasetError, match="Two moons: unknown parameter 'classes'") as info:
         make_dataset("moons", {"classes": 3})

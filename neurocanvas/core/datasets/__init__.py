@@ -293,6 +293,11 @@ def default_params(key: str) -> dict[str, Any]:
 
 
 def _validated_params(info: DatasetInfo, params: dict[str, Any] | None) -> dict[str, Any]:
+    if params is not None and not isinstance(params, dict):
+        raise DatasetError(
+            f"{info.display_name}: parameters must be a mapping of names to values, "
+            f"got {type(params).__name__}"
+        )
     params = dict(params or {})
     names = [spec.name for spec in info.params]
     unknown = sorted(set(params) - set(names))

@@ -13,7 +13,7 @@ from __future__ import annotations
 import traceback
 from typing import Any, Protocol
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 __all__ = ["TrainingThread", "TrainingWorker", "describe_error"]
 
@@ -78,6 +78,10 @@ class TrainingWorker(QObject):
 class TrainingThread(QObject):
     """Owns a QThread running one ``TrainingWorker``; ``stop()`` joins it.
 
+    It relays the worker's signals as its own. It lives in the GUI thread, so the relay is a
+    queued connection and every listener (lambdas and plain functions included, which Qt
+    would otherwise call in the emitting thread) runs in the GUI thread.
+
     Parameters
     ----------
     trainer
@@ -87,6 +91,11 @@ class TrainingThread(QObject):
         returns between two steps (and wakes a paused run).
     """
 
+    snapshot = Signal(object)
+    finished = Signal(object)
+    failed = Signal(str)
+    done = Signal()
+
     def __init__(self, trainer: _Runnable, control: Any, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.control = control
@@ -95,8 +104,11 @@ class TrainingThread(QObject):
         self.worker = TrainingWorker(trainer)
         self.worker.moveToThread(self.thread)
         self.thread.started.connect(self.worker.run)
-        # quit() is thread-safe; it ends the thread's event loop once run() has returned.
-        self.worker.done.connect(self.thread.quit)
+        # quit() is thread-safe. Call it directly in the worker thread: a queued call would
+        # wait for the GUI thread, which may itself be blocked in stop() -> wait().
+        self.worker.done.connect(self.thread.quit, Qt.ConnectionType.DirectConnection)
+        for name in ("snapshot", "finished", "failed", "done"):
+            getattr(self.worker, name).connect(getattr(self, name))
 
     def start(self) -> None:
         self.thread.start()

@@ -260,7 +260,8 @@ class LossPlot(_PlotBase):
         self._train_buf.set_tail(0, xs[: len(train)], train)
         self._val_buf.set_tail(0, xs[: len(val)], val)
         for step, lr in snap.lr_changes:
-            self._add_marker(int(step), float(lr))
+            if step > 0:  # (0, lr) is the starting rate, not a change during the run
+                self._add_marker(int(step), float(lr))
         self._redraw()
 
     def _add_marker(self, step: int, lr: float) -> None:
@@ -511,8 +512,9 @@ class FitPlot(pg.GraphicsLayoutWidget):
         elif self.mode == "confusion":
             if snap.confusion is not None:
                 self._show_confusion(np.asarray(snap.confusion))
-            if "pred" in fit:
-                self._show_samples(np.asarray(fit["pred"]).ravel())
+            samples = getattr(snap, "samples", None)
+            if samples and "pred" in samples:
+                self._show_samples(np.asarray(samples["pred"]).ravel())
 
     def _show_regions(self, fit: dict) -> None:
         rgba = decision_image(fit["probs"])

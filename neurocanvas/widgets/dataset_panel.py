@@ -1,0 +1,472 @@
+"""Choose a data set and edit its parameters, with a small preview.
+
+The editors are built from the data set registry (``core.datasets.DATASETS``): one editor
+class per parameter kind, so a new data set needs no GUI code. Every change is tried with
+``make_dataset``; a ``DatasetError`` is shown inline next to the field it names and nothing
+is emitted, so the rest of the app only ever hears about data sets that can be built.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from neurocanvas.widgets.plots import CLASS_COLORS, TRAIN_COLOR, apply_palette
+
+__all__ = ["DatasetPanel", "make_editor"]
+
+ERROR_STYLE = "border: 1px solid #d55e00;"
+# Which files a path parameter expects, by data set key (the registry only says "str").
+FILE_FILTERS = {
+    "csv": "CSV files (*.csv *.txt);;All files (*)",
+    "mnist": "IDX files (*idx* *.gz *ubyte);;All files (*)",
+}
+
+
+class ParamEditor(QWidget):
+    """Base of the editors: a value, a ``changed`` signal and an error mark."""
+
+    changed = Signal()
+
+    def __init__(self, spec: Any) -> None:
+        super().__init__()
+        self.spec = spec
+        self.setToolTip(spec.help)
+        self._layout = QHBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+
+    def value(self) -> Any:
+        raise NotImplementedError
+
+    def set_value(self, value: Any) -> None:
+        raise NotImplementedError
+
+    def field(self) -> QWidget:
+        """The widget that gets the red border when this parameter is at fault."""
+        raise NotImplementedError
+
+    def set_error(self, on: bool) -> None:
+        self.field().setStyleSheet(ERROR_STYLE if on else "")
+
+
+class IntEditor(ParamEditor):
+    def __init__(self, spec: Any) -> None:
+        super().__init__(spec)
+        self.spin = QSpinBox()
+        self.spin.setRange(
+            int(spec.min) if spec.min is not None else -(2**31),
+            int(spec.max) if spec.max is not None else 2**31 - 1,
+        )
+        self.spin.setGroupSeparatorShown(True)
+        self.spin.setKeyboardTracking(False)  # validate a typed number once, not per digit
+        self._layout.addWidget(self.spin)
+        self.set_value(spec.default)
+        self.spin.valueChanged.connect(self.changed)
+
+    def value(self) -> int:
+        return self.spin.value()
+
+    def set_value(self, value: Any) -> None:
+        self.spin.blockSignals(True)
+        self.spin.setValue(int(value))
+        self.spin.blockSignals(False)
+
+    def field(self) -> QWidget:
+        return self.spin
+
+
+class FloatEditor(ParamEditor):
+    def __init__(self, spec: Any) -> None:
+        super().__init__(spec)
+        self.spin = QDoubleSpinBox()
+        self.spin.setDecimals(3)
+        self.spin.setRange(
+            float(spec.min) if spec.min is not None else -1e9,
+            float(spec.max) if spec.max is not None else 1e9,
+        )
+        span = self.spin.maximum() - self.spin.minimum()
+        self.spin.setSingleStep(0.01 if span <= 5 else 0.1)
+        self.spin.setKeyboardTracking(False)
+        self._layout.addWidget(self.spin)
+        self.set_value(spec.default)
+        self.spin.valueChanged.connect(self.changed)
+
+    def value(self) -> float:
+        return float(self.spin.value())
+
+    def set_value(self, value: Any) -> None:
+        self.spin.blockSignals(True)
+        self.spin.setValue(float(value))
+        self.spin.blockSignals(False)
+
+    def field(self) -> QWidget:
+        return self.spin
+
+
+class BoolEditor(ParamEditor):
+    def __init__(self, spec: Any) -> None:
+        super().__init__(spec)
+        self.check = QCheckBox()
+        self._layout.addWidget(self.check)
+        self.set_value(spec.default)
+        self.check.toggled.connect(self.changed)
+
+    def value(self) -> bool:
+        return self.check.isChecked()
+
+    def set_value(self, value: Any) -> None:
+        self.check.blockSignals(True)
+        self.check.setChecked(bool(value))
+        self.check.blockSignals(False)
+
+    def field(self) -> QWidget:
+        return self.check
+
+
+class ChoiceEditor(ParamEditor):
+    def __init__(self, spec: Any) -> None:
+        super().__init__(spec)
+        self.combo = QComboBox()
+        self.combo.addItems(list(spec.choices))
+        self._layout.addWidget(self.combo)
+        self.set_value(spec.default)
+        self.combo.currentIndexChanged.connect(self.changed)
+
+    def value(self) -> str:
+        return self.combo.currentText()
+
+    def set_value(self, value: Any) -> None:
+        self.combo.blockSignals(True)
+        self.combo.setCurrentText(str(value))
+        self.combo.blockSignals(False)
+
+    def field(self) -> QWidget:
+        return self.combo
+
+
+class TextEditor(ParamEditor):
+    """Free text (a formula, column names); checked when editing finishes, not per key."""
+
+    def __init__(self, spec: Any) -> None:
+        super().__init__(spec)
+        self.edit = QLineEdit()
+        self.edit.setClearButtonEnabled(True)
+        self.edit.setPlaceholderText(spec.help.split(".")[0] if spec.help else "")
+        self._layout.addWidget(self.edit)
+        self.set_value(spec.default)
+        self.edit.editingFinished.connect(self._finished)
+        self._last = self.edit.text()
+
+    def _finished(self) -> None:
+        if self.edit.text() != self._last:
+            self._last = self.edit.text()
+            self.changed.emit()
+
+    def value(self) -> str:
+        return self.edit.text().strip()
+
+    def set_value(self, value: Any) -> None:
+        self.edit.setText(str(value))
+        self._last = self.edit.text()
+
+    def field(self) -> QWidget:
+        return self.edit
+
+
+class FileEditor(TextEditor):
+    """A path with a Browse… button that opens a file dialog."""
+
+    def __init__(self, spec: Any, file_filter: str) -> None:
+        super().__init__(spec)
+        self.file_filter = file_filter
+        self.edit.setPlaceholderText("choose a file…")
+        self.browse = QPushButton("Browse…")
+        self.browse.setToolTip(f"Choose the {spec.label or spec.name}")
+        self.browse.clicked.connect(self.choose)
+        self._layout.addWidget(self.browse)
+
+    def choose(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, f"Choose {self.spec.label or self.spec.name}", self.value(), self.file_filter
+        )
+        if path:
+            self.edit.setText(path)
+            self._finished()
+
+
+def make_editor(dataset_key: str, spec: Any) -> ParamEditor:
+    """The editor for one parameter, chosen by its kind (and, for text, its name)."""
+    if spec.kind == "int":
+        return IntEditor(spec)
+    if spec.kind == "float":
+        return FloatEditor(spec)
+    if spec.kind == "bool":
+        return BoolEditor(spec)
+    if spec.kind == "choice":
+        return ChoiceEditor(spec)
+    if spec.kind == "str" and spec.name.endswith("path"):
+        return FileEditor(spec, FILE_FILTERS.get(dataset_key, "All files (*)"))
+    if spec.kind == "str":
+        return TextEditor(spec)
+    raise ValueError(f"data set '{dataset_key}': no editor for parameter kind {spec.kind!r}")
+
+
+class DatasetPreview(pg.PlotWidget):
+    """A small picture of the data: points for 1-D/2-D data, a mosaic for images."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("datasetPreview")
+        self.setMinimumHeight(130)
+        self.setMaximumHeight(200)
+        self.getPlotItem().hideButtons()
+        self.setMouseEnabled(False, False)
+        apply_palette(self)
+
+    def show_dataset(self, ds: Any) -> None:
+        item = self.getPlotItem()
+        item.clear()
+        item.setAspectLocked(False)
+        item.invertY(False)
+        item.showAxes(True)
+        x = np.asarray(ds.x_train)
+        y = np.asarray(ds.y_train)
+        shape = tuple(ds.input_shape)
+        if ds.kind == "regression" and shape == (1,):
+            yy = y.reshape(len(y), -1)[:, 0]
+            item.addItem(
+                pg.ScatterPlotItem(
+                    x.ravel(), yy, size=4, pen=None, brush=pg.mkBrush(*TRAIN_COLOR, 160)
+                )
+            )
+        elif ds.kind == "classification" and shape == (2,):
+            brushes = [pg.mkBrush(*CLASS_COLORS[int(k) % len(CLASS_COLORS)], 200) for k in y]
+            item.addItem(pg.ScatterPlotItem(x[:, 0], x[:, 1], size=4, pen=None, brush=brushes))
+            item.setAspectLocked(True)
+        elif len(shape) >= 2 or (len(shape) == 1 and shape[0] in (64, 784)):
+            item.addItem(pg.ImageItem(self._mosaic(x)))
+            item.invertY(True)
+            item.setAspectLocked(True)
+            item.showAxes(False)
+        else:
+            text = pg.TextItem(f"{len(x)} samples × {int(np.prod(shape))} features", anchor=(0, 0))
+            item.addItem(text)
+        item.autoRange()
+
+    @staticmethod
+    def _mosaic(x: np.ndarray, n: int = 16) -> np.ndarray:
+        imgs = x[:n].reshape(min(n, len(x)), -1)
+        side = int(round(np.sqrt(imgs.shape[1])))
+        imgs = imgs.reshape(-1, side, side)
+        cols = 8
+        rows = int(np.ceil(len(imgs) / cols))
+        out = np.zeros((rows * (side + 1), cols * (side + 1)))
+        for k, img in enumerate(imgs):
+            r, c = divmod(k, cols)
+            out[r * (side + 1) : r * (side + 1) + side, c * (side + 1) : c * (side + 1) + side] = (
+                img
+            )
+        return out.T  # ImageItem indexes [x, y]
+
+
+class DatasetPanel(QWidget):
+    """Data set chooser, parameter editors, seed, inline errors and a preview.
+
+    Signals
+    -------
+    dataset_changed(str, dict)
+        Data set key and its full parameters, after a change that builds without error.
+        The seed is read with :meth:`seed`, the built data set with :meth:`dataset`.
+    """
+
+    dataset_changed = Signal(str, dict)
+
+    def __init__(
+        self,
+        registry: Mapping[str, Any] | None = None,
+        factory: Callable[..., Any] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("datasetPanel")
+        if registry is None or factory is None:
+            from neurocanvas.core.datasets import DATASETS, make_dataset
+
+            registry = registry if registry is not None else DATASETS
+            factory = factory if factory is not None else make_dataset
+        self.registry = registry
+        self.factory = factory
+        self.editors: dict[str, ParamEditor] = {}
+        self._dataset: Any = None
+        self._emitted: tuple[str, dict, int] | None = None
+
+        self.combo = QComboBox()
+        self.combo.setObjectName("datasetCombo")
+        for key, info in registry.items():
+            self.combo.addItem(info.display_name, key)
+            self.combo.setItemData(self.combo.count() - 1, info.help, Qt.ItemDataRole.ToolTipRole)
+        self.help_label = QLabel()
+        self.help_label.setWordWrap(True)
+        self.help_label.setObjectName("datasetHelp")
+        self.help_label.setEnabled(False)  # the disabled colour reads as secondary text
+        self.seed_spin = QSpinBox()
+        self.seed_spin.setObjectName("datasetSeed")
+        self.seed_spin.setRange(0, 2**31 - 1)
+        self.seed_spin.setKeyboardTracking(False)
+        self.seed_spin.setToolTip("Random seed: the same seed gives the same samples")
+        self.form = QFormLayout()
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.error_label = QLabel()
+        self.error_label.setObjectName("datasetError")
+        self.error_label.setWordWrap(True)
+        self.error_label.setStyleSheet("color: #d55e00;")
+        self.error_label.hide()
+        self.summary_label = QLabel()
+        self.summary_label.setObjectName("datasetSummary")
+        self.preview = DatasetPreview()
+
+        top = QFormLayout()
+        top.addRow("Data set", self.combo)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.help_label)
+        layout.addLayout(self.form)
+        layout.addWidget(self.error_label)
+        layout.addWidget(self.summary_label)
+        layout.addWidget(self.preview)
+        layout.addStretch(1)
+
+        # Spin boxes fire once per arrow click; a short pause coalesces a burst into one build.
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(150)
+        self._debounce.timeout.connect(self.validate_now)
+        self.combo.currentIndexChanged.connect(self._on_dataset_chosen)
+        self.seed_spin.valueChanged.connect(self._schedule)
+        self.set_dataset(self.combo.currentData())
+
+    # -- public ---------------------------------------------------------------------------
+    def key(self) -> str:
+        return self.combo.currentData()
+
+    def params(self) -> dict[str, Any]:
+        return {name: editor.value() for name, editor in self.editors.items()}
+
+    def seed(self) -> int:
+        return self.seed_spin.value()
+
+    def dataset(self) -> Any:
+        """The last data set that was built without error (None before any)."""
+        return self._dataset
+
+    def error(self) -> str:
+        return self.error_label.text() if not self.error_label.isHidden() else ""
+
+    def set_dataset(self, key: str, params: dict | None = None, seed: int | None = None) -> bool:
+        """Show data set ``key`` with ``params`` (e.g. from a project) without emitting.
+
+        Returns True when it builds; otherwise the error is shown inline.
+        """
+        i = self.combo.findData(key)
+        if i < 0:
+            raise KeyError(f"unknown data set {key!r}; choose one of: {', '.join(self.registry)}")
+        self.combo.blockSignals(True)
+        self.combo.setCurrentIndex(i)
+        self.combo.blockSignals(False)
+        self._build_editors(key)
+        for name, value in (params or {}).items():
+            if name in self.editors:
+                self.editors[name].set_value(value)
+        if seed is not None:
+            self.seed_spin.blockSignals(True)
+            self.seed_spin.setValue(int(seed))
+            self.seed_spin.blockSignals(False)
+        ok = self._try_build()
+        if ok:
+            self._emitted = (self.key(), self.params(), self.seed())
+        return ok
+
+    def validate_now(self) -> bool:
+        """Build the current choice now; emit ``dataset_changed`` when it is new and valid."""
+        self._debounce.stop()
+        if not self._try_build():
+            return False
+        current = (self.key(), self.params(), self.seed())
+        if current != self._emitted:
+            self._emitted = current
+            self.dataset_changed.emit(current[0], dict(current[1]))
+        return True
+
+    # -- internals ------------------------------------------------------------------------
+    def _on_dataset_chosen(self, *_: Any) -> None:
+        self._build_editors(self.key())
+        self.validate_now()
+
+    def _schedule(self, *_: Any) -> None:
+        self._debounce.start()
+
+    def _build_editors(self, key: str) -> None:
+        while self.form.rowCount():
+            self.form.removeRow(0)
+        self.editors = {}
+        info = self.registry[key]
+        self.help_label.setText(info.help)
+        for spec in info.params:
+            editor = make_editor(key, spec)
+            editor.setObjectName(f"param_{spec.name}")
+            # Text is checked on editingFinished already; numbers may come in bursts.
+            if isinstance(editor, TextEditor | ChoiceEditor | BoolEditor):
+                editor.changed.connect(self.validate_now)
+            else:
+                editor.changed.connect(self._schedule)
+            label = QLabel(spec.label or spec.name)
+            label.setToolTip(spec.help)
+            self.form.addRow(label, editor)
+            self.editors[spec.name] = editor
+        self.form.addRow("Seed", self.seed_spin)
+
+    def _try_build(self) -> bool:
+        for editor in self.editors.values():
+            editor.set_error(False)
+        try:
+            ds = self.factory(self.key(), self.params(), seed=self.seed())
+        except ValueError as exc:  # DatasetError is a ValueError; so are bad spec values
+            param = getattr(exc, "param", None)
+            if param in self.editors:
+                self.editors[param].set_error(True)
+            self.error_label.setText(getattr(exc, "message", None) or str(exc))
+            self.error_label.show()
+            return False
+        self.error_label.hide()
+        self.error_label.setText("")
+        self._dataset = ds
+        self._show_summary(ds)
+        self.preview.show_dataset(ds)
+        return True
+
+    def _show_summary(self, ds: Any) -> None:
+        shape = "×".join(str(s) for s in ds.input_shape)
+        target = (
+            f"{ds.n_outputs} classes" if ds.kind == "classification" else f"{ds.n_outputs} output"
+        )
+        self.summary_label.setText(
+            f"{len(ds.x_train):,} train · {len(ds.x_val):,} validation · input {shape} · {target}"
+        )

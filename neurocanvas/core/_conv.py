@@ -140,6 +140,18 @@ def col2im(
     return xp.ascontiguousarray(buf[:, :, top : top + h, left : left + w].transpose(1, 0, 2, 3))
 
 
+def _per_group(xp: Any, groups: int, matmul: Any) -> Any:
+    """Stack one 2-D matmul per group along the first axis.
+
+    Plain 2-D products on contiguous (or transposed-contiguous) operands go straight to
+    sgemm/dgemm; a stacked 3-D matmul could fall back to numpy's slow loop for transposed
+    views, and the single-group case skips the stacking copy altogether.
+    """
+    if groups == 1:
+        return matmul(0)
+    return xp.concatenate([matmul(g) for g in range(groups)], axis=0)
+
+
 def conv2d_forward(
     x: Any,
     weight: Any,
@@ -161,11 +173,7 @@ def conv2d_forward(
     k = cg * kh * kw
     cols = col.reshape(groups, k, n * oh * ow)
     w2 = weight.reshape(groups, oc // groups, k)
-    if groups == 1:
-        # Plain 2-D matmul: numpy hands contiguous 2-D operands straight to sgemm/dgemm.
-        y = xp.matmul(w2[0], cols[0])
-    else:
-        y = xp.concatenate([xp.matmul(w2[g], cols[g]) for g in range(groups)], axis=0)
+    y = _per_group(xp, groups, lambda g: xp.matmul(w2[g], cols[g]))
     y = y.reshape(oc, n, oh, ow)
     if bias is not None:
         y += bias.reshape(oc, 1, 1, 1)
@@ -202,11 +210,11 @@ def conv2d_backward(
     if need[1]:
         cols = col.reshape(groups, k, n * oh * ow)
         # A transposed view of a contiguous matrix is still BLAS-ready: no copy is made.
-        gw = xp.concatenate([xp.matmul(gy[g], cols[g].T) for g in range(groups)], axis=0)
+        gw = _per_group(xp, groups, lambda g: xp.matmul(gy[g], cols[g].T))
         gw = gw.reshape(w_shape)
     if need[0]:
         w2 = weight.reshape(groups, ocg, k)
-        gcol = xp.concatenate([xp.matmul(w2[g].T, gy[g]) for g in range(groups)], axis=0)
+        gcol = _per_group(xp, groups, lambda g: xp.matmul(w2[g].T, gy[g]))
         gx = col2im(gcol.reshape(groups * cg, kh, kw, n, oh, ow), x_shape, stride, pads, dilation)
     return gx, gw, gb
 
@@ -275,12 +283,14 @@ def max_pool2d_indices(
 
 def _window_sum_cnhw(buf: Any, kernel: Pair, stride: Pair, out: Pair) -> Any:
     """Sum over each window of a padded ``(..., Hp, Wp)`` buffer by slice-adds (no col)."""
-    total = None
-    for i in range(kernel[0]):
-        rows = _window(i, 1, stride[0], out[0])
-        for j in range(kernel[1]):
-            part = buf[..., rows, _window(j, 1, stride[1], out[1])]
-            total = part.copy() if total is None else total.__iadd__(part)
+    parts = (
+        buf[..., _window(i, 1, stride[0], out[0]), _window(j, 1, stride[1], out[1])]
+        for i in range(kernel[0])
+        for j in range(kernel[1])
+    )
+    total = next(parts).copy()
+    for part in parts:
+        total += part
     return total
 
 

@@ -1,0 +1,95 @@
+"""Export a trained model to formats other tools read, and import weights back.
+
+One entry point, :func:`export_model`, serves the CLI and the app's Export menu alike;
+``EXPORT_FORMATS`` tells both what exists (file suffix and a description for file dialogs).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ._common import ExportError
+from .weights import (
+    WEIGHT_FORMATS,
+    WeightsError,
+    check_weights_fit,
+    import_weights,
+    load_weights,
+    save_weights,
+)
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    key: str
+    suffix: str
+    description: str
+
+
+EXPORT_FORMATS: dict[str, ExportFormat] = {
+    f.key: f
+    for f in (
+        ExportFormat("safetensors", ".safetensors", "Weights (safetensors, PyTorch names)"),
+        ExportFormat("npz", ".npz", "Weights (NumPy .npz)"),
+        ExportFormat("onnx", ".onnx", "Model (ONNX, opset 17)"),
+        ExportFormat("torch", ".py", "PyTorch code (+ safetensors weights)"),
+    )
+}
+
+
+def export_model(model, path: str | os.PathLike, fmt: str, title: str = "network") -> list[Path]:
+    """Write ``model`` to ``path`` in format ``fmt``; returns every file written.
+
+    ``torch`` writes the ``.py`` file and its weights beside it (``<stem>.safetensors``),
+    which the script loads, so the pair is all a person needs to continue in PyTorch.
+    """
+    if fmt not in EXPORT_FORMATS:
+        raise ExportError(
+            f"unknown export format {fmt!r}: choose one of {', '.join(EXPORT_FORMATS)}"
+        )
+    path = Path(path)
+    if not path.parent.exists():
+        raise ExportError(f"cannot write {path}: the folder {path.parent} does not exist")
+    was_training = model.training
+    model.eval()  # exports describe inference: dropout off, batch norm on running statistics
+    try:
+        if fmt in WEIGHT_FORMATS:
+            return [
+                save_weights(
+                    model.state_dict(),
+                    path,
+                    fmt,
+                    metadata={"format": "pt"} if fmt == "safetensors" else None,
+                )
+            ]
+        if fmt == "onnx":
+            from .onnx_export import export_onnx
+
+            return [export_onnx(model, path, title)]
+        from .torch_code import torch_code
+
+        weights = path.with_suffix(".safetensors")
+        save_weights(model.state_dict(), weights, "safetensors", metadata={"format": "pt"})
+        tmp = path.with_name(f".{path.name}.tmp")
+        tmp.write_text(torch_code(model, weights.name, title), encoding="utf-8")
+        os.replace(tmp, path)
+        return [path, weights]
+    except OSError as exc:
+        raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    finally:
+        model.train(was_training)
+
+
+__all__ = [
+    "EXPORT_FORMATS",
+    "ExportError",
+    "ExportFormat",
+    "WeightsError",
+    "check_weights_fit",
+    "export_model",
+    "import_weights",
+    "load_weights",
+    "save_weights",
+]

@@ -7,12 +7,14 @@ plain numpy arrays, so no engine tensor ever crosses the thread boundary.
 Divergence rule
 ---------------
 A step stops the run as ``"diverged"`` when its loss is NaN or infinite, or when, after a
-warm-up of ``WARMUP_STEPS`` steps, it exceeds ``EXPLODE_FACTOR`` (1000) times the best step loss
-seen so far *and* the very first step's loss. The second condition keeps a run that has fitted
-its data almost perfectly (best loss ~1e-6) from being called divergent because of one
-unlucky batch; a loss that is still below where training started is not "exploding". The
-weights are then restored from the last good checkpoint (taken every ``CHECKPOINT_EVERY``
-steps and at every epoch end, only while the loss is finite and the weights are finite).
+warm-up of ``WARMUP_STEPS`` steps, the smoothed loss (an exponential moving average of the step
+losses, weight ``EMA_WEIGHT`` on the newest) exceeds ``EXPLODE_FACTOR`` (1000) times the best
+smoothed loss so far *and* the very first step's loss. Smoothing keeps one unlucky batch of a
+nearly perfect fit (best ~1e-4, one batch at 1.2) from counting as divergence, while a real
+explosion (1e10 and growing) still trips on the step it happens; a loss still below where
+training started is never called exploding. The weights are then restored from the last good
+checkpoint (taken every ``CHECKPOINT_EVERY`` steps and at every epoch end, only while the loss
+and the weights are finite).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ STATES: tuple[str, ...] = ("running", "paused", "finished", "stopped", "diverged
 WARMUP_STEPS = 10
 EXPLODE_FACTOR = 1e3
 CHECKPOINT_EVERY = 50
+EMA_WEIGHT = 0.1
 FIT_POINTS_1D = 200
 FIT_GRID_2D = 80
 N_SAMPLE_PREDICTIONS = 8
@@ -352,6 +355,7 @@ class Trainer:
 
         # divergence guard
         self._first_loss: float | None = None
+        self._ema = math.nan
         self._best_loss = math.inf
         self._good_state = self._copy_state()
         self._good_step = 0
@@ -492,15 +496,16 @@ class Trainer:
             reason = f"the loss became {value}"
         else:
             if self._first_loss is None:
-                self._first_loss = value
+                self._first_loss = self._ema = value
+            self._ema = (1 - EMA_WEIGHT) * self._ema + EMA_WEIGHT * value
             limit = max(EXPLODE_FACTOR * self._best_loss, self._first_loss)
-            if self.global_step > WARMUP_STEPS and value > limit:
+            if self.global_step > WARMUP_STEPS and self._ema > limit:
                 reason = (
-                    f"the loss {value:.3g} exceeded {EXPLODE_FACTOR:g} x the best loss so far "
-                    f"({self._best_loss:.3g})"
+                    f"the smoothed loss {self._ema:.3g} exceeded {EXPLODE_FACTOR:g} x the best "
+                    f"so far ({self._best_loss:.3g})"
                 )
             else:
-                self._best_loss = min(self._best_loss, value)
+                self._best_loss = min(self._best_loss, self._ema)
                 return False
         self.model.load_state_dict(self._good_state)
         self.optimizer = self._build_optimizer()  # its moments may hold NaN/huge values

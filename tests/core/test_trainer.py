@@ -320,3 +320,16 @@ def test_snapshots_are_rate_limited():
         lambda s: calls.append(s.state)
     )
     assert calls == ["running", "finished"]
+
+
+def test_one_loss_spike_after_a_near_perfect_fit_is_not_divergence_but_an_explosion_is():
+    trainer = Trainer(mlp(), regression_data(), TrainingConfig())
+    losses = [1.0 * 0.6**i for i in range(30)]  # falls to ~2e-7
+    for value in losses:
+        trainer.global_step += 1
+        assert not trainer._check_divergence(value)
+    trainer.global_step += 1
+    assert not trainer._check_divergence(1.2)  # one unlucky batch, above the first loss
+    trainer.global_step += 1
+    assert trainer._check_divergence(1e10)
+    assert trainer.state == "diverged" and "smoothed loss" in trainer.message

@@ -519,3 +519,40 @@ def test_squeeze_of_a_non_unit_dim_is_a_no_op_like_torch() -> None:
     x = leaf(2, 3)
     assert x.squeeze(0) is x
     assert leaf(1, 3, 1).squeeze().shape == (3,)
+
+
+# ---------------------------------------------------------------------------- torch parity
+
+TORCH_OPS = {
+    "broadcast_arith": lambda a, b: ((a * b + a / (b * b + 1)) - b**2).sum(-1),
+    "matmul_batched": lambda a, b: a @ b.transpose(1, 2),
+    "reductions": lambda a, b: a.mean((0, 2)) + a.sum(1).max() - b.var(1).sum(),
+    "max_dim": lambda a, b: a.max(1).values * b.min(1).values,
+    "unary": lambda a, b: (a.exp() + b.abs().sqrt() + a.tanh() * b.sigmoid()).sum(0),
+    "log_relu_clip": lambda a, b: (a.abs() + 1).log() + b.relu() - a.clamp(-0.5, 0.5),
+    "shapes": lambda a, b: a.permute(2, 0, 1).flatten(1) @ b.T.reshape(6, 4),
+    "indexing": lambda a, b: a[:, 1:, ::2] * b[1][None, :, None].unsqueeze(-1).squeeze(-1),
+    "advanced_index": lambda a, b: a[[0, 1, 1], [2, 2, 0]].sum(1) + b.flatten()[[3, 3, 5]],
+}
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("name", list(TORCH_OPS))
+def test_tensor_ops_match_torch(name: str) -> None:
+    torch = pytest.importorskip("torch")
+    fn = TORCH_OPS[name]
+    r = np.random.default_rng(len(name))
+    arrays = [r.standard_normal((2, 3, 4)), r.standard_normal((2, 3, 4))]
+    if name == "shapes":
+        arrays[1] = r.standard_normal((6, 4))
+    if name == "indexing":
+        arrays[1] = r.standard_normal((2, 2))
+    ours = [Tensor(a.copy(), requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a.copy(), requires_grad=True) for a in arrays]
+    out, ref = fn(*ours), fn(*theirs)
+    np.testing.assert_allclose(out.numpy(), ref.detach().numpy(), rtol=1e-10, atol=1e-12)
+    v = r.standard_normal(out.shape)
+    out.backward(Tensor(v))
+    ref.backward(torch.tensor(v))
+    for mine, t in zip(ours, theirs):
+        np.testing.assert_allclose(mine.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-12)

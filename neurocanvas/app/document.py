@@ -1,0 +1,196 @@
+"""The open project: graph, data set, training settings, weights, file path and modified flag.
+
+One ``Graph`` object lives as long as the window: opening a file reloads it in place
+(``Graph.load_dict`` announces "reset"), so the canvas and inspector, which listen to it, never
+need rebuilding. Whether the project is modified is the undo stack's clean state, so undoing
+back to the saved state clears the marker just as a text editor does.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from neurocanvas.app.commands import SetParamCommand
+from neurocanvas.core.catalogue import get_layer
+from neurocanvas.core.datasets import DATASETS, make_dataset
+from neurocanvas.core.graph import Graph
+from neurocanvas.core.project import Project
+from neurocanvas.core.trainer import TrainingConfig
+
+CLASSIFICATION_LOSSES = ("cross_entropy", "bce")
+DatasetChoice = tuple[str, dict, int]  # (key, params, seed)
+
+
+class Document(QObject):
+    """Everything that is saved in a ``.ncproj`` file, plus where it was saved.
+
+    Signals
+    -------
+    modified_changed(bool)
+        The project differs (or no longer differs) from the file.
+    path_changed(object)
+        The file path changed (Save As, Open); ``None`` for a new project.
+    dataset_changed()
+        ``dataset`` was rebuilt (a new choice, a new project, or undo/redo of a change).
+    """
+
+    modified_changed = Signal(bool)
+    path_changed = Signal(object)
+    dataset_changed = Signal()
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.graph = Graph()
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.setUndoLimit(500)
+        self.path: Path | None = None
+        self.name = "Untitled"
+        self.dataset_key = "sine"
+        self.dataset_params: dict[str, Any] = {}
+        self.dataset_seed = 0
+        self.dataset: Any = None
+        self.dataset_error = ""
+        self.config = TrainingConfig()
+        self.view: dict[str, Any] = {}
+        self.weights: dict[str, np.ndarray] | None = None  # read from the file, not yet used
+        self.undo_stack.cleanChanged.connect(lambda clean: self.modified_changed.emit(not clean))
+
+    # -- state ----------------------------------------------------------------------------
+    @property
+    def modified(self) -> bool:
+        return not self.undo_stack.isClean()
+
+    @property
+    def display_name(self) -> str:
+        return self.path.name if self.path is not None else self.name
+
+    def data_spec(self) -> Any:
+        return self.dataset.data_spec() if self.dataset is not None else None
+
+    def dataset_choice(self) -> DatasetChoice:
+        return self.dataset_key, dict(self.dataset_params), self.dataset_seed
+
+    # -- loading and saving ----------------------------------------------------------------
+    def load(
+        self,
+        project: Project,
+        path: str | Path | None = None,
+        weights: dict[str, np.ndarray] | None = None,
+    ) -> None:
+        """Replace the open project with ``project`` (unmodified, empty undo history)."""
+        self.undo_stack.clear()
+        self.graph.load_dict(project.graph.to_dict())
+        self.name = project.name
+        self.config = project.config
+        self.view = dict(project.view)
+        self.weights = weights
+        self.set_path(path)
+        self.apply_dataset(project.dataset_key, project.dataset_params, project.dataset_seed)
+        self.undo_stack.setClean()
+        self.modified_changed.emit(False)
+
+    def to_project(self, config: TrainingConfig | None = None) -> Project:
+        """The project as it would be saved now (``config``: the training panel's settings)."""
+        if config is not None:
+            self.config = config
+        return Project(
+            graph=Graph.from_dict(self.graph.to_dict()),
+            dataset_key=self.dataset_key,
+            dataset_params=dict(self.dataset_params),
+            dataset_seed=self.dataset_seed,
+            config=self.config,
+            view=dict(self.view),
+            name=self.name if self.path is None else self.path.stem,
+        )
+
+    def set_path(self, path: str | Path | None) -> None:
+        self.path = Path(path) if path is not None else None
+        self.path_changed.emit(self.path)
+
+    def mark_saved(self, path: str | Path) -> None:
+        self.set_path(path)
+        self.undo_stack.setClean()
+
+    # -- data set ------------------------------------------------------------------------
+    def apply_dataset(self, key: str, params: dict | None, seed: int) -> bool:
+        """Rebuild the data set; on failure keep the choice and remember why (no exception).
+
+        A project may name a CSV file that has since moved: the project still opens, and the
+        data set panel shows the problem next to the file field.
+        """
+        self.dataset_key, self.dataset_params, self.dataset_seed = key, dict(params or {}), seed
+        try:
+            self.dataset = make_dataset(key, self.dataset_params, seed=seed)
+            self.dataset_error = ""
+        except ValueError as exc:
+            self.dataset = None
+            self.dataset_error = str(exc)
+        self.dataset_changed.emit()
+        return self.dataset is not None
+
+    def change_dataset(self, key: str, params: dict, seed: int) -> None:
+        """Choose a data set as one undoable step that also adapts Input and Output to it."""
+        if (key, dict(params), seed) == self.dataset_choice() and self.dataset is not None:
+            return
+        title = DATASETS[key].display_name if key in DATASETS else key
+        self.undo_stack.beginMacro(f"Use data set {title}")
+        self.undo_stack.push(ChangeDatasetCommand(self, (key, dict(params), seed)))
+        if self.dataset is not None:
+            for command in adapt_commands(self.graph, self.dataset):
+                self.undo_stack.push(command)
+        self.undo_stack.endMacro()
+
+
+class ChangeDatasetCommand(QUndoCommand):
+    """Switch the data set; undo goes back to the previous choice (rebuilt from its seed)."""
+
+    def __init__(self, document: Document, new: DatasetChoice) -> None:
+        super().__init__("Change data set")
+        self.document = document
+        self.old = document.dataset_choice()
+        self.new = new
+
+    def redo(self) -> None:
+        self.document.apply_dataset(*self.new)
+
+    def undo(self) -> None:
+        self.document.apply_dataset(*self.old)
+
+
+def adapt_commands(graph: Graph, dataset: Any) -> list[QUndoCommand]:
+    """Edits that make the graph's ends fit ``dataset``: Input shape, loss, output width.
+
+    Only the ends are touched; whatever sits in between is the person's design, and if it no
+    longer fits, validation says where.
+    """
+    commands: list[QUndoCommand] = []
+    classification = dataset.kind == "classification"
+    for node in list(graph.nodes.values()):
+        if node.type == "Input" and tuple(node.params["shape"]) != tuple(dataset.input_shape):
+            commands.append(SetParamCommand(graph, node.id, "shape", tuple(dataset.input_shape)))
+        if node.type != "Output":
+            continue
+        loss = node.params["loss"]
+        if classification and loss not in CLASSIFICATION_LOSSES:
+            loss = "cross_entropy"
+        elif not classification and loss in CLASSIFICATION_LOSSES:
+            loss = "mse"
+        if loss != node.params["loss"]:
+            commands.append(SetParamCommand(graph, node.id, "loss", loss))
+        width = 1 if loss == "bce" else int(dataset.n_outputs)
+        for edge in graph.edges_into(node.id):
+            feeder = graph.nodes[edge.src]
+            if feeder.type == "Linear" and feeder.params["out_features"] != width:
+                commands.append(SetParamCommand(graph, feeder.id, "out_features", width))
+    return commands
+
+
+def layer_title(graph: Graph, node_id: str) -> str:
+    """ "Linear 'linear1'" for messages that name a node."""
+    node = graph.nodes[node_id]
+    return f"{get_layer(node.type).display_name} '{node.name}'"

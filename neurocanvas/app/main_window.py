@@ -1,0 +1,781 @@
+"""The main window: palette, canvas, inspector, problems, data set, training, plots and code.
+
+It owns no logic of its own beyond wiring: the open project is a :class:`Document`, training
+is a :class:`TrainingController`, and every edit goes through the document's undo stack. Every
+failure a person can cause (a corrupt file, a network that does not fit, an export that cannot
+be written) ends in a message box with a plain sentence, never a traceback.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QStyle,
+    QWidget,
+)
+
+from neurocanvas import __version__
+from neurocanvas.app.document import Document
+from neurocanvas.app.settings import AppSettings
+from neurocanvas.app.training_controller import TrainingController
+from neurocanvas.core.compiler import CompileError, compile_graph
+from neurocanvas.core.examples import ExampleError, list_examples, load_example
+from neurocanvas.core.export import (
+    EXPORT_FORMATS,
+    ExportError,
+    WeightsError,
+    export_model,
+    import_weights,
+)
+from neurocanvas.core.export.torch_code import torch_code
+from neurocanvas.core.graph import Graph
+from neurocanvas.core.project import SUFFIX, Project, ProjectError, load_project, save_project
+from neurocanvas.core.shapes import analyse
+from neurocanvas.core.trainer import TrainingConfig
+from neurocanvas.widgets.canvas import NodeCanvas
+from neurocanvas.widgets.code_view import CodeView
+from neurocanvas.widgets.dataset_panel import DatasetPanel
+from neurocanvas.widgets.inspector import Inspector
+from neurocanvas.widgets.palette import Palette
+from neurocanvas.widgets.plots import AccuracyPlot, FitPlot, LossPlot
+from neurocanvas.widgets.training_panel import TrainingPanel
+
+APP_NAME = "NeuroCanvas"
+PROJECT_FILTER = f"NeuroCanvas projects (*{SUFFIX});;All files (*)"
+WEIGHTS_FILTER = "Weights (*.safetensors *.npz);;All files (*)"
+CODE_DELAY_MS = 300  # regenerate the code once typing pauses, not on every keystroke
+
+
+class _DatasetPanel(DatasetPanel):
+    """Works around DatasetPanel deleting its seed spin box when it rebuilds its form.
+
+    ``QFormLayout.removeRow`` deletes the row's widgets, the shared seed box included, so the
+    second rebuild raised. Taking the seed row out first keeps the box alive. Remove this class
+    once the panel does the same itself.
+    """
+
+    def _build_editors(self, key: str) -> None:
+        if self.form.rowCount() and self.form.indexOf(self.seed_spin) >= 0:
+            taken = self.form.takeRow(self.seed_spin)
+            label = taken.labelItem.widget() if taken.labelItem is not None else None
+            if label is not None:
+                label.deleteLater()
+        super()._build_editors(key)
+
+
+def format_count(n: int) -> str:
+    """1234 -> '1,234'; 1_234_567 -> '1.23 M' (short enough for a status bar)."""
+    if n >= 10_000_000_000:
+        return f"{n / 1e9:.1f} G"
+    if n >= 10_000_000:
+        return f"{n / 1e6:.1f} M"
+    return f"{n:,}"
+
+
+class MainWindow(QMainWindow):
+    """The NeuroCanvas window for one open project."""
+
+    def __init__(self, settings: AppSettings | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.settings = settings or AppSettings()
+        self.document = Document(self)
+        self.report: Any = None
+        self._build_widgets()
+        self._build_docks()
+        self.controller = TrainingController(
+            self.document,
+            self.training_panel,
+            {"loss": self.loss_plot, "accuracy": self.accuracy_plot, "fit": self.fit_plot},
+            self,
+        )
+        self._build_actions()
+        self._build_menus()
+        self._build_status_bar()
+        self._connect()
+        self.setDockNestingEnabled(True)
+        self.resize(1400, 900)
+        self._restore_window()
+        self._update_title()
+
+    # ------------------------------------------------------------------ construction
+    def _build_widgets(self) -> None:
+        doc = self.document
+        self.canvas = NodeCanvas(doc.graph, doc.undo_stack, self)
+        self.setCentralWidget(self.canvas)
+        self.palette_widget = Palette(self)
+        self.inspector = Inspector(doc.graph, doc.undo_stack, self)
+        self.problems = QListWidget(self)
+        self.problems.setObjectName("problemsList")
+        self.problems.setWordWrap(True)
+        self.problems.setAlternatingRowColors(True)
+        self.dataset_panel = _DatasetPanel(parent=self)
+        self.training_panel = TrainingPanel(self)
+        self.loss_plot = LossPlot()
+        self.accuracy_plot = AccuracyPlot()
+        self.fit_plot = FitPlot()
+        self.plots = QSplitter(Qt.Orientation.Horizontal, self)
+        self.plots.setObjectName("plotArea")
+        for plot in (self.loss_plot, self.accuracy_plot, self.fit_plot):
+            self.plots.addWidget(plot)
+        self.plots.setChildrenCollapsible(False)
+        self.code_view = CodeView(self)
+
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)  # saveState/restoreState find docks by object name
+        dock.setWidget(widget)
+        dock.setFeatures(
+            QDockWidget.DockWidgetFeature.DockWidgetMovable
+            | QDockWidget.DockWidgetFeature.DockWidgetClosable
+            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+        )
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_docks(self) -> None:
+        left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
+        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+        self.setCorner(Qt.Corner.BottomLeftCorner, left)
+        self.setCorner(Qt.Corner.BottomRightCorner, right)
+        self.palette_dock = self._dock("Layers", "paletteDock", self.palette_widget, left)
+        self.problems_dock = self._dock("Problems", "problemsDock", self.problems, left)
+        self.inspector_dock = self._dock("Inspector", "inspectorDock", self.inspector, right)
+        self.dataset_dock = self._dock("Data set", "datasetDock", self.dataset_panel, right)
+        self.training_dock = self._dock("Training", "trainingDock", self.training_panel, right)
+        self.plots_dock = self._dock("Plots", "plotsDock", self.plots, bottom)
+        self.code_dock = self._dock("PyTorch code", "codeDock", self.code_view, bottom)
+        self.tabifyDockWidget(self.inspector_dock, self.dataset_dock)
+        self.tabifyDockWidget(self.plots_dock, self.code_dock)
+        self.inspector_dock.raise_()
+        self.plots_dock.raise_()
+        self.resizeDocks(
+            [self.palette_dock, self.inspector_dock], [210, 360], Qt.Orientation.Horizontal
+        )
+        self.resizeDocks(
+            [self.palette_dock, self.problems_dock], [520, 160], Qt.Orientation.Vertical
+        )
+        self.resizeDocks([self.plots_dock], [300], Qt.Orientation.Vertical)
+        self.resizeDocks(
+            [self.inspector_dock, self.training_dock], [330, 420], Qt.Orientation.Vertical
+        )
+
+    def _icon(self, theme: str, fallback: QStyle.StandardPixmap) -> QIcon:
+        return QIcon.fromTheme(theme, self.style().standardIcon(fallback))
+
+    def _action(
+        self, text: str, slot: Any, shortcut: Any = None, icon: QIcon | None = None, tip: str = ""
+    ) -> QAction:
+        act = QAction(text, self)
+        if shortcut is not None:
+            if isinstance(shortcut, (list, tuple)):
+                act.setShortcuts([QKeySequence(s) for s in shortcut])
+            else:
+                act.setShortcut(QKeySequence(shortcut))
+        if icon is not None:
+            act.setIcon(icon)
+        if tip:
+            act.setStatusTip(tip)
+            act.setToolTip(tip)
+        act.triggered.connect(lambda *_: slot())
+        return act
+
+    def _build_actions(self) -> None:
+        sp = QStyle.StandardPixmap
+        std = QKeySequence.StandardKey
+        self.new_action = self._action(
+            "&New",
+            self.new_project,
+            std.New,
+            self._icon("document-new", sp.SP_FileIcon),
+            "Start an empty network",
+        )
+        self.open_action = self._action(
+            "&Open…",
+            self.open_dialog,
+            std.Open,
+            self._icon("document-open", sp.SP_DialogOpenButton),
+            "Open a project file",
+        )
+        self.save_action = self._action(
+            "&Save",
+            self.save,
+            std.Save,
+            self._icon("document-save", sp.SP_DialogSaveButton),
+            "Save the project and its weights",
+        )
+        self.save_as_action = self._action(
+            "Save &As…",
+            self.save_as,
+            "Ctrl+Shift+S",
+            self._icon("document-save-as", sp.SP_DialogSaveButton),
+        )
+        self.import_action = self._action(
+            "&Import Weights…",
+            self.import_weights_dialog,
+            None,
+            self._icon("document-import", sp.SP_ArrowDown),
+            "Load weights (safetensors or npz) into the network",
+        )
+        self.quit_action = self._action(
+            "&Quit", self.close, std.Quit, self._icon("application-exit", sp.SP_DialogCloseButton)
+        )
+        self.export_actions: dict[str, QAction] = {}
+        for key, fmt in EXPORT_FORMATS.items():
+            self.export_actions[key] = self._action(
+                f"{fmt.description}…",
+                lambda k=key: self.export_dialog(k),
+                None,
+                None,
+                f"Export as {fmt.description} ({fmt.suffix})",
+            )
+        stack = self.document.undo_stack
+        self.undo_action = stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcuts(QKeySequence.keyBindings(std.Undo))
+        self.undo_action.setIcon(self._icon("edit-undo", sp.SP_ArrowBack))
+        self.redo_action = stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.redo_action.setIcon(self._icon("edit-redo", sp.SP_ArrowForward))
+        self.cut_action = self._action(
+            "Cu&t", self.cut, None, self._icon("edit-cut", sp.SP_TrashIcon)
+        )
+        self.cut_action.setShortcut(QKeySequence(std.Cut))
+        self.cut_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.canvas.addAction(self.cut_action)
+        c = self.canvas
+        c.copy_action.setIcon(self._icon("edit-copy", sp.SP_FileDialogContentsView))
+        c.paste_action.setIcon(self._icon("edit-paste", sp.SP_DialogApplyButton))
+        c.delete_action.setIcon(self._icon("edit-delete", sp.SP_TrashIcon))
+        self.zoom_in_action = self._action(
+            "Zoom &In", lambda: c.zoom_by(1.25), std.ZoomIn, self._icon("zoom-in", sp.SP_ArrowUp)
+        )
+        self.zoom_out_action = self._action(
+            "Zoom &Out",
+            lambda: c.zoom_by(0.8),
+            std.ZoomOut,
+            self._icon("zoom-out", sp.SP_ArrowDown),
+        )
+        self.zoom_reset_action = self._action("&Actual Size", self.reset_zoom, "Ctrl+0")
+        c.fit_action.setIcon(self._icon("zoom-fit-best", sp.SP_TitleBarMaxButton))
+        ctl = self.controller
+        self.train_action = self._action(
+            "&Train", ctl.train, "F5", self._icon("media-playback-start", sp.SP_MediaPlay)
+        )
+        self.pause_action = self._action(
+            "&Pause / Resume",
+            self.toggle_pause,
+            "F6",
+            self._icon("media-playback-pause", sp.SP_MediaPause),
+        )
+        self.step_action = self._action(
+            "S&tep", ctl.step, "F10", self._icon("media-skip-forward", sp.SP_MediaSeekForward)
+        )
+        self.stop_action = self._action(
+            "&Stop", ctl.stop, "Shift+F5", self._icon("media-playback-stop", sp.SP_MediaStop)
+        )
+        self.reset_action = self._action(
+            "&Reset Weights",
+            ctl.reset_weights,
+            None,
+            self._icon("view-refresh", sp.SP_BrowserReload),
+        )
+        self.about_action = self._action(
+            "&About NeuroCanvas",
+            self.about,
+            None,
+            self._icon("help-about", sp.SP_MessageBoxInformation),
+        )
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addActions([self.new_action, self.open_action])
+        self.examples_menu = file_menu.addMenu("Open &Example")
+        self.examples_menu.setObjectName("examplesMenu")
+        self.example_actions: dict[str, QAction] = {}
+        try:
+            examples = list_examples()
+        except (OSError, ValueError, KeyError) as exc:  # a broken install: say so, keep going
+            examples = []
+            self.examples_menu.addAction(f"Examples unavailable: {exc}").setEnabled(False)
+        for info in examples:
+            act = self.examples_menu.addAction(info.title)
+            act.setToolTip(info.description)
+            act.setStatusTip(info.description)
+            act.triggered.connect(lambda *_, n=info.name: self.open_example(n))
+            self.example_actions[info.name] = act
+        self.examples_menu.setToolTipsVisible(True)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.setObjectName("recentMenu")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self._fill_recent_menu()
+        file_menu.addSeparator()
+        file_menu.addActions([self.save_action, self.save_as_action])
+        file_menu.addSeparator()
+        file_menu.addAction(self.import_action)
+        self.export_menu = file_menu.addMenu("&Export")
+        self.export_menu.setObjectName("exportMenu")
+        self.export_menu.setIcon(self._icon("document-export", QStyle.StandardPixmap.SP_ArrowUp))
+        self.export_menu.addActions(list(self.export_actions.values()))
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+
+        c = self.canvas
+        edit = bar.addMenu("&Edit")
+        edit.addActions([self.undo_action, self.redo_action])
+        edit.addSeparator()
+        edit.addActions(
+            [self.cut_action, c.copy_action, c.paste_action, c.duplicate_action, c.delete_action]
+        )
+        edit.addSeparator()
+        edit.addAction(c.select_all_action)
+
+        view = bar.addMenu("&View")
+        view.addActions([c.fit_action, c.tidy_action])
+        view.addSeparator()
+        view.addActions([self.zoom_in_action, self.zoom_out_action, self.zoom_reset_action])
+        view.addSeparator()
+        panels = view.addMenu("&Panels")
+        for dock in (
+            self.palette_dock,
+            self.problems_dock,
+            self.inspector_dock,
+            self.dataset_dock,
+            self.training_dock,
+            self.plots_dock,
+            self.code_dock,
+        ):
+            panels.addAction(dock.toggleViewAction())
+        self.clear_runs_action = view.addAction("Clear Earlier Runs")
+        self.clear_runs_action.triggered.connect(self.loss_plot.clear_history)
+
+        train = bar.addMenu("&Train")
+        train.addActions([self.train_action, self.pause_action, self.step_action, self.stop_action])
+        train.addSeparator()
+        train.addAction(self.reset_action)
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.about_action)
+
+        tools = self.addToolBar("Main")
+        tools.setObjectName("mainToolBar")
+        tools.setIconSize(QSize(18, 18))
+        tools.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        tools.addActions([self.new_action, self.open_action, self.save_action])
+        tools.addSeparator()
+        tools.addActions([self.undo_action, self.redo_action])
+        tools.addSeparator()
+        tools.addActions([self.train_action, self.pause_action, self.stop_action])
+        tools.addSeparator()
+        tools.addAction(c.fit_action)
+
+    def _build_status_bar(self) -> None:
+        self.params_label = QLabel(self)
+        self.params_label.setObjectName("paramsLabel")
+        self.state_label = QLabel(self)
+        self.state_label.setObjectName("stateLabel")
+        bar = self.statusBar()
+        bar.addPermanentWidget(self.params_label)
+        bar.addPermanentWidget(self.state_label)
+
+    def _connect(self) -> None:
+        doc = self.document
+        doc.modified_changed.connect(lambda *_: self._update_title())
+        doc.path_changed.connect(lambda *_: self._update_title())
+        doc.dataset_changed.connect(self._on_dataset_changed)
+        doc.graph.add_listener(self._on_graph_event)
+        self.destroyed.connect(lambda *_, g=doc.graph, f=self._on_graph_event: g.remove_listener(f))
+        self._validate_timer = QTimer(self)
+        self._validate_timer.setSingleShot(True)
+        self._validate_timer.setInterval(0)  # coalesce the events of one command
+        self._validate_timer.timeout.connect(self.validate)
+        self._code_timer = QTimer(self)
+        self._code_timer.setSingleShot(True)
+        self._code_timer.setInterval(CODE_DELAY_MS)
+        self._code_timer.timeout.connect(self.refresh_code)
+        self.canvas.selection_changed.connect(self._on_selection)
+        self.canvas.status_message.connect(lambda m: self.statusBar().showMessage(m, 6000))
+        self.palette_widget.layer_activated.connect(lambda t: self.canvas.add_layer(t))
+        self.problems.itemClicked.connect(self._on_problem_clicked)
+        self.problems.itemActivated.connect(self._on_problem_clicked)
+        self.dataset_panel.dataset_changed.connect(self._on_dataset_chosen)
+        self.controller.state_changed.connect(self._on_training_state)
+        self.controller.notice.connect(lambda m: self.statusBar().showMessage(m, 8000))
+        self.controller.error.connect(self.show_error)
+        self._on_training_state("idle")
+
+    # ------------------------------------------------------------------ projects
+    def new_project(self) -> bool:
+        if not self.maybe_save("starting a new project"):
+            return False
+        graph = Graph()
+        inp = graph.add_node("Input", pos=(0, 0), name="input")
+        out = graph.add_node("Output", pos=(460, 0), name="output")
+        del inp, out
+        key, params, seed = self.document.dataset_choice()
+        project = Project(
+            graph=graph,
+            dataset_key=key,
+            dataset_params=params,
+            dataset_seed=seed,
+            config=self._panel_config(),
+            name="Untitled",
+        )
+        self.load_project(project, None, None)
+        if self.document.dataset is not None:  # fit the Input to the current data set
+            self.document.change_dataset(key, self.document.dataset_params, seed)
+            self.document.undo_stack.clear()
+        self.statusBar().showMessage(
+            "New project: drag layers from the left onto the canvas.", 8000
+        )
+        return True
+
+    def open_dialog(self) -> bool:
+        start = str(self.document.path.parent) if self.document.path else ""
+        path, _ = QFileDialog.getOpenFileName(self, "Open project", start, PROJECT_FILTER)
+        return bool(path) and self.open_file(path)
+
+    def open_file(self, path: str | Path, ask: bool = True) -> bool:
+        """Open a project file; a file that cannot be read is refused (and left untouched)."""
+        if ask and not self.maybe_save("opening another project"):
+            return False
+        path = Path(path)
+        try:
+            project, weights = load_project(path)
+        except ProjectError as exc:
+            self.show_error(
+                "Cannot open project", f"{path.name} could not be opened: {exc}", critical=True
+            )
+            return False
+        self.load_project(project, path, weights)
+        self.settings.add_recent_file(path)
+        self._fill_recent_menu()
+        self.statusBar().showMessage(f"Opened {path.name}", 6000)
+        return True
+
+    def open_example(self, name: str, ask: bool = True) -> bool:
+        if ask and not self.maybe_save("opening an example"):
+            return False
+        try:
+            project = load_example(name)
+        except (ExampleError, ProjectError, OSError) as exc:
+            self.show_error("Cannot open example", f"The example could not be opened: {exc}")
+            return False
+        self.load_project(project, None, None)
+        self.statusBar().showMessage(f"Opened the example “{project.name}”. Press Train.", 8000)
+        return True
+
+    def load_project(self, project: Project, path: Path | None, weights: Any) -> None:
+        """Show ``project`` in this window (the current run, if any, is stopped first)."""
+        self.controller.stop()
+        self.controller.forget()
+        doc = self.document
+        doc.load(project, path, weights)
+        self.training_panel.apply_settings(project.config.to_dict())
+        if self.dataset_panel.set_dataset(doc.dataset_key, doc.dataset_params, doc.dataset_seed):
+            doc.dataset_params = self.dataset_panel.params()  # fill in defaults, quietly
+        self.validate()
+        self.refresh_code()
+        self._update_title()
+        QTimer.singleShot(0, self.canvas.fit_to_view)
+
+    def maybe_save(self, doing: str = "closing") -> bool:
+        """Ask about unsaved changes: True to go on (saved or discarded), False to cancel."""
+        if not self.document.modified:
+            return True
+        buttons = (
+            QMessageBox.StandardButton.Save
+            | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel
+        )
+        answer = QMessageBox.question(
+            self,
+            "Unsaved changes",
+            f"{self.document.display_name} has unsaved changes. Save them before {doing}?",
+            buttons,
+            QMessageBox.StandardButton.Save,
+        )
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def save(self) -> bool:
+        if self.document.path is None:
+            return self.save_as()
+        return self.save_to(self.document.path)
+
+    def save_as(self) -> bool:
+        doc = self.document
+        start = str(doc.path) if doc.path else str(Path.home() / f"{_safe_stem(doc.name)}{SUFFIX}")
+        path, _ = QFileDialog.getSaveFileName(self, "Save project as", start, PROJECT_FILTER)
+        if not path:
+            return False
+        path = Path(path)
+        if path.suffix != SUFFIX:
+            path = path.with_name(path.name + SUFFIX)
+        return self.save_to(path)
+
+    def save_to(self, path: str | Path) -> bool:
+        path = Path(path)
+        project = self.document.to_project(self._panel_config())
+        try:
+            save_project(project, path, weights=self.controller.weights())
+        except ProjectError as exc:
+            self.show_error("Cannot save project", f"The project was not saved: {exc}", True)
+            return False
+        self.document.mark_saved(path)
+        self.settings.add_recent_file(path)
+        self._fill_recent_menu()
+        self.statusBar().showMessage(f"Saved {path.name}", 6000)
+        return True
+
+    def _panel_config(self) -> TrainingConfig:
+        doc = self.document
+        try:
+            return TrainingConfig(
+                **self.training_panel.settings(),
+                seed=int(doc.config.seed),
+                device=doc.config.device,
+            ).validate()
+        except ValueError:
+            return doc.config
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        paths = self.settings.recent_files()
+        for path in paths:
+            act = self.recent_menu.addAction(Path(path).name)
+            act.setToolTip(path)
+            act.setStatusTip(path)
+            act.triggered.connect(lambda *_, p=path: self.open_file(p))
+        if paths:
+            self.recent_menu.addSeparator()
+            clear = self.recent_menu.addAction("Clear List")
+            clear.triggered.connect(self._clear_recent)
+        else:
+            self.recent_menu.addAction("No recent projects").setEnabled(False)
+
+    def _clear_recent(self) -> None:
+        self.settings.clear_recent_files()
+        self._fill_recent_menu()
+
+    # ------------------------------------------------------------------ weights
+    def export_dialog(self, fmt_key: str) -> list[Path]:
+        fmt = EXPORT_FORMATS[fmt_key]
+        doc = self.document
+        folder = doc.path.parent if doc.path else Path.home()
+        start = str(folder / f"{_safe_stem(doc.path.stem if doc.path else doc.name)}{fmt.suffix}")
+        path, _ = QFileDialog.getSaveFileName(
+            self, f"Export {fmt.description}", start, f"{fmt.description} (*{fmt.suffix})"
+        )
+        if not path:
+            return []
+        path = Path(path)
+        if path.suffix != fmt.suffix:
+            path = path.with_name(path.name + fmt.suffix)
+        title = _safe_stem(doc.path.stem if doc.path else doc.name)
+        try:
+            files = self.controller.with_model(lambda m: export_model(m, path, fmt_key, title))
+        except (ExportError, WeightsError, OSError, ValueError) as exc:
+            self.show_error("Export failed", f"The model was not exported: {exc}", True)
+            return []
+        if not files:
+            return []
+        names = ", ".join(p.name for p in files)
+        self.statusBar().showMessage(f"Exported {names}", 8000)
+        return list(files)
+
+    def import_weights_dialog(self) -> bool:
+        start = str(self.document.path.parent) if self.document.path else ""
+        path, _ = QFileDialog.getOpenFileName(self, "Import weights", start, WEIGHTS_FILTER)
+        return bool(path) and self.import_weights_file(path)
+
+    def import_weights_file(self, path: str | Path) -> bool:
+        path = Path(path)
+        try:
+            keys = self.controller.with_model(lambda m: import_weights(m, path))
+        except (WeightsError, ExportError, OSError, ValueError) as exc:
+            self.show_error("Cannot import weights", f"{path.name} was not loaded: {exc}", True)
+            return False
+        if keys is None:
+            return False
+        self.statusBar().showMessage(f"Imported {len(keys)} tensors from {path.name}", 8000)
+        return True
+
+    # ------------------------------------------------------------------ editing
+    def cut(self) -> None:
+        if self.canvas.copy_selected():
+            self.canvas.delete_selected()
+
+    def reset_zoom(self) -> None:
+        self.canvas.zoom_by(1.0 / max(self.canvas.zoom(), 1e-6))
+
+    def toggle_pause(self) -> None:
+        if self.controller.state == "paused":
+            self.controller.resume()
+        else:
+            self.controller.pause()
+
+    def _on_selection(self, node_id: str | None) -> None:
+        self.inspector.set_node(node_id)
+        if node_id is not None:
+            self.inspector_dock.raise_()
+
+    def _on_graph_event(self, event: Any) -> None:
+        if event.kind == "node_moved":
+            return
+        self._validate_timer.start()
+        self._code_timer.start()
+
+    def _on_dataset_chosen(self, key: str, params: dict) -> None:
+        self.document.change_dataset(key, params, self.dataset_panel.seed())
+
+    def _on_dataset_changed(self) -> None:
+        doc = self.document
+        panel = self.dataset_panel
+        if (panel.key(), panel.params(), panel.seed()) != doc.dataset_choice():
+            panel.set_dataset(*doc.dataset_choice())  # undo/redo of a data set change
+        ds = doc.dataset
+        self.accuracy_plot.setVisible(ds is not None and ds.kind == "classification")
+        self._validate_timer.start()
+        self._code_timer.start()
+
+    # ------------------------------------------------------------------ validation
+    def validate(self) -> Any:
+        """Analyse the graph against the data set; feed the canvas, problems and status bar."""
+        self._validate_timer.stop()
+        doc = self.document
+        report = analyse(doc.graph, doc.data_spec())
+        self.report = report
+        self.canvas.set_report(report)
+        self.problems.clear()
+        for problem in report.problems:
+            item = QListWidgetItem(
+                self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning),
+                problem.message,
+            )
+            item.setData(Qt.ItemDataRole.UserRole, problem.node_id)
+            item.setToolTip(problem.message)
+            self.problems.addItem(item)
+        if doc.dataset is None and doc.dataset_error:
+            self.problems.addItem(f"Data set: {doc.dataset_error}")
+        if self.problems.count() == 0:
+            ok = QListWidgetItem(
+                self.style().standardIcon(QStyle.StandardPixmap.SP_DialogApplyButton),
+                "No problems: the network is ready to train.",
+            )
+            ok.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            self.problems.addItem(ok)
+        n = len(report.problems)
+        self.problems_dock.setWindowTitle(f"Problems ({n})" if n else "Problems")
+        self.params_label.setText(
+            f"{format_count(report.total_params)} parameters · "
+            f"{format_count(report.total_macs)} multiply-adds per sample"
+        )
+        outputs = [nd for nd in doc.graph.nodes.values() if nd.type == "Output"]
+        if outputs:
+            self.training_panel.set_loss_name(str(outputs[0].params.get("loss", "")))
+        return report
+
+    def _on_problem_clicked(self, item: QListWidgetItem) -> None:
+        node_id = item.data(Qt.ItemDataRole.UserRole)
+        if node_id and node_id in self.document.graph.nodes:
+            self.canvas.select_nodes([node_id])
+            node_item = self.canvas.node_items.get(node_id)
+            if node_item is not None:
+                self.canvas.centerOn(node_item)
+
+    def refresh_code(self) -> str:
+        """Regenerate the PyTorch code tab, or say why there is none."""
+        self._code_timer.stop()
+        doc = self.document
+        if doc.dataset is None:
+            code = f"# No code yet: the data set cannot be built.\n# {doc.dataset_error}\n"
+        else:
+            title = _safe_stem(doc.path.stem if doc.path else doc.name)
+            try:
+                model = compile_graph(doc.graph, doc.dataset.data_spec())
+                code = torch_code(model, None, title)
+            except CompileError as exc:
+                lines = "\n".join(f"#   - {p.message}" for p in exc.report.problems)
+                code = f"# No code yet: the network is not valid.\n#\n{lines}\n"
+            except ExportError as exc:
+                code = f"# This network cannot be written as PyTorch code: {exc}\n"
+        self.code_view.set_code(code)
+        return code
+
+    # ------------------------------------------------------------------ training state
+    def _on_training_state(self, state: str) -> None:
+        active = state in ("running", "paused")
+        self.train_action.setEnabled(not active or state == "paused")
+        self.pause_action.setEnabled(active)
+        self.pause_action.setText("&Resume" if state == "paused" else "&Pause")
+        self.stop_action.setEnabled(active)
+        self.step_action.setEnabled(state != "running")
+        labels = {
+            "idle": "Ready",
+            "running": "Training…",
+            "paused": "Paused",
+            "finished": "Finished",
+            "stopped": "Stopped",
+            "diverged": "Diverged",
+            "failed": "Failed",
+        }
+        self.state_label.setText(labels.get(state, state))
+
+    # ------------------------------------------------------------------ messages
+    def show_error(self, title: str, text: str, critical: bool = False) -> None:
+        """A readable message box; ``text`` is a plain sentence, never a traceback."""
+        if critical:
+            QMessageBox.critical(self, title, text)
+        else:
+            QMessageBox.warning(self, title, text)
+
+    def about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About NeuroCanvas",
+            f"<h3>NeuroCanvas {__version__}</h3>"
+            "<p>Build neural networks by drag-and-drop and watch them learn.</p>"
+            "<p>Training runs on NeuroCanvas's own NumPy engine, which follows PyTorch's API; "
+            "File ▸ Export writes safetensors, NumPy, ONNX or PyTorch code.</p>",
+        )
+
+    def _update_title(self) -> None:
+        self.setWindowTitle(f"{self.document.display_name}[*] — {APP_NAME}")
+        self.setWindowModified(self.document.modified)
+
+    # ------------------------------------------------------------------ window
+    def _restore_window(self) -> None:
+        geometry = self.settings.geometry()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = self.settings.window_state()
+        if state is not None:
+            self.restoreState(state)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        if not self.maybe_save("closing"):
+            event.ignore()
+            return
+        self.controller.shutdown()
+        self.settings.save_window(self.saveGeometry(), self.saveState())
+        event.accept()
+
+
+def _safe_stem(name: str) -> str:
+    """A file-name friendly version of a project title ("Fit any curve" -> "fit-any-curve")."""
+    out = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in name.strip().lower())
+    return "-".join(part for part in out.split("-") if part) or "network"

@@ -1,0 +1,60 @@
+"""What the app remembers between sessions: window geometry, dock layout and recent files.
+
+A thin wrapper over ``QSettings`` so the rest of the app never spells keys, and so tests can
+hand in a ``QSettings`` on a temporary ini file and never touch a person's real settings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings
+
+MAX_RECENT = 8
+ORGANIZATION = "NeuroCanvas"
+APPLICATION = "NeuroCanvas"
+
+
+class AppSettings:
+    """Typed access to the app's ``QSettings`` (the default store when none is given)."""
+
+    def __init__(self, store: QSettings | None = None) -> None:
+        self.store = store if store is not None else QSettings()
+
+    # -- window -------------------------------------------------------------------------
+    def geometry(self) -> QByteArray | None:
+        return self._bytes("window/geometry")
+
+    def window_state(self) -> QByteArray | None:
+        return self._bytes("window/state")
+
+    def save_window(self, geometry: QByteArray, state: QByteArray) -> None:
+        self.store.setValue("window/geometry", geometry)
+        self.store.setValue("window/state", state)
+        self.store.sync()
+
+    def _bytes(self, key: str) -> QByteArray | None:
+        value = self.store.value(key)
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    # -- recent files -------------------------------------------------------------------
+    def recent_files(self) -> list[str]:
+        """Recent project paths, newest first; files that no longer exist are left out."""
+        value = self.store.value("files/recent", [])
+        if isinstance(value, str):  # QSettings returns a lone string for a one-item list
+            value = [value]
+        paths = [str(v) for v in (value or []) if v]
+        return [p for p in paths if Path(p).exists()]
+
+    def add_recent_file(self, path: str | Path) -> list[str]:
+        path = str(Path(path).resolve())
+        paths = [p for p in self.recent_files() if p != path]
+        paths.insert(0, path)
+        del paths[MAX_RECENT:]
+        self.store.setValue("files/recent", paths)
+        self.store.sync()
+        return paths
+
+    def clear_recent_files(self) -> None:
+        self.store.setValue("files/recent", [])
+        self.store.sync()

@@ -1,0 +1,378 @@
+"""Connects the training panel, the worker thread and the plots; owns the compiled model.
+
+The trainer runs in a worker thread (``app.worker``); the GUI thread only reads its plain
+numpy snapshots. The one exception is a model swap, export or save while a run is live: those
+take :attr:`LiveTrainer.lock`, which the trainer holds for every step and snapshot, so the GUI
+never sees a half-updated weight.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from neurocanvas.app.worker import TrainingThread
+from neurocanvas.core.compiler import CompileError, compile_graph, make_loss
+from neurocanvas.core.export import WeightsError, check_weights_fit
+from neurocanvas.core.graph import GraphEvent
+from neurocanvas.core.random import manual_seed
+from neurocanvas.core.shapes import analyse
+from neurocanvas.core.trainer import Trainer, TrainingConfig, TrainingControl
+from neurocanvas.widgets.plots import LatestSnapshot
+
+# Graph events that change what the model computes (moving a node does not).
+MODEL_EVENTS = frozenset(
+    {"node_added", "node_removed", "edge_added", "edge_removed", "param_changed", "reset"}
+)
+RECOMPILE_DELAY_MS = 250  # let a burst of edits (a spin box's arrows) settle before compiling
+PLOT_INTERVAL_MS = 30
+
+
+class LiveTrainer(Trainer):
+    """A ``Trainer`` whose model can be replaced between two steps while it runs."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.lock = threading.RLock()
+        super().__init__(*args, **kwargs)
+
+    def step(self) -> float:
+        with self.lock:
+            return super().step()
+
+    def snapshot(self, state: str | None = None):  # noqa: ANN201 - Trainer's Snapshot
+        with self.lock:
+            return super().snapshot(state)
+
+    def swap_model(self, model: Any) -> None:
+        """Train ``model`` from the next step on (hold :attr:`lock` around the call).
+
+        The optimizer is rebuilt for the new parameters (its moments belonged to the old
+        ones), and the divergence guard restarts, because a new architecture may have a
+        different loss scale.
+        """
+        with self.lock:
+            self.model = model
+            self.loss_kind = model.loss_kind
+            self.loss_fn = make_loss(self.loss_kind)
+            self.y_train = self._targets(self.dataset.y_train)
+            self.y_val = self._targets(self.dataset.y_val)
+            self.optimizer = self._build_optimizer()
+            self._good_state = self._copy_state()
+            self._good_step = self.global_step
+            self._first_loss = None
+            self._best_loss = math.inf
+
+    def weights(self) -> dict[str, np.ndarray]:
+        with self.lock:
+            return self._copy_state()
+
+
+def describe_problems(report: Any, limit: int = 5) -> str:
+    lines = [p.message for p in report.problems[:limit]]
+    more = len(report.problems) - limit
+    if more > 0:
+        lines.append(f"… and {more} more (see the Problems list)")
+    return "\n".join(lines)
+
+
+class TrainingController(QObject):
+    """Train / Pause / Resume / Step / Stop / Reset for the open document.
+
+    Signals
+    -------
+    state_changed(str)
+        idle, running, paused, finished, stopped, diverged or failed.
+    notice(str)
+        A short message for the status bar.
+    error(str, str)
+        Title and plain sentence for a message box (the window decides how to show it).
+    """
+
+    state_changed = Signal(str)
+    notice = Signal(str)
+    error = Signal(str, str)
+
+    def __init__(self, document: Any, panel: Any, plots: dict[str, Any], parent=None) -> None:
+        super().__init__(parent)
+        self.document, self.panel = document, panel
+        self.loss_plot = plots["loss"]
+        self.accuracy_plot = plots["accuracy"]
+        self.fit_plot = plots["fit"]
+        self.model: Any = None
+        self.trainer: LiveTrainer | None = None
+        self.control: TrainingControl | None = None
+        self.run_thread: TrainingThread | None = None
+        self.state = "idle"
+        self.last_snapshot: Any = None
+        self._edit_pending = False
+        self._resume_after_edit = False
+
+        self.coalescer = LatestSnapshot(PLOT_INTERVAL_MS, self)
+        self.coalescer.updated.connect(self._show_snapshot)
+        self._recompile_timer = QTimer(self)
+        self._recompile_timer.setSingleShot(True)
+        self._recompile_timer.setInterval(RECOMPILE_DELAY_MS)
+        self._recompile_timer.timeout.connect(self._recompile_after_edit)
+
+        panel.train_requested.connect(self.train)
+        panel.pause_requested.connect(self.pause)
+        panel.resume_requested.connect(self.resume)
+        panel.step_requested.connect(self.step)
+        panel.stop_requested.connect(self.stop)
+        panel.reset_requested.connect(self.reset_weights)
+        document.graph.add_listener(self._on_graph_event)
+        document.dataset_changed.connect(self._on_dataset_changed)
+
+    # -- state ----------------------------------------------------------------------------
+    def is_active(self) -> bool:
+        """True while a run exists (running or paused), even between its last step and exit."""
+        return self.run_thread is not None and self.state in ("running", "paused")
+
+    def _set_state(self, state: str, message: str = "") -> None:
+        self.state = state
+        self.panel.set_state(state, message)
+        self.state_changed.emit(state)
+
+    # -- compiling ------------------------------------------------------------------------
+    def compile(self, fresh: bool = False, quiet: bool = False) -> Any:
+        """The model for the current graph, keeping trained weights unless ``fresh``.
+
+        Returns None (after an ``error``, unless ``quiet``) when the graph or data set is not
+        ready; the message names the problems in plain words.
+        """
+        doc = self.document
+        if doc.dataset is None:
+            if not quiet:
+                self.error.emit(
+                    "No data set",
+                    f"The data set cannot be built: {doc.dataset_error or 'choose one first'}",
+                )
+            return None
+        spec = doc.dataset.data_spec()
+        try:
+            if fresh or self.model is None:
+                manual_seed(int(doc.config.seed))  # the same initial weights for the same seed
+                model = compile_graph(doc.graph, spec)
+                self._load_pending_weights(model)
+            else:
+                model = compile_graph(doc.graph, spec, previous=self.model)
+        except CompileError as exc:
+            if not quiet:
+                self.error.emit(
+                    "The network cannot be trained yet",
+                    "Fix these problems first:\n" + describe_problems(exc.report),
+                )
+            return None
+        self.model = model
+        return model
+
+    def _load_pending_weights(self, model: Any) -> None:
+        weights, self.document.weights = self.document.weights, None
+        if not weights:
+            return
+        try:
+            check_weights_fit(model.state_dict(), weights, source="the project's weights file")
+        except WeightsError as exc:
+            self.notice.emit(f"Started from fresh weights: {exc}")
+            return
+        model.load_state_dict(weights)
+
+    def weights(self) -> dict[str, np.ndarray] | None:
+        """A copy of the current weights (safe while a run is live), or None before any."""
+        if self.trainer is not None and self.is_active():
+            return self.trainer.weights()
+        if self.model is not None:
+            return {k: np.array(v, copy=True) for k, v in self.model.state_dict().items()}
+        return self.document.weights
+
+    def with_model(self, fn: Any) -> Any:
+        """Call ``fn(model)`` while no training step can run (compiling first if needed)."""
+        if self.trainer is not None and self.is_active():
+            with self.trainer.lock:
+                return fn(self.trainer.model)
+        model = self.model or self.compile()
+        return None if model is None else fn(model)
+
+    # -- buttons --------------------------------------------------------------------------
+    def train(self, single_step: bool = False) -> bool:
+        """Start a run on the current graph and data set (continuing from the current weights)."""
+        if self.is_active():
+            if self.state == "paused":
+                self.resume()
+            return True
+        model = self.compile()
+        if model is None:
+            return False
+        doc = self.document
+        settings = self.panel.settings()
+        try:
+            config = TrainingConfig(
+                **settings, seed=int(doc.config.seed), device=doc.config.device
+            ).validate()
+        except ValueError as exc:
+            self.error.emit("Cannot train", f"A training setting is not valid: {exc}")
+            return False
+        control = TrainingControl()
+        if single_step:
+            control.step_once()
+        trainer = LiveTrainer(model, doc.dataset, config, control, snapshot_every_s=0.03)
+        doc.config = config
+        self.control, self.trainer = control, trainer
+        self.panel.set_control(control)
+        self.loss_plot.begin_run(f"lr {config.lr:g}, {config.optimizer}")
+        self.accuracy_plot.clear()
+        thread = TrainingThread(trainer, control, self)
+        thread.snapshot.connect(self.coalescer.push)
+        thread.finished.connect(self._on_finished)
+        thread.failed.connect(self._on_failed)
+        thread.done.connect(self._on_done)
+        self.run_thread = thread
+        self._edit_pending = False
+        self._set_state("paused" if single_step else "running")
+        thread.start()
+        return True
+
+    def pause(self) -> None:
+        if self.control is not None and self.is_active():
+            self.control.pause()
+            self._set_state("paused", "Paused. Move the sliders or edit the graph, then resume.")
+
+    def resume(self) -> None:
+        if self._edit_pending:
+            self._resume_after_edit = True
+            self._recompile_after_edit()
+            return
+        if self.control is not None and self.is_active():
+            self.control.resume()
+            self._set_state("running")
+
+    def step(self) -> None:
+        """One optimizer step: of the paused run, or of a new run that then stays paused."""
+        if self.control is not None and self.is_active():
+            self.control.step_once()
+            self._set_state("paused")
+        else:
+            self.train(single_step=True)
+
+    def stop(self) -> bool:
+        """Stop the run and wait for its thread; the weights stay as they are."""
+        self._recompile_timer.stop()
+        self._edit_pending = False
+        thread = self.run_thread
+        if thread is None:
+            return True
+        return thread.stop()
+
+    def shutdown(self) -> bool:
+        """Stop and join the worker (closing the window); True when the thread ended."""
+        ok = self.stop()
+        if self.run_thread is not None:
+            self.run_thread.thread.wait(5000)
+        return ok
+
+    def reset_weights(self) -> None:
+        """Re-initialise every weight (a paused run continues from the new weights)."""
+        if self.trainer is not None and self.is_active():
+            with self.trainer.lock:
+                self.model = None
+                model = self.compile(fresh=True)
+                if model is not None:
+                    self.trainer.swap_model(model)
+        else:
+            self.model = None
+            self.document.weights = None
+            self.compile(fresh=True, quiet=True)
+        self.notice.emit("Weights re-initialised.")
+
+    def forget(self) -> None:
+        """Drop the model (a new project was opened); call after :meth:`stop`."""
+        self.model = None
+        self.trainer = None
+        self.loss_plot.clear()
+        self.accuracy_plot.clear()
+        self._set_state("idle")
+
+    # -- editing while training -----------------------------------------------------------
+    def _on_graph_event(self, event: GraphEvent) -> None:
+        if event.kind not in MODEL_EVENTS or not self.is_active() or event.kind == "reset":
+            return
+        if not self._edit_pending:
+            self._resume_after_edit = self.state == "running"
+            self._edit_pending = True
+            if self.control is not None:
+                self.control.pause()
+            self._set_state("paused", "Paused while the graph is edited…")
+        self._recompile_timer.start()
+
+    def _recompile_after_edit(self) -> None:
+        """Recompile keeping unchanged layers' weights; resume when the graph is valid."""
+        trainer = self.trainer
+        if trainer is None or not self.is_active() or self.document.dataset is None:
+            return
+        report = analyse(self.document.graph, self.document.dataset.data_spec())
+        if not report.ok:
+            self._set_state(
+                "paused",
+                "Training is paused until the graph is valid again:\n" + describe_problems(report),
+            )
+            return
+        with trainer.lock:
+            model = compile_graph(
+                self.document.graph, self.document.dataset.data_spec(), previous=trainer.model
+            )
+            trainer.swap_model(model)
+            self.model = model
+        self._edit_pending = False
+        built = len(list(model.layers()))
+        self.notice.emit(f"Recompiled: kept the weights of {len(model.reused)} of {built} layers.")
+        if self._resume_after_edit and self.control is not None:
+            self.control.resume()
+            self._set_state("running")
+        else:
+            self._set_state("paused", "Recompiled the edited graph; press Resume to go on.")
+
+    def _on_dataset_changed(self) -> None:
+        if self.is_active():
+            self.stop()
+            self.notice.emit("The data set changed, so training stopped. Press Train to go on.")
+        ds = self.document.dataset
+        if ds is not None:
+            self.fit_plot.set_dataset(ds)
+
+    # -- from the worker ------------------------------------------------------------------
+    def _show_snapshot(self, snap: Any) -> None:
+        self.last_snapshot = snap
+        self.loss_plot.update_snapshot(snap)
+        self.fit_plot.update_snapshot(snap)
+        if snap.train_acc is not None:
+            self.accuracy_plot.update_snapshot(snap)
+        self.panel.update_progress(snap)
+
+    def _on_finished(self, final: Any) -> None:
+        self.coalescer.flush()
+        if self.last_snapshot is not final:
+            self._show_snapshot(final)
+        self._set_state(final.state, final.message)
+        if final.state == "diverged":
+            self.notice.emit(final.message)
+        else:
+            self.notice.emit(final.message)
+
+    def _on_failed(self, message: str) -> None:
+        self._set_state("failed", message)
+        self.error.emit("Training failed", message)
+
+    def _on_done(self) -> None:
+        thread, self.run_thread = self.run_thread, None
+        self.panel.set_control(None)
+        self._recompile_timer.stop()
+        self._edit_pending = False
+        if thread is not None:
+            thread.thread.wait(2000)
+            thread.deleteLater()
+        if self.state in ("running", "paused"):  # ended without a final snapshot
+            self._set_state("stopped", "Stopped.")

@@ -244,7 +244,9 @@ class _Reader:
 
     @staticmethod
     def _describe(v: Any, what: str) -> str:
-        return "missing" if v is None else f"must be {what}, got {json.dumps(v)[:40]}"
+        if v is None:
+            return f"missing (expected {what})"
+        return f"must be {what}, got {json.dumps(v)[:40]}"
 
 
 def _project_from_dict(data: dict[str, Any]) -> Project:

@@ -417,6 +417,38 @@ class Trainer:
 
         return Tensor(to_device(arr, self.config.device))
 
+    # ---------------------------------------------------------------- public helpers
+    def weights(self) -> dict[str, np.ndarray]:
+        """A copy of the model's state_dict (safe to keep while training goes on)."""
+        return self._copy_state()
+
+    def swap_model(self, model: nn.Module) -> None:
+        """Train ``model`` from the next step on (call between steps, e.g. after a recompile).
+
+        The optimizer is rebuilt for the new parameters (its moments belonged to the old ones)
+        and the divergence guard restarts, because a new architecture may have another loss
+        scale. Progress (epoch, step, metrics) carries on.
+        """
+        self.model = model
+        kind = getattr(model, "loss_kind", None) or _default_loss_kind(self.dataset)
+        if kind != self.loss_kind:
+            self.loss_kind = kind
+            self.loss_fn = _make_loss(kind)
+            self.y_train = self._targets(self.dataset.y_train)
+            self.y_val = self._targets(self.dataset.y_val)
+        if self.config.device != "cpu":
+            model.to(self.config.device)
+        self.optimizer = self._build_optimizer()
+        self._good_state = self._copy_state()
+        self._good_step = self.global_step
+        self._first_loss = None
+        self._best_loss = math.inf
+
+    @property
+    def total_steps(self) -> int:
+        """Steps done plus the steps left at the current batch size."""
+        return self._total_steps()
+
     # ---------------------------------------------------------------- control
     def _apply_changes(self) -> None:
         changes = self.control.take_changes()

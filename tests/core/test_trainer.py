@@ -333,3 +333,18 @@ def test_one_loss_spike_after_a_near_perfect_fit_is_not_divergence_but_an_explos
     trainer.global_step += 1
     assert trainer._check_divergence(1e10)
     assert trainer.state == "diverged" and "smoothed loss" in trainer.message
+
+
+def test_swap_model_trains_the_new_model_with_a_fresh_optimizer():
+    trainer = Trainer(mlp(), regression_data(), TrainingConfig(epochs=5, lr=0.01))
+    trainer.step()
+    new = mlp(seed=5)
+    before = {k: v.copy() for k, v in new.state_dict().items()}
+    trainer.swap_model(new)
+    assert trainer.optimizer.param_groups[0]["params"][0] is new[0].weight
+    trainer.step()
+    assert trainer.global_step == 2
+    assert not np.array_equal(new.state_dict()["0.weight"], before["0.weight"])
+    weights = trainer.weights()
+    weights["0.weight"][...] = 0  # a copy: changing it leaves the model alone
+    assert np.abs(new.state_dict()["0.weight"]).sum() > 0

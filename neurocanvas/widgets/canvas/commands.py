@@ -69,6 +69,24 @@ def _reachable(graph: Graph, start: str, goal: str) -> bool:
     return False
 
 
+def _restore_edges(graph: Graph, original: list[Edge], missing: list[Edge]) -> None:
+    """Reconnect ``missing`` so that the wire order is ``original`` again.
+
+    Order matters: Concat joins its inputs in wire order. The graph only appends, so the wires
+    after the first restored one are taken out and put back in their old order.
+    """
+    if not missing:
+        return
+    wanted = set(missing)
+    first = min(original.index(e) for e in missing)
+    tail = [e for e in original[first:] if e in wanted or graph.edge_exists(e)]
+    for edge in tail:
+        if graph.edge_exists(edge):
+            graph.disconnect(edge)
+    for edge in tail:
+        graph.connect(edge.src, edge.src_port, edge.dst, edge.dst_port)
+
+
 class AddNodeCommand(QUndoCommand):
     """Add one layer; redo after undo brings back the same id and name."""
 
@@ -97,6 +115,7 @@ class RemoveNodesCommand(QUndoCommand):
         gone = set(node_ids)
         # Every wire that disappears: those touching removed nodes plus the explicitly chosen.
         self.edges = [e for e in graph.edges if e.src in gone or e.dst in gone or e in set(edges)]
+        self.edge_order = list(graph.edges)
         self.nodes = [graph.nodes[n] for n in node_ids]
         self._saved = [(n.id, n.type, n.name, dict(n.params), tuple(n.pos)) for n in self.nodes]
         if text is None:
@@ -116,8 +135,7 @@ class RemoveNodesCommand(QUndoCommand):
     def undo(self) -> None:
         for node_id, layer_type, name, params, pos in self._saved:
             self.graph.add_node(layer_type, params=params, pos=pos, name=name, node_id=node_id)
-        for edge in self.edges:
-            self.graph.connect(edge.src, edge.src_port, edge.dst, edge.dst_port)
+        _restore_edges(self.graph, self.edge_order, self.edges)
 
 
 def _internal_wire_count(edges, gone: set) -> int:
@@ -157,13 +175,13 @@ class DisconnectCommand(QUndoCommand):
     def __init__(self, graph: Graph, edge: Edge):
         super().__init__(f"Disconnect {graph.nodes[edge.src].name} → {graph.nodes[edge.dst].name}")
         self.graph, self.edge = graph, edge
+        self.edge_order = list(graph.edges)
 
     def redo(self) -> None:
         self.graph.disconnect(self.edge)
 
     def undo(self) -> None:
-        e = self.edge
-        self.graph.connect(e.src, e.src_port, e.dst, e.dst_port)
+        _restore_edges(self.graph, self.edge_order, [self.edge])
 
 
 class MoveNodesCommand(QUndoCommand):

@@ -5,7 +5,7 @@ Kept apart from the node editor so that the navigation is one small, reusable pi
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import QPoint, QRectF, Qt
 from PySide6.QtGui import QKeyEvent, QMouseEvent, QPainter, QWheelEvent
 from PySide6.QtWidgets import QGraphicsView
 
@@ -21,7 +21,7 @@ class CanvasView(QGraphicsView):
         super().__init__(parent)
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
         self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
-        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.NoAnchor)
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
         self.setDragMode(QGraphicsView.DragMode.RubberBandDrag)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -33,17 +33,30 @@ class CanvasView(QGraphicsView):
     def zoom(self) -> float:
         return self.transform().m11()
 
-    def zoom_by(self, factor: float) -> None:
-        """Scale by ``factor`` (clamped to a sensible range) around the anchor (the cursor)."""
+    def zoom_by(self, factor: float, anchor: QPoint | None = None) -> None:
+        """Scale by ``factor`` (clamped) keeping the scene point under ``anchor`` in place.
+
+        ``anchor`` is a viewport position (the view's centre by default). Qt's own
+        AnchorUnderMouse uses the last mouse *move*, not the wheel event's position, so the
+        anchoring is done here by scrolling.
+        """
         target = min(max(self.zoom() * factor, MIN_ZOOM), MAX_ZOOM)
         factor = target / self.zoom()
-        if abs(factor - 1.0) > 1e-9:
-            self.scale(factor, factor)
+        if abs(factor - 1.0) < 1e-9:
+            return
+        if anchor is None:
+            anchor = self.viewport().rect().center()
+        fixed = self.mapToScene(anchor)
+        self.scale(factor, factor)
+        shift = self.mapFromScene(fixed) - anchor
+        h, v = self.horizontalScrollBar(), self.verticalScrollBar()
+        h.setValue(h.value() + shift.x())
+        v.setValue(v.value() + shift.y())
 
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
         steps = event.angleDelta().y() / 120.0
         if steps:
-            self.zoom_by(1.15**steps)
+            self.zoom_by(1.15**steps, event.position().toPoint())
         event.accept()
 
     def fit_to_view(self, margin: float = 40.0) -> None:
@@ -56,7 +69,7 @@ class CanvasView(QGraphicsView):
             rect.adjusted(-margin, -margin, margin, margin), Qt.AspectRatioMode.KeepAspectRatio
         )
         if self.zoom() > 1.0:
-            self.zoom_by(1.0 / self.zoom())
+            self.scale(1.0 / self.zoom(), 1.0 / self.zoom())
         self.centerOn(rect.center())
 
     def _extend_scene_rect(self, rect: QRectF) -> None:

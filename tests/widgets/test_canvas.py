@@ -1,0 +1,334 @@
+"""The node canvas, driven as a person would: drops, mouse drags, keys, wheel."""
+
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QUndoStack, QWheelEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from neurocanvas.core.catalogue import LAYERS
+from neurocanvas.core.graph import Graph
+from neurocanvas.core.shapes import analyse
+from neurocanvas.widgets.canvas import NodeCanvas
+from neurocanvas.widgets.canvas.items import NodeItem
+from neurocanvas.widgets.palette import Palette
+
+LEFT = Qt.MouseButton.LeftButton
+NONE = Qt.KeyboardModifier.NoModifier
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+@pytest.fixture
+def canvas(qtbot):
+    view = NodeCanvas(Graph(), QUndoStack())
+    qtbot.addWidget(view)
+    view.resize(900, 600)
+    view.show()
+    qtbot.waitExposed(view)
+    return view
+
+
+@pytest.fixture
+def palette(qtbot):
+    widget = Palette()
+    qtbot.addWidget(widget)
+    return widget
+
+
+def drop(canvas, mime: QMimeData, point: QPoint) -> QDropEvent:
+    """Deliver drag-enter, drag-move and drop at ``point`` of the viewport, like a real drag."""
+    viewport, pos = canvas.viewport(), QPointF(point)
+    action = Qt.DropAction.CopyAction
+    for cls in (QDragEnterEvent, QDragMoveEvent):
+        QApplication.sendEvent(viewport, cls(pos, action, mime, LEFT, NONE))
+    event = QDropEvent(pos, action, mime, LEFT, NONE)
+    QApplication.sendEvent(viewport, event)
+    return event
+
+
+def view_point(canvas, scene_point) -> QPoint:
+    return canvas.mapFromScene(scene_point)
+
+
+def drag(canvas, start: QPoint, end: QPoint, steps: int = 4) -> None:
+    """Press, move in steps, release on the viewport: a real mouse drag."""
+    viewport = canvas.viewport()
+    QTest.mousePress(viewport, LEFT, NONE, start)
+    for i in range(1, steps + 1):
+        QTest.mouseMove(viewport, start + (end - start) * (i / steps))
+    QTest.mouseRelease(viewport, LEFT, NONE, end)
+
+
+def add(canvas, layer_type, x, y, **params):
+    return canvas.graph.add_node(layer_type, params or None, pos=(x, y)).id
+
+
+@pytest.mark.parametrize("layer_type", list(LAYERS))
+def test_dropping_each_layer_from_the_palette_adds_it_where_dropped(canvas, palette, layer_type):
+    mime = palette.tree.mimeData([palette.layer_items[layer_type]])
+    point = QPoint(300, 200)
+    event = drop(canvas, mime, point)
+    assert event.isAccepted()
+    (node,) = canvas.graph.nodes.values()
+    assert node.type == layer_type
+    item = canvas.node_items[node.id]
+    assert item.sceneBoundingRect().contains(canvas.mapToScene(point))
+    assert canvas.undo_stack.undoText() == f"Add {LAYERS[layer_type].display_name}"
+    canvas.undo_stack.undo()
+    assert not canvas.graph.nodes and not canvas.node_items
+    canvas.undo_stack.redo()
+    assert canvas.graph.nodes[node.id].pos == node.pos
+
+
+def test_dropping_foreign_data_is_ignored(canvas):
+    mime = QMimeData()
+    mime.setText("Linear")
+    drop(canvas, mime, QPoint(100, 100))
+    assert not canvas.graph.nodes
+
+
+def test_dragging_output_port_to_input_port_wires_them(canvas):
+    a = add(canvas, "Linear", 0, 0)
+    b = add(canvas, "ReLU", 300, 60)
+    src = canvas.node_items[a].outputs["out"].scenePos()
+    dst = canvas.node_items[b].inputs["in"].scenePos()
+    drag(canvas, view_point(canvas, src), view_point(canvas, dst))
+    assert [(e.src, e.dst) for e in canvas.graph.edges] == [(a, b)]
+    assert len(canvas.canvas_scene.wire_items) == 1
+    assert canvas.undo_stack.undoText() == "Connect linear1 → relu1"
+    canvas.undo_stack.undo()
+    assert not canvas.graph.edges and not canvas.canvas_scene.wire_items
+    canvas.undo_stack.redo()
+    assert len(canvas.graph.edges) == 1
+
+
+def test_dragging_from_input_to_output_also_wires(canvas):
+    a = add(canvas, "Linear", 0, 0)
+    b = add(canvas, "ReLU", 300, 60)
+    dst = canvas.node_items[b].inputs["in"].scenePos()
+    src = canvas.node_items[a].outputs["out"].scenePos()
+    drag(canvas, view_point(canvas, dst), view_point(canvas, src))
+    assert [(e.src, e.dst) for e in canvas.graph.edges] == [(a, b)]
+
+
+def test_draft_wire_follows_the_mouse_and_disappears(canvas):
+    a = add(canvas, "Linear", 0, 0)
+    viewport = canvas.viewport()
+    start = view_point(canvas, canvas.node_items[a].outputs["out"].scenePos())
+    QTest.mousePress(viewport, LEFT, NONE, start)
+    QTest.mouseMove(viewport, start + QPoint(150, 90))
+    draft = canvas.canvas_scene._wiring.draft
+    end = draft.path().pointAtPercent(1.0)
+    assert (end - canvas.mapToScene(start + QPoint(150, 90))).manhattanLength() < 2
+    QTest.mouseRelease(viewport, LEFT, NONE, start + QPoint(150, 90))
+    assert draft.scene() is None and not canvas.graph.edges
+
+
+@pytest.mark.parametrize("case", ["output_to_output", "same_node", "occupied", "cycle"])
+def test_refused_wiring_changes_nothing_and_says_why(canvas, qtbot, case):
+    a = add(canvas, "Linear", 0, 0)
+    b = add(canvas, "ReLU", 300, 0)
+    c = add(canvas, "Linear", 600, 0)
+    canvas.graph.connect(a, "out", b, "in")
+    items = canvas.node_items
+    start, end = {
+        "output_to_output": (items[a].outputs["out"], items[c].outputs["out"]),
+        "same_node": (items[c].outputs["out"], items[c].inputs["in"]),
+        "occupied": (items[c].outputs["out"], items[b].inputs["in"]),
+        "cycle": (items[b].outputs["out"], items[a].inputs["in"]),
+    }[case]
+    before = (list(canvas.graph.edges), canvas.undo_stack.count())
+    with qtbot.waitSignal(canvas.status_message) as message:
+        drag(canvas, view_point(canvas, start.scenePos()), view_point(canvas, end.scenePos()))
+    assert (list(canvas.graph.edges), canvas.undo_stack.count()) == before
+    assert message.args[0]
+    assert end.state == "normal"  # the red highlight goes when the drag ends
+
+
+def test_hovering_a_bad_target_marks_it_red(canvas):
+    a = add(canvas, "Linear", 0, 0)
+    c = add(canvas, "Linear", 400, 0)
+    viewport = canvas.viewport()
+    start = view_point(canvas, canvas.node_items[a].outputs["out"].scenePos())
+    target = canvas.node_items[c].outputs["out"]
+    QTest.mousePress(viewport, LEFT, NONE, start)
+    QTest.mouseMove(viewport, view_point(canvas, target.scenePos()))
+    assert target.state == "bad"
+    QTest.mouseRelease(viewport, LEFT, NONE, view_point(canvas, target.scenePos()))
+
+
+def test_moving_a_node_pushes_one_command_on_release(canvas):
+    a = add(canvas, "Linear", 0, 0)
+    item = canvas.node_items[a]
+    grab = view_point(canvas, item.mapToScene(QPointF(60, 12)))  # on the header
+    drag(canvas, grab, grab + QPoint(120, 80), steps=6)
+    assert canvas.undo_stack.count() == 1
+    x, y = canvas.graph.nodes[a].pos
+    scale = canvas.zoom()
+    assert (x, y) == pytest.approx((120 / scale, 80 / scale), abs=1.5)
+    canvas.undo_stack.undo()
+    assert canvas.graph.nodes[a].pos == (0, 0) and item.pos() == QPointF(0, 0)
+
+
+def test_rubber_band_selects_nodes_and_delete_removes_them_with_wires(canvas):
+    a = add(canvas, "Linear", 0, 0)
+    b = add(canvas, "ReLU", 250, 0)
+    c = add(canvas, "Linear", 500, 0)
+    canvas.graph.connect(a, "out", b, "in")
+    canvas.graph.connect(b, "out", c, "in")
+    canvas.fit_to_view()
+    items = canvas.node_items
+    top_left = view_point(canvas, items[a].sceneBoundingRect().topLeft() - QPointF(20, 20))
+    bottom = items[b].sceneBoundingRect().bottomRight() + QPointF(20, 20)
+    drag(canvas, top_left, view_point(canvas, bottom))
+    assert sorted(canvas.canvas_scene.selected_node_ids()) == sorted([a, b])
+    QTest.keyClick(canvas, Qt.Key.Key_Delete)
+    assert list(canvas.graph.nodes) == [c] and not canvas.graph.edges
+    assert canvas.undo_stack.count() == 1
+    canvas.undo_stack.undo()
+    assert len(canvas.graph.nodes) == 3 and len(canvas.graph.edges) == 2
+    assert len(canvas.canvas_scene.wire_items) == 2
+
+
+def test_selecting_a_wire_and_pressing_delete_unwires(canvas):
+    a = add(canvas, "Linear", 0, 0)
+    b = add(canvas, "ReLU", 300, 0)
+    edge = canvas.graph.connect(a, "out", b, "in")
+    wire = canvas.canvas_scene.wire_items[edge]
+    QTest.mouseClick(
+        canvas.viewport(), LEFT, NONE, view_point(canvas, wire.path().pointAtPercent(0.3))
+    )
+    assert wire.isSelected()
+    QTest.keyClick(canvas, Qt.Key.Key_Delete)
+    assert not canvas.graph.edges
+    assert canvas.undo_stack.undoText() == "Disconnect linear1 → relu1"
+    canvas.undo_stack.undo()
+    assert canvas.graph.edges == [edge]
+
+
+def test_selection_signal_gives_the_node_id_or_none(canvas, qtbot):
+    a = add(canvas, "Linear", 0, 0)
+    centre = view_point(canvas, canvas.node_items[a].sceneBoundingRect().center())
+    with qtbot.waitSignal(canvas.selection_changed) as selected:
+        QTest.mouseClick(canvas.viewport(), LEFT, NONE, centre)
+    assert selected.args == [a]
+    with qtbot.waitSignal(canvas.selection_changed) as selected:
+        QTest.mouseClick(canvas.viewport(), LEFT, NONE, centre + QPoint(0, 250))
+    assert selected.args == [None]
+
+
+def test_ctrl_d_duplicates_and_ctrl_c_ctrl_v_paste_with_wires(canvas):
+    a = add(canvas, "Linear", 0, 0, out_features=7)
+    b = add(canvas, "ReLU", 250, 0)
+    canvas.graph.connect(a, "out", b, "in")
+    canvas.select_nodes([a])
+    QTest.keyClick(canvas, Qt.Key.Key_D, CTRL)
+    assert len(canvas.graph.nodes) == 3
+    (copy,) = canvas.canvas_scene.selected_node_ids()
+    assert canvas.graph.nodes[copy].params["out_features"] == 7
+    assert canvas.graph.nodes[copy].pos == (30, 30)
+    assert canvas.undo_stack.undoText() == "Duplicate linear1"
+
+    canvas.select_nodes([a, b])
+    QTest.keyClick(canvas, Qt.Key.Key_C, CTRL)
+    QTest.keyClick(canvas, Qt.Key.Key_V, CTRL)
+    QTest.keyClick(canvas, Qt.Key.Key_V, CTRL)
+    assert len(canvas.graph.nodes) == 7 and len(canvas.graph.edges) == 3
+    pasted = canvas.canvas_scene.selected_node_ids()
+    assert sorted(canvas.graph.nodes[n].pos for n in pasted) == [(60, 60), (310, 60)]
+    canvas.undo_stack.undo()
+    canvas.undo_stack.undo()
+    assert len(canvas.graph.nodes) == 3 and len(canvas.graph.edges) == 1
+    canvas.undo_stack.redo()
+    assert len(canvas.graph.nodes) == 5 and len(canvas.node_items) == 5
+
+
+def test_wheel_zooms_around_the_cursor(canvas):
+    add(canvas, "Linear", 0, 0)
+    cursor = QPoint(200, 150)
+    under = canvas.mapToScene(cursor)
+    before = canvas.zoom()
+    wheel = QWheelEvent(
+        QPointF(cursor),
+        QPointF(canvas.viewport().mapToGlobal(cursor)),
+        QPoint(),
+        QPoint(0, 240),
+        Qt.MouseButton.NoButton,
+        NONE,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(canvas.viewport(), wheel)
+    assert canvas.zoom() == pytest.approx(before * 1.15**2)
+    after = canvas.mapToScene(cursor)
+    assert (after - under).manhattanLength() < 2
+
+
+def test_middle_drag_pans(canvas):
+    viewport = canvas.viewport()
+    centre = canvas.visible_center()
+    QTest.mousePress(viewport, Qt.MouseButton.MiddleButton, NONE, QPoint(400, 300))
+    QTest.mouseMove(viewport, QPoint(300, 250))
+    QTest.mouseRelease(viewport, Qt.MouseButton.MiddleButton, NONE, QPoint(300, 250))
+    moved = canvas.visible_center() - centre
+    assert (moved.x(), moved.y()) == pytest.approx((100, 50), abs=2)
+
+
+def test_fit_to_view_shows_every_node(canvas):
+    far = [add(canvas, "Linear", x, y) for x, y in [(-900, -500), (1500, 900), (0, 0)]]
+    canvas.fit_to_view()
+    visible = canvas.mapToScene(canvas.viewport().rect()).boundingRect()
+    for node_id in far:
+        assert visible.contains(canvas.node_items[node_id].sceneBoundingRect())
+
+
+def test_tidy_layout_puts_nodes_in_columns_by_depth_and_undoes(canvas):
+    ids = [
+        add(canvas, t, x, y)
+        for t, x, y in [
+            ("Input", 500, 300),
+            ("Linear", 20, 400),
+            ("ReLU", 300, -200),
+            ("Output", 0, 0),
+        ]
+    ]
+    for s, d in zip(ids, ids[1:]):
+        canvas.graph.connect(s, "out", d, "in")
+    before = {n: canvas.graph.nodes[n].pos for n in ids}
+    canvas.tidy_layout()
+    xs = [canvas.graph.nodes[n].pos[0] for n in ids]
+    assert xs == sorted(xs) and len(set(xs)) == 4
+    assert canvas.undo_stack.undoText() == "Tidy layout"
+    canvas.undo_stack.undo()
+    assert {n: canvas.graph.nodes[n].pos for n in ids} == before
+
+
+def test_set_report_turns_an_invalid_node_red_with_the_message(canvas):
+    src = add(canvas, "Input", 0, 0, shape=(4,))
+    conv = add(canvas, "Conv2d", 300, 0)
+    canvas.graph.connect(src, "out", conv, "in")
+    report = analyse(canvas.graph)
+    canvas.set_report(report)
+    item: NodeItem = canvas.node_items[conv]
+    (problem,) = report.problems_for(conv)
+    assert item.invalid and item.toolTip() == problem.message
+    assert not canvas.node_items[src].invalid
+    assert canvas.node_items[src].out_shape_text == "→ (N, 4)"
+    (wire,) = canvas.canvas_scene.wire_items.values()
+    assert wire.label == "(N, 4)"
+    # And it is drawn red: sample the header of the rendered node.
+    image = canvas.grab().toImage()
+    header = view_point(canvas, item.mapToScene(QPointF(20, 6)))
+    colour = image.pixelColor(header * canvas.devicePixelRatioF())
+    assert colour.red() > colour.green() + 60 and colour.red() > colour.blue() + 60
+
+
+def test_canvas_follows_graph_edits_made_elsewhere(canvas):
+    a = add(canvas, "Linear", 0, 0)
+    canvas.graph.rename_node(a, "encoder")
+    canvas.graph.set_param(a, "out_features", 5)
+    canvas.graph.move_node(a, (40, 50))
+    item = canvas.node_items[a]
+    assert item.name == "encoder" and "5" in item.summary and item.pos() == QPointF(40, 50)
+    canvas.graph.load_dict({"nodes": [], "edges": []})
+    assert not canvas.node_items

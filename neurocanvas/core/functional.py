@@ -771,7 +771,6 @@ class BCEWithLogits(Function):
         self.shapes = (x.shape, t.shape)
         self.reduction = reduction
         self.size = loss.size
-        self.loss_shape = loss.shape
         if reduction == "mean":
             return loss.mean()
         if reduction == "sum":
@@ -783,7 +782,6 @@ class BCEWithLogits(Function):
         x, t, sp_neg, lw, weight, pos_weight = self.saved  # type: ignore[misc]
         if self.reduction == "mean":
             g = g / self.size
-        g = xp.broadcast_to(g, self.loss_shape)
         if weight is not None:
             g = g * weight
         na, nt = self.needs_input_grad

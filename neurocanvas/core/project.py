@@ -260,6 +260,15 @@ def _project_from_dict(data: dict[str, Any]) -> Project:
     if key not in DATASETS:
         raise ProjectError(f"unknown data set {key!r}; known: {', '.join(DATASETS)}", "dataset.key")
     params = ds.get("params", dict, "an object", default={})
+    specs = {spec.name: spec for spec in DATASETS[key].params}
+    for name_, value in params.items():
+        where = f"dataset.params.{name_}"
+        if name_ not in specs:
+            raise ProjectError(f"data set {key!r} has no parameter {name_!r}", where)
+        try:
+            specs[name_].validate(value)
+        except ValueError as exc:
+            raise ProjectError(str(exc), where) from exc
     seed = ds.get("seed", int, "a whole number", default=0)
     config = _config_from(root.obj("training", optional=True))
     view = root.get("view", dict, "an object", default={})

@@ -130,6 +130,18 @@ DAMAGE = [
         "graph.edges[0].dst",
     ),
     ("unknown dataset", _set(["dataset", "key"], "imagenet"), "unknown data set", "dataset.key"),
+    (
+        "bad dataset parameter",
+        _set(["dataset", "params", "noise"], "loud"),
+        "noise",
+        "dataset.params.noise",
+    ),
+    (
+        "unknown dataset parameter",
+        _set(["dataset", "params", "colour"], 1),
+        "has no parameter 'colour'",
+        "dataset.params.colour",
+    ),
     ("dataset key missing", _delete(["dataset", "key"]), "missing", "dataset.key"),
     ("negative lr", _set(["training", "lr"], -0.1), "lr must be", "training.lr"),
     ("lr as text", _set(["training", "lr"], "fast"), "must be a number", "training.lr"),

@@ -168,18 +168,23 @@ class Function:
     @classmethod
     def apply(cls, *tensors: Tensor, **kwargs: Any) -> Tensor:
         """Run the operation on tensors; record a graph node when a gradient may be needed."""
+        arrays = []
+        needs = []
+        for t in tensors:
+            if not isinstance(t, Tensor):
+                raise TypeError(
+                    f"{cls.__name__}.apply takes Tensors as positional arguments, got "
+                    f"{type(t).__name__}; pass other values as keyword arguments"
+                )
+            arrays.append(t.data)
+            needs.append(t.requires_grad)
         ctx = cls.__new__(cls)
-        first = tensors[0].data
+        first = arrays[0]
         xp = np if type(first) is _ndarray else backend.array_module(first)
         ctx.xp = xp
-        record = _grad_mode.enabled
-        if record:
-            needs = tuple([t.requires_grad for t in tensors])
-            record = True in needs
-            ctx.needs_input_grad = needs if record else (False,) * len(tensors)
-        else:
-            ctx.needs_input_grad = (False,) * len(tensors)
-        out = ctx.forward(*[t.data for t in tensors], **kwargs)
+        record = _grad_mode.enabled and True in needs
+        ctx.needs_input_grad = tuple(needs) if record else (False,) * len(arrays)
+        out = ctx.forward(*arrays, **kwargs)
         if xp is np and type(out) is not _ndarray:
             out = np.asarray(out)  # numpy returns scalars from 0-d arithmetic
         t = object.__new__(Tensor)

@@ -556,3 +556,10 @@ def test_tensor_ops_match_torch(name: str) -> None:
     ref.backward(torch.tensor(v))
     for mine, t in zip(ours, theirs):
         np.testing.assert_allclose(mine.grad.numpy(), t.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_function_apply_rejects_non_tensor_positional_arguments() -> None:
+    from neurocanvas.core.tensor import Mul
+
+    with pytest.raises(TypeError, match="Mul.apply takes Tensors.*ndarray"):
+        Mul.apply(leaf(2), np.ones(2))

@@ -290,7 +290,7 @@ class _Progress:
 def _progress_bar(trainer, args) -> _Progress | None:
     if args.json or args.quiet or not sys.stderr.isatty():
         return None
-    return _Progress(trainer._total_steps(), sys.stderr)
+    return _Progress(trainer.total_steps, sys.stderr)
 
 
 def _format_from_suffix(path: str) -> str:

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from neurocanvas.core.catalogue import CATEGORIES, LAYERS, LayerSpec
-from neurocanvas.widgets.canvas._workarounds import pin_none
+from neurocanvas.widgets._workarounds import pin_none
 
 pin_none()  # see _workarounds: PySide6 6.12 drops references to None, True and False
 

@@ -243,8 +243,8 @@ class Tensor:
     ----------
     data
         A numpy (or CuPy) array keeps its dtype (float64 stays float64, integer class
-        targets stay integer). Python numbers and (nested) lists become float32, as
-        ``torch.Tensor`` does.
+        targets stay integer) and is used without a copy, like ``torch.from_numpy``.
+        Python numbers and (nested) lists become float32, as ``torch.Tensor`` does.
     requires_grad
         Record operations on this tensor so that ``backward`` fills in ``.grad``.
     device
@@ -1256,9 +1256,10 @@ class TakeAlong(Function):
         xp = self.xp
         if not self.keepdims:
             g = xp.expand_dims(g, self.axis)
-        out = xp.zeros(self.shape, dtype=g.dtype)
-        xp.put_along_axis(out, self.index, g, axis=self.axis)
-        return (out,)
+        # one-hot of the chosen index along the axis (CuPy lacks put_along_axis)
+        n = self.shape[self.axis]
+        positions = xp.arange(n).reshape((n,) + (1,) * (len(self.shape) - self.axis - 1))
+        return ((positions == self.index) * g,)
 
 
 # ----------------------------------------------------------------------------------------

@@ -563,3 +563,14 @@ def test_function_apply_rejects_non_tensor_positional_arguments() -> None:
 
     with pytest.raises(TypeError, match="Mul.apply takes Tensors.*ndarray"):
         Mul.apply(leaf(2), np.ones(2))
+
+
+def test_grad_mode_is_per_thread() -> None:
+    import threading
+
+    seen: list[bool] = []
+    with no_grad():
+        worker = threading.Thread(target=lambda: seen.append(is_grad_enabled()))
+        worker.start()
+        worker.join()
+    assert seen == [True]  # the training thread keeps recording while the GUI evaluates

@@ -143,6 +143,12 @@ class NodeItem(QGraphicsItem):
     def invalid(self) -> bool:
         return bool(self.problems)
 
+    def _short_problem(self) -> str:
+        """The first problem without the "Conv2d 'conv1' " prefix the node already shows."""
+        message = self.problems[0]
+        prefix = f"{self.spec.type} '{self.name}' "
+        return message[len(prefix) :] if message.startswith(prefix) else message
+
     def _update_tooltip(self) -> None:
         if self.problems:
             self.setToolTip("\n".join(self.problems))
@@ -213,17 +219,22 @@ class NodeItem(QGraphicsItem):
         painter.setPen(theme.text)
         body = QRectF(14, HEADER_HEIGHT + 6, NODE_WIDTH - 28, LINE_HEIGHT)
         small = QFontMetricsF(font)
-        painter.drawText(
-            body,
-            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-            small.elidedText(self.summary, Qt.TextElideMode.ElideRight, body.width()),
-        )
-        if self.out_shape_text:
+        if self.summary:  # activations have none: the shape then takes the first line
+            painter.drawText(
+                body,
+                Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+                small.elidedText(self.summary, Qt.TextElideMode.ElideRight, body.width()),
+            )
+            body.translate(0, LINE_HEIGHT)
+        # Second line: the output shape, or for an invalid node the start of its problem
+        # (the full text is in the tooltip).
+        line = self.out_shape_text or (f"⚠ {self._short_problem()}" if self.problems else "")
+        if line:
             painter.setPen(theme.error if self.invalid else theme.muted_text)
             painter.drawText(
                 body,
                 Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-                small.elidedText(self.out_shape_text, Qt.TextElideMode.ElideRight, body.width()),
+                small.elidedText(line, Qt.TextElideMode.ElideRight, body.width()),
             )
 
 

@@ -332,3 +332,36 @@ def test_canvas_follows_graph_edits_made_elsewhere(canvas):
     assert item.name == "encoder" and "5" in item.summary and item.pos() == QPointF(40, 50)
     canvas.graph.load_dict({"nodes": [], "edges": []})
     assert not canvas.node_items
+
+
+def test_space_drag_pans(canvas):
+    viewport = canvas.viewport()
+    centre = canvas.visible_center()
+    QTest.keyPress(canvas, Qt.Key.Key_Space)
+    drag(canvas, QPoint(400, 300), QPoint(340, 280))
+    QTest.keyRelease(canvas, Qt.Key.Key_Space)
+    moved = canvas.visible_center() - centre
+    assert (moved.x(), moved.y()) == pytest.approx((60, 20), abs=2)
+    assert viewport.cursor().shape() != Qt.CursorShape.OpenHandCursor
+    assert not canvas.graph.nodes and canvas.undo_stack.count() == 0
+
+
+def test_category_colours_follow_a_light_or_dark_palette():
+    from PySide6.QtGui import QColor, QPalette
+
+    from neurocanvas.widgets.theme import Theme
+
+    def palette(window, text):
+        p = QPalette()
+        for role in (QPalette.ColorRole.Window, QPalette.ColorRole.Base):
+            p.setColor(role, QColor(window))
+        p.setColor(QPalette.ColorRole.Text, QColor(text))
+        return p
+
+    light = Theme.from_palette(palette("#f4f4f4", "#101010"))
+    dark = Theme.from_palette(palette("#202020", "#eeeeee"))
+    assert not light.dark and dark.dark
+    for category in ("Dense", "Activation", "Output", "Something new"):
+        assert light.category_color(category).lightnessF() > 0.7  # dark text stays readable
+        assert dark.category_color(category).lightnessF() < 0.4  # light text stays readable
+    assert light.category_color("Dense") != light.category_color("Activation")

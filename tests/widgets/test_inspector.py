@@ -158,3 +158,16 @@ def test_removing_the_shown_node_clears_the_inspector(inspector):
     inspector.graph.remove_node(node_id)
     assert inspector.node_id is None and not inspector.editors
     assert inspector.empty.isVisible() and not inspector.name_edit.isVisible()
+
+
+def test_selecting_a_node_on_the_canvas_shows_it_in_the_inspector(inspector, qtbot):
+    from neurocanvas.widgets.canvas import NodeCanvas
+
+    canvas = NodeCanvas(inspector.graph, inspector.undo_stack)
+    qtbot.addWidget(canvas)
+    canvas.selection_changed.connect(inspector.set_node)
+    node_id = inspector.graph.add_node("Conv2d").id
+    canvas.select_nodes([node_id])
+    assert inspector.node_id == node_id and "out_channels" in inspector.editors
+    canvas.canvas_scene.clearSelection()
+    assert inspector.node_id is None

@@ -9,6 +9,7 @@ every plot then updates its curves with ``setData`` on preallocated buffers (pyq
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,17 @@ __all__ = [
     "LossPlot",
     "apply_palette",
 ]
+
+# PySide6 6.12 with pyqtgraph 0.14 on Python 3.11 drops a reference to ``True`` on view-box
+# geometry updates (about 600 when a fit view is rebuilt). Bools are not immortal before
+# Python 3.12, so a session could abort with "bool_dealloc" at exit. We hold a million spare
+# references in a list that is itself leaked on purpose (module teardown would otherwise free
+# it before the Qt objects that still owe their decrements). 8 MB, nothing on >= 3.12.
+if sys.version_info < (3, 12):
+    import ctypes
+
+    _TRUE_REFS = [True] * 1_000_000
+    ctypes.pythonapi.Py_IncRef(ctypes.py_object(_TRUE_REFS))
 
 # Colour-blind friendly class colours (Okabe-Ito), reused by every plot so that class k has
 # the same colour in the preview, the scatter and the decision regions.
@@ -52,11 +64,20 @@ def _palette() -> QPalette:
     return app.palette() if app is not None else QPalette()
 
 
+def _role_color(role: QPalette.ColorRole) -> QColor:
+    """A copy of a palette colour.
+
+    ``QPalette.color`` returns a reference into the palette; keeping it after the palette copy
+    is gone leaves a dangling colour (it crashed the interpreter at exit), so copy it.
+    """
+    pal = _palette()
+    return QColor(pal.color(role))
+
+
 def apply_palette(widget: pg.PlotWidget | pg.GraphicsLayoutWidget) -> None:
     """Give a pyqtgraph widget the system's colours, so plots match a light or dark desktop."""
-    pal = _palette()
-    widget.setBackground(pal.color(QPalette.ColorRole.Base))
-    text = pal.color(QPalette.ColorRole.Text)
+    widget.setBackground(_role_color(QPalette.ColorRole.Base))
+    text = _role_color(QPalette.ColorRole.Text)
     items = (
         [widget.getPlotItem()]
         if isinstance(widget, pg.PlotWidget)
@@ -76,7 +97,7 @@ def _style_plot_item(item: pg.PlotItem, text: QColor) -> None:
 
 
 def _is_dark() -> bool:
-    return _palette().color(QPalette.ColorRole.Base).lightness() < 128
+    return _role_color(QPalette.ColorRole.Base).lightness() < 128
 
 
 class GrowingBuffer:
@@ -157,7 +178,7 @@ def _finite_positive(y: np.ndarray) -> np.ndarray:
 
 def _curve(pen: Any, name: str | None = None) -> pg.PlotDataItem:
     item = pg.PlotDataItem(pen=pen, name=name, connect="finite")
-    item.setDownsampling(auto=True, mode="peak")
+    item.setDownsampling(auto=True, method="peak")
     item.setClipToView(True)
     return item
 
@@ -212,9 +233,10 @@ class LossPlot(_PlotBase):
             alpha = 70
             pen = pg.mkPen((*((200, 200, 200) if _is_dark() else (90, 90, 90)), alpha), width=1)
             ghost = _curve(pen, f"earlier: {self._run_label}" if self._run_label else None)
-            ghost.setData(x.copy(), y.copy())
             ghost.setZValue(-10)
+            # Add before setData: clip-to-view needs the view box when the data arrive.
             self.getPlotItem().addItem(ghost)
+            ghost.setData(x.copy(), y.copy())
             self.faded.append(ghost)
         for line in self.markers:
             self.getPlotItem().removeItem(line)
@@ -282,8 +304,8 @@ class LossPlot(_PlotBase):
         self.markers.append(line)
         self._marker_info.append((step, lr))
 
-    def _palette_text(self) -> QColor:
-        return _palette().color(QPalette.ColorRole.Text)
+    def _palette_text(self) -> str:
+        return _role_color(QPalette.ColorRole.Text).name()
 
     def _redraw(self) -> None:
         self.step_curve.setData(*self._step_buf.view())
@@ -474,8 +496,8 @@ class FitPlot(pg.GraphicsLayoutWidget):
         for k in range(count):
             vb = samples.addViewBox(lockAspect=True, enableMouse=False)
             vb.invertY(True)
-            img = pg.ImageItem(self._as_image(x[k]).T)
-            img.setColorMap(pg.colormap.get("gray"))
+            # Dark ink on a light background, as digits are drawn on paper.
+            img = pg.ImageItem(1.0 - self._as_image(x[k]).T, levels=(0.0, 1.0))
             vb.addItem(img)
             label = pg.TextItem("", anchor=(0.5, 0), color=self._text_color())
             vb.addItem(label)
@@ -496,8 +518,10 @@ class FitPlot(pg.GraphicsLayoutWidget):
             a = a.reshape(side, -1)
         return a
 
-    def _text_color(self) -> QColor:
-        return _palette().color(QPalette.ColorRole.Text)
+    def _text_color(self) -> str:
+        # A '#rrggbb' string, not a QColor or QColor.getRgb(): with those, PySide6 6.12
+        # aborted at interpreter exit (bool_dealloc, a refcount error); a string is safe.
+        return _role_color(QPalette.ColorRole.Text).name()
 
     # -- snapshots -------------------------------------------------------------------------
     @Slot(object)

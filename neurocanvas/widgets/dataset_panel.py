@@ -424,6 +424,10 @@ class DatasetPanel(QWidget):
         self._debounce.start()
 
     def _build_editors(self, key: str) -> None:
+        if self.form.rowCount():
+            # The last row is the seed, which outlives the data set: take it, don't delete it.
+            taken = self.form.takeRow(self.form.rowCount() - 1)
+            taken.labelItem.widget().deleteLater()
         while self.form.rowCount():
             self.form.removeRow(0)
         self.editors = {}

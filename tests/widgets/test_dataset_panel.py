@@ -1,0 +1,136 @@
+"""The data set panel: editors from the registry, inline errors, emits only valid changes."""
+
+from __future__ import annotations
+
+import pytest
+
+from neurocanvas.core.datasets import DATASETS
+from neurocanvas.widgets.dataset_panel import (
+    BoolEditor,
+    ChoiceEditor,
+    DatasetPanel,
+    FileEditor,
+    FloatEditor,
+    IntEditor,
+    TextEditor,
+)
+
+
+@pytest.fixture
+def panel(qtbot):
+    p = DatasetPanel()
+    qtbot.addWidget(p)
+    return p
+
+
+def choose(panel: DatasetPanel, key: str) -> None:
+    panel.combo.setCurrentIndex(panel.combo.findData(key))
+
+
+def test_panel_lists_every_registered_dataset(panel):
+    keys = [panel.combo.itemData(i) for i in range(panel.combo.count())]
+    assert keys == list(DATASETS)
+    assert panel.objectName() == "datasetPanel"
+    assert panel.dataset() is not None and panel.error() == ""
+
+
+def test_switching_dataset_rebuilds_editors_and_emits(panel, qtbot):
+    with qtbot.waitSignal(panel.dataset_changed) as blocker:
+        choose(panel, "spirals")
+    key, params = blocker.args
+    assert key == "spirals"
+    assert set(params) == {p.name for p in DATASETS["spirals"].params}
+    assert isinstance(panel.editors["classes"], IntEditor)
+    assert isinstance(panel.editors["noise"], FloatEditor)
+    assert panel.dataset().kind == "classification"
+    assert "train" in panel.summary_label.text()
+
+
+def test_editor_kinds_follow_the_schema(panel):
+    choose(panel, "csv")
+    assert isinstance(panel.editors["path"], FileEditor)
+    assert isinstance(panel.editors["task"], ChoiceEditor)
+    assert isinstance(panel.editors["standardize"], BoolEditor)
+    assert isinstance(panel.editors["target_column"], TextEditor)
+    # No file chosen yet: the error is shown and names the file field.
+    assert panel.error() != ""
+
+
+def test_bad_formula_shows_error_and_emits_nothing(panel, qtbot):
+    choose(panel, "formula")
+    good = panel.dataset()
+    editor = panel.editors["formula"]
+    editor.edit.setText("3*x^2 - sin(")
+    with qtbot.assertNotEmitted(panel.dataset_changed, wait=250):
+        editor.edit.editingFinished.emit()
+    assert panel.error() != ""
+    assert "formula" in panel.error().lower() or "sin" in panel.error()
+    assert "d55e00" in editor.edit.styleSheet()
+    assert panel.dataset() is good  # the last good data set stays in use
+
+
+def test_fixing_the_formula_clears_the_error_and_emits(panel, qtbot):
+    choose(panel, "formula")
+    editor = panel.editors["formula"]
+    editor.edit.setText("log(x -")
+    editor.edit.editingFinished.emit()
+    assert panel.error()
+    editor.edit.setText("3*x^2 - sin(pi*x)")
+    with qtbot.waitSignal(panel.dataset_changed) as blocker:
+        editor.edit.editingFinished.emit()
+    assert blocker.args[1]["formula"] == "3*x^2 - sin(pi*x)"
+    assert panel.error() == "" and editor.edit.styleSheet() == ""
+    ds = panel.dataset()
+    assert ds.true_fn is not None
+
+
+def test_numeric_change_emits_once_after_a_burst(panel, qtbot):
+    choose(panel, "sine")
+    spin = panel.editors["n_samples"].spin
+    got = []
+    panel.dataset_changed.connect(lambda k, p: got.append(p["n_samples"]))
+    for n in (110, 120, 130):
+        spin.setValue(n)
+    qtbot.waitUntil(lambda: got == [130], timeout=2000)
+    assert len(panel.dataset().x_train) + len(panel.dataset().x_val) == 130
+
+
+def test_seed_change_emits_and_changes_samples(panel, qtbot):
+    choose(panel, "moons")
+    before = panel.dataset().x_train.copy()
+    with qtbot.waitSignal(panel.dataset_changed, timeout=2000):
+        panel.seed_spin.setValue(7)
+    assert panel.seed() == 7
+    assert not (panel.dataset().x_train == before).all()
+
+
+def test_set_dataset_from_project_does_not_emit(panel, qtbot):
+    with qtbot.assertNotEmitted(panel.dataset_changed):
+        ok = panel.set_dataset("blobs", {"classes": 4}, seed=3)
+    assert ok and panel.key() == "blobs" and panel.params()["classes"] == 4
+    assert panel.dataset().n_outputs == 4
+    with pytest.raises(KeyError, match="unknown data set 'nope'"):
+        panel.set_dataset("nope")
+
+
+def test_missing_csv_file_error_is_inline(panel, qtbot, tmp_path):
+    choose(panel, "csv")
+    editor = panel.editors["path"]
+    editor.edit.setText(str(tmp_path / "missing.csv"))
+    with qtbot.assertNotEmitted(panel.dataset_changed, wait=100):
+        editor.edit.editingFinished.emit()
+    assert "missing.csv" in panel.error()
+    assert "d55e00" in editor.edit.styleSheet()
+
+
+def test_file_picker_uses_the_dialog(panel, qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    csv = tmp_path / "data.csv"
+    csv.write_text("a,b,y\n1,2,3\n2,3,5\n3,4,7\n4,5,9\n5,6,11\n6,7,13\n7,8,15\n8,9,17\n9,1,10\n")
+    choose(panel, "csv")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(csv), ""))
+    with qtbot.waitSignal(panel.dataset_changed) as blocker:
+        panel.editors["path"].browse.click()
+    assert blocker.args[1]["path"] == str(csv)
+    assert panel.dataset().input_shape == (2,)

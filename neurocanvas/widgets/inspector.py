@@ -27,10 +27,7 @@ from PySide6.QtWidgets import (
 
 from neurocanvas.core.catalogue import ParamSpec, is_valid_name
 from neurocanvas.core.graph import Graph, GraphEvent
-from neurocanvas.widgets._workarounds import pin_none
 from neurocanvas.widgets.canvas.commands import RenameNodeCommand, SetParamCommand
-
-pin_none()  # see _workarounds: PySide6 6.12 drops references to None, True and False
 
 _INT_LIMIT = 2**31 - 1
 

@@ -17,9 +17,6 @@ from PySide6.QtWidgets import (
 )
 
 from neurocanvas.core.catalogue import CATEGORIES, LAYERS, LayerSpec
-from neurocanvas.widgets._workarounds import pin_none
-
-pin_none()  # see _workarounds: PySide6 6.12 drops references to None, True and False
 
 LAYER_MIME = "application/x-neurocanvas-layer"
 """Drag-and-drop format: the payload is the layer type (catalogue key) as UTF-8."""

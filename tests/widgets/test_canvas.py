@@ -39,8 +39,8 @@ def drop(canvas, mime: QMimeData, point: QPoint) -> QDropEvent:
     """Deliver drag-enter, drag-move and drop at ``point`` of the viewport, like a real drag."""
     viewport, pos = canvas.viewport(), QPointF(point)
     action = Qt.DropAction.CopyAction
-    for cls in (QDragEnterEvent, QDragMoveEvent):
-        QApplication.sendEvent(viewport, cls(pos, action, mime, LEFT, NONE))
+    for cls in (QDragEnterEvent, QDragMoveEvent):  # these take a QPoint, the drop a QPointF
+        QApplication.sendEvent(viewport, cls(point, action, mime, LEFT, NONE))
     event = QDropEvent(pos, action, mime, LEFT, NONE)
     QApplication.sendEvent(viewport, event)
     return event

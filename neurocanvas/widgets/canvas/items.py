@@ -19,10 +19,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyleOptionGraphicsItem
 
 from neurocanvas.core.catalogue import LayerSpec
-from neurocanvas.widgets._workarounds import pin_none
 from neurocanvas.widgets.theme import Theme
-
-pin_none()  # see _workarounds: PySide6 6.12 drops references to None, True and False
 
 NODE_WIDTH = 176.0
 HEADER_HEIGHT = 26.0

@@ -378,6 +378,72 @@ def adaptive_matrix(size: int, out: int, dtype: Any, xp: Any = np) -> Any:
     return xp.asarray(mat.astype(dtype))
 
 
+# Tiled pooling: when stride == kernel with no padding or dilation, the windows are disjoint
+# tiles of the input, so a reshape replaces the KH*KW slice loop. That loop costs 784 slice
+# operations for a global AvgPool(28); the reshape costs one reduction.
+
+
+def is_tiled(kernel: Pair, stride: Pair, pads: Pads, dilation: Pair) -> bool:
+    """True when the pooling windows are disjoint tiles starting at the top-left corner."""
+    return stride == kernel and pads == (0, 0, 0, 0) and dilation == (1, 1)
+
+
+def _tiles(x: Any, kernel: Pair, out: Pair) -> Any:
+    """``(N, C, OH, KH, OW, KW)`` view of the tiles; rows/columns past the last tile drop."""
+    n, c = x.shape[:2]
+    (kh, kw), (oh, ow) = kernel, out
+    return x[:, :, : oh * kh, : ow * kw].reshape(n, c, oh, kh, ow, kw)
+
+
+def _untile(tiles: Any, x_shape: tuple[int, int, int, int]) -> Any:
+    """Put ``(N, C, OH, KH, OW, KW)`` gradients back into a zero NCHW array."""
+    xp = _xp_of(tiles)
+    n, c, oh, kh, ow, kw = tiles.shape
+    full = tiles.reshape(n, c, oh * kh, ow * kw)
+    if full.shape == tuple(x_shape):
+        return xp.ascontiguousarray(full)
+    gx = xp.zeros(x_shape, dtype=tiles.dtype)
+    gx[:, :, : oh * kh, : ow * kw] = full
+    return gx
+
+
+def tiled_avg_pool2d_forward(x: Any, kernel: Pair, out: Pair, divisor: float) -> Any:
+    """Average of disjoint tiles (divisor is the tile size unless overridden)."""
+    return _tiles(x, kernel, out).sum(axis=(3, 5)) / divisor
+
+
+def tiled_avg_pool2d_backward(
+    grad: Any, x_shape: tuple[int, int, int, int], kernel: Pair, divisor: float
+) -> Any:
+    """Each input cell of a tile gets the tile's output gradient over the divisor."""
+    xp = _xp_of(grad)
+    n, c, oh, ow = grad.shape
+    g = grad.reshape(n, c, oh, 1, ow, 1) / divisor
+    return _untile(xp.broadcast_to(g, (n, c, oh, kernel[0], ow, kernel[1])), x_shape)
+
+
+def tiled_max_pool2d_forward(x: Any, kernel: Pair, out: Pair) -> tuple[Any, Any]:
+    """Max of disjoint tiles; ``arg`` is the winning ``i*KW + j`` in NCHW order."""
+    xp = _xp_of(x)
+    n, c = x.shape[:2]
+    windows = _tiles(x, kernel, out).transpose(0, 1, 2, 4, 3, 5)
+    windows = windows.reshape(n, c, out[0], out[1], kernel[0] * kernel[1])
+    arg = windows.argmax(axis=-1)
+    return xp.take_along_axis(windows, arg[..., None], axis=-1)[..., 0], arg
+
+
+def tiled_max_pool2d_backward(
+    grad: Any, arg: Any, x_shape: tuple[int, int, int, int], kernel: Pair
+) -> Any:
+    """Send each tile's gradient to its maximum, zero elsewhere."""
+    xp = _xp_of(grad)
+    n, c, oh, ow = grad.shape
+    (kh, kw) = kernel
+    hit = arg[..., None] == xp.arange(kh * kw)
+    g = xp.where(hit, grad[..., None], xp.zeros((), dtype=grad.dtype))
+    return _untile(g.reshape(n, c, oh, ow, kh, kw).transpose(0, 1, 2, 4, 3, 5), x_shape)
+
+
 # --------------------------------------------------------------------------- autograd Functions
 
 
@@ -430,20 +496,30 @@ class MaxPool2dFunction(Function):
         stride: Pair,
         pads: Pads,
         dilation: Pair,
+        out: Pair,
         indices_sink: list | None = None,
     ) -> Any:
         self.geometry = (x.shape, kernel, stride, pads, dilation)
-        y, arg = max_pool2d_forward(x, kernel, stride, pads, dilation)
+        self.tiled = is_tiled(kernel, stride, pads, dilation)
+        if self.tiled:
+            y, arg = tiled_max_pool2d_forward(x, kernel, out)
+            arg_cnhw = arg.transpose(1, 0, 2, 3)
+        else:
+            y, arg = max_pool2d_forward(x, kernel, stride, pads, dilation)
+            arg_cnhw = arg
         if indices_sink is not None:
             # apply() returns one Tensor, so return_indices collects its second output here.
             indices_sink.append(
-                max_pool2d_indices(arg, x.shape[2:], kernel, stride, pads, dilation)
+                max_pool2d_indices(arg_cnhw, x.shape[2:], kernel, stride, pads, dilation)
             )
         self.save_for_backward(arg if self.needs_input_grad[0] else None)
         return y
 
     def backward(self, grad: Any) -> tuple[Any | None]:
         (arg,) = self.saved
+        x_shape, kernel = self.geometry[:2]
+        if self.tiled:
+            return (tiled_max_pool2d_backward(grad, arg, x_shape, kernel),)
         return (max_pool2d_backward(grad, arg, *self.geometry),)
 
 
@@ -454,9 +530,16 @@ class AvgPool2dFunction(Function):
         self, x: Any, *, kernel: Pair, stride: Pair, pads: Pads, out: Pair, divisor: Any
     ) -> Any:
         self.geometry = (x.shape, kernel, stride, pads, divisor)
+        # With no padding every tile has the same divisor, so it is a plain number here.
+        self.tiled = is_tiled(kernel, stride, pads, (1, 1)) and isinstance(divisor, float)
+        if self.tiled:
+            return tiled_avg_pool2d_forward(x, kernel, out, divisor)
         return avg_pool2d_forward(x, kernel, stride, pads, out, divisor)
 
     def backward(self, grad: Any) -> tuple[Any | None]:
+        if self.tiled:
+            x_shape, kernel, _, _, divisor = self.geometry
+            return (tiled_avg_pool2d_backward(grad, x_shape, kernel, divisor),)
         return (avg_pool2d_backward(grad, *self.geometry),)
 
 
@@ -471,7 +554,7 @@ class AdaptiveAvgPool2dFunction(Function):
         if h % oh == 0 and w % ow == 0:
             # Equal bins (includes the global mean): a free reshape and one mean, no matmul.
             self.mode = "equal"
-            return x.reshape(n, c, oh, h // oh, ow, w // ow).mean(axis=(3, 5))
+            return tiled_avg_pool2d_forward(x, (h // oh, w // ow), out, float(h // oh * (w // ow)))
         self.mode = "matrix"
         self.mats = (adaptive_matrix(h, oh, x.dtype, xp), adaptive_matrix(w, ow, x.dtype, xp))
         return xp.matmul(xp.matmul(self.mats[0], x), self.mats[1].T)
@@ -481,13 +564,8 @@ class AdaptiveAvgPool2dFunction(Function):
         n, c, h, w = self.x_shape
         _, _, oh, ow = grad.shape
         if self.mode == "equal":
-            kh, kw = h // oh, w // ow
-            g = grad.reshape(n, c, oh, 1, ow, 1) / (kh * kw)
-            return (
-                xp.ascontiguousarray(
-                    xp.broadcast_to(g, (n, c, oh, kh, ow, kw)).reshape(n, c, h, w)
-                ),
-            )
+            kernel = (h // oh, w // ow)
+            return (tiled_avg_pool2d_backward(grad, self.x_shape, kernel, kernel[0] * kernel[1]),)
         mat_h, mat_w = self.mats
         return (xp.matmul(xp.matmul(mat_h.T, grad), mat_w),)
 
@@ -648,12 +726,18 @@ def max_pool2d(
 
     With ``return_indices`` also returns int64 flat ``h * W + w`` positions of each maximum.
     """
-    kernel, stride_, dilation_, _, pads, _ = _pool_geometry(
+    kernel, stride_, dilation_, _, pads, out_hw = _pool_geometry(
         input, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d"
     )
     sink: list | None = [] if return_indices else None
     out = MaxPool2dFunction.apply(
-        input, kernel=kernel, stride=stride_, pads=pads, dilation=dilation_, indices_sink=sink
+        input,
+        kernel=kernel,
+        stride=stride_,
+        pads=pads,
+        dilation=dilation_,
+        out=out_hw,
+        indices_sink=sink,
     )
     if return_indices:
         return out, Tensor(sink[0])

@@ -455,3 +455,13 @@ def test_adaptive_avg_pool2d_matches_torch(size):
         lambda t: torch.nn.functional.adaptive_avg_pool2d(t, size),
         [_rng(8).standard_normal((2, 3, 9, 8))],
     )
+
+
+def test_global_pooling_over_the_whole_image_is_the_mean_and_the_max():
+    x = _rng().standard_normal((2, 3, 28, 28)).astype(np.float32)
+    np.testing.assert_allclose(
+        avg_pool2d(Tensor(x), 28).numpy(), x.mean(axis=(2, 3), keepdims=True), rtol=1e-5
+    )
+    np.testing.assert_array_equal(
+        max_pool2d(Tensor(x), 28).numpy(), x.max(axis=(2, 3), keepdims=True)
+    )

@@ -183,6 +183,19 @@ def _curve(pen: Any, name: str | None = None) -> pg.PlotDataItem:
     return item
 
 
+def _legend(item: pg.PlotItem) -> pg.LegendItem:
+    """A legend in the palette's text colour on a translucent panel, readable over data."""
+    base = _role_color(QPalette.ColorRole.Base)
+    base.setAlpha(210)
+    return item.addLegend(
+        offset=(-8, 8),
+        labelTextSize="8pt",
+        labelTextColor=_role_color(QPalette.ColorRole.Text).name(),
+        brush=pg.mkBrush(base),
+        pen=pg.mkPen(_role_color(QPalette.ColorRole.Mid).name()),
+    )
+
+
 class _PlotBase(pg.PlotWidget):
     def __init__(self, title: str, parent=None) -> None:
         super().__init__(parent)
@@ -190,7 +203,7 @@ class _PlotBase(pg.PlotWidget):
         item = self.getPlotItem()
         item.setTitle(title, size="10pt")
         item.showGrid(x=True, y=True, alpha=0.25)
-        self.legend = item.addLegend(offset=(-8, 8), labelTextSize="8pt")
+        self.legend = _legend(item)
         apply_palette(self)
 
 
@@ -207,15 +220,19 @@ class LossPlot(_PlotBase):
         self.setObjectName("lossPlot")
         item = self.getPlotItem()
         item.setLogMode(x=False, y=True)
+        # SI prefixes on a log axis turn 10^-1 into "10^-16 (x1e+15)"; show plain decades.
+        item.getAxis("left").enableAutoSIPrefix(False)
         item.setLabel("bottom", "step")
         item.setLabel("left", "loss")
         self._step_buf = GrowingBuffer()
         self._train_buf = GrowingBuffer(128)
         self._val_buf = GrowingBuffer(128)
         self._epoch_steps: list[float] = []
-        self.step_curve = _curve(pg.mkPen((*TRAIN_COLOR, 90), width=1))
-        self.train_curve = _curve(pg.mkPen(TRAIN_COLOR, width=2), "train")
-        self.val_curve = _curve(pg.mkPen(VAL_COLOR, width=2), "validation")
+        self._epoch_anchor: tuple[int, int] = (0, 0)  # (completed epochs, step) last seen
+        # Per-step losses are noisy: a faint line under the per-epoch curves.
+        self.step_curve = _curve(pg.mkPen((*TRAIN_COLOR, 45), width=1))
+        self.train_curve = _curve(pg.mkPen(TRAIN_COLOR, width=2.5), "train")
+        self.val_curve = _curve(pg.mkPen(VAL_COLOR, width=2.5), "validation")
         for c in (self.step_curve, self.train_curve, self.val_curve):
             item.addItem(c)
         self.markers: list[pg.InfiniteLine] = []
@@ -234,8 +251,9 @@ class LossPlot(_PlotBase):
             pen = pg.mkPen((*((200, 200, 200) if _is_dark() else (90, 90, 90)), alpha), width=1)
             ghost = _curve(pen, f"earlier: {self._run_label}" if self._run_label else None)
             ghost.setZValue(-10)
-            # Add before setData: clip-to-view needs the view box when the data arrive.
-            self.getPlotItem().addItem(ghost)
+            # Add before setData: clip-to-view needs the view box when the data arrive. A
+            # diverged earlier run must not stretch the axis, so it is left out of autorange.
+            self.getPlotItem().addItem(ghost, ignoreBounds=True)
             ghost.setData(x.copy(), y.copy())
             self.faded.append(ghost)
         for line in self.markers:
@@ -246,6 +264,7 @@ class LossPlot(_PlotBase):
         for buf in (self._step_buf, self._train_buf, self._val_buf):
             buf.clear()
         self._epoch_steps.clear()
+        self._epoch_anchor = (0, 0)
         self._last_step = -1
         self._run_label = label
         self._redraw()
@@ -274,30 +293,60 @@ class LossPlot(_PlotBase):
             new = step_loss[n_old:]
             self._step_buf.set_tail(n_old, np.arange(n_old + 1, len(step_loss) + 1), new)
         n_epochs = max(len(snap.train_loss), len(snap.val_loss))
-        while len(self._epoch_steps) < n_epochs:
-            self._epoch_steps.append(float(max(snap.step, 1)))
+        self._place_epochs(n_epochs, snap.epoch, snap.step)
         xs = np.asarray(self._epoch_steps)
         train = _finite_positive(snap.train_loss)
         val = _finite_positive(snap.val_loss)
         self._train_buf.set_tail(0, xs[: len(train)], train)
         self._val_buf.set_tail(0, xs[: len(val)], val)
+        # Dragging the slider sends a change on many consecutive steps; one marker per burst
+        # (showing the rate it settled on) keeps the labels readable.
+        gap = max(3, int(0.01 * max(snap.total_steps, snap.step)))
         for step, lr in snap.lr_changes:
             if step > 0:  # (0, lr) is the starting rate, not a change during the run
-                self._add_marker(int(step), float(lr))
+                self._add_marker(int(step), float(lr), gap)
         self._redraw()
 
-    def _add_marker(self, step: int, lr: float) -> None:
+    def _place_epochs(self, n_epochs: int, epoch: int, step: int) -> None:
+        """Give each newly finished epoch the step where it ended.
+
+        Snapshots are coalesced, so several epochs may finish between two of them; their end
+        steps are interpolated between the last known (epoch, step) and this one, which is
+        exact while the batch size stays the same.
+        """
+        prev_epoch, prev_step = self._epoch_anchor
+        while len(self._epoch_steps) < n_epochs:
+            k = len(self._epoch_steps) + 1  # this epoch's number (1-based)
+            if epoch > prev_epoch:
+                x = prev_step + (k - prev_epoch) * (step - prev_step) / (epoch - prev_epoch)
+            else:
+                x = float(step)
+            self._epoch_steps.append(float(max(x, 1.0)))
+        if epoch > prev_epoch:
+            self._epoch_anchor = (epoch, step)
+
+    def _add_marker(self, step: int, lr: float, gap: int = 0) -> None:
         if (step, lr) in self._marked:
             return
         self._marked.add((step, lr))
+        if self._marker_info and 0 <= step - self._marker_info[-1][0] <= gap:
+            first_step = self._marker_info[-1][0]
+            self._marker_info[-1] = (first_step, lr)
+            self.markers[-1].label.setFormat(f"lr {lr:.3g}")
+            self.markers[-1].setToolTip(f"learning rate set to {lr:.4g} at step {step}")
+            return
         text = self._palette_text()
+        # Stagger label heights so that neighbouring markers do not print over each other.
+        height = (0.95, 0.8, 0.65)[len(self.markers) % 3]
         line = pg.InfiniteLine(
             pos=step,
             angle=90,
             movable=False,
             pen=pg.mkPen(MARKER_COLOR, width=1, style=Qt.PenStyle.DashLine),
             label=f"lr {lr:.3g}",
-            labelOpts={"position": 0.92, "color": text, "anchors": [(0, 0), (0, 0)]},
+            # pyqtgraph picks the anchor on the side of the line with more room, so a label
+            # at the right edge of a live plot (where a fresh change sits) stays visible.
+            labelOpts={"position": height, "color": text, "anchors": [(0, 0), (1, 0)]},
         )
         line.setToolTip(f"learning rate set to {lr:.4g} at step {step}")
         self.getPlotItem().addItem(line, ignoreBounds=True)
@@ -422,7 +471,7 @@ class FitPlot(pg.GraphicsLayoutWidget):
     def _setup_1d(self, ds: Any) -> None:
         plot = self.main_plot = self.addPlot(title="Fit: data and prediction")
         plot.showGrid(x=True, y=True, alpha=0.25)
-        plot.addLegend(offset=(-8, 8), labelTextSize="8pt")
+        _legend(plot)
         plot.setLabel("bottom", "x")
         plot.setLabel("left", "y")
         for x, y, color, name in (

@@ -299,6 +299,9 @@ class TrainingPanel(QWidget):
         self.progress.setValue(0)
         self.progress.setTextVisible(True)
         self.progress.setFormat("Ready")
+        self.progress_label = QLabel("")
+        self.progress_label.setObjectName("progressDetail")
+        self.progress_label.setToolTip("Optimizer steps, training speed and estimated time left")
         self.status_label = QLabel("")
         self.status_label.setObjectName("trainingStatus")
         self.status_label.setWordWrap(True)
@@ -309,6 +312,7 @@ class TrainingPanel(QWidget):
         layout.addWidget(settings)
         layout.addWidget(live)
         layout.addWidget(self.progress)
+        layout.addWidget(self.progress_label)
         layout.addWidget(self.status_label)
         layout.addStretch(1)
         self._on_optimizer()
@@ -405,6 +409,7 @@ class TrainingPanel(QWidget):
         if state in ("idle",):
             self.progress.setValue(0)
             self.progress.setFormat("Ready")
+            self.progress_label.setText("")
 
     def state(self) -> str:
         return self._state
@@ -415,9 +420,10 @@ class TrainingPanel(QWidget):
         self.progress.setValue(round(1000 * min(snap.step / total, 1.0)))
         epochs = self.epochs_spin.value()
         epoch = min(int(snap.epoch) + (0 if snap.state == "finished" else 1), epochs)
-        self.progress.setFormat(
-            f"Epoch {epoch}/{epochs} · step {snap.step}/{snap.total_steps} · "
-            f"{snap.samples_per_s:,.0f} samples/s · {format_duration(snap.eta_s)} left"
+        self.progress.setFormat(f"Epoch {epoch}/{epochs} · %p%")
+        self.progress_label.setText(
+            f"step {snap.step:,}/{snap.total_steps:,} · {snap.samples_per_s:,.0f} samples/s · "
+            f"{format_duration(snap.eta_s)} left"
         )
         if snap.state != self._state and snap.state in ("running", "paused"):
             self.set_state(snap.state)

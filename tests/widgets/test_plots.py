@@ -166,3 +166,19 @@ def test_growing_buffer_keeps_data_when_it_grows():
     buf.set_tail(3, np.arange(3.0, 10.0), np.arange(3.0, 10.0) * 2)
     x, y = buf.view()
     assert list(x) == list(range(10)) and y[9] == 18.0
+
+
+def test_epoch_losses_sit_at_their_epoch_end_steps_despite_coalescing(loss_plot):
+    # 10 steps per epoch; the plot sees only every third epoch's snapshot.
+    loss_plot.update_snapshot(snap(30, epochs=3))
+    loss_plot.update_snapshot(snap(65, epochs=6))  # mid-epoch 7
+    vx, _ = loss_plot.val_curve.getOriginalDataset()
+    assert list(vx[:3]) == [10, 20, 30]
+    assert list(vx[3:]) == pytest.approx([41.67, 53.33, 65.0], abs=0.01)
+
+
+def test_a_burst_of_lr_changes_from_dragging_makes_one_marker(loss_plot):
+    changes = [(0, 0.01), (100, 0.02), (101, 0.05), (102, 0.1), (400, 0.001)]
+    loss_plot.update_snapshot(snap(500, changes))
+    assert loss_plot.marker_positions() == [(100, 0.1), (400, 0.001)]
+    assert loss_plot.markers[0].label.toPlainText() == "lr 0.1"

@@ -62,7 +62,13 @@ class Adam(Optimizer):
             d = p.data
             g = grad.data
             xp = np if isinstance(d, np.ndarray) else array_module(d)
-            state = self._state_for(p, names)
+            state = self.state.get(p)
+            if (
+                state is None
+                or state["exp_avg"].dtype != d.dtype
+                or not isinstance(state["exp_avg"], type(d))
+            ):
+                state = self._state_for(p, names)
             state["step"] += 1
             step = state["step"]
             if wd != 0:
@@ -72,26 +78,25 @@ class Adam(Optimizer):
                     g = g + wd * d
             m = state["exp_avg"]
             v = state["exp_avg_sq"]
+            # m = b1*m + (1-b1)*g and v = b2*v + (1-b2)*g*g, in place
+            m -= g
+            m *= beta1
+            m += g
             tmp = xp.multiply(g, g)
             tmp *= 1 - beta2
             v *= beta2
             v += tmp
-            xp.multiply(g, 1 - beta1, out=tmp)
-            m *= beta1
-            m += tmp
             if amsgrad:
                 vmax = state["max_exp_avg_sq"]
                 xp.maximum(vmax, v, out=vmax)
                 v = vmax
-            bias_correction1 = 1 - beta1**step
-            bias_correction2_sqrt = math.sqrt(1 - beta2**step)
-            step_size = lr / bias_correction1
-            # denom = sqrt(v) / sqrt(bc2) + eps, then p -= step_size * m / denom
+            # PyTorch: p -= lr/bc1 * m / (sqrt(v)/sqrt(bc2) + eps). Multiplying numerator and
+            # denominator by sqrt(bc2) saves one pass over the array.
+            bc2_sqrt = math.sqrt(1 - beta2**step)
             xp.sqrt(v, out=tmp)
-            tmp *= 1.0 / bias_correction2_sqrt
-            tmp += eps
+            tmp += eps * bc2_sqrt
             xp.divide(m, tmp, out=tmp)
-            tmp *= step_size
+            tmp *= lr * bc2_sqrt / (1 - beta1**step)
             d -= tmp
 
 

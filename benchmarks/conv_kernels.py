@@ -2,8 +2,8 @@
 
     python benchmarks/conv_kernels.py [--threads 2] [--repeat 10]
 
-Prints milliseconds per call for our kernels and torch's, and the speed ratio torch/ours
-(>= 1 means we are faster). Two workloads from the Foundation issue:
+Prints the median milliseconds per call for ours and torch's, and the median per-round speed
+ratio torch/ours (>= 1 means we are faster). Two workloads from the Foundation issue:
 
 * conv(64->64, 3x3, pad 1) forward + backward on a (32, 64, 28, 28) float32 batch;
 * one SGD training step of conv(1->64)-ReLU-conv(64->64)-ReLU-AvgPool(28)-Linear(64,64)-
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import time
 from collections.abc import Callable
 
@@ -25,22 +26,32 @@ def _set_threads(threads: int) -> None:
         os.environ[var] = str(threads)
 
 
-def _time(fn: Callable[[], object], repeat: int) -> float:
-    """Best-of-three mean over ``repeat`` calls, in milliseconds, after one warm-up call."""
-    fn()
-    best = float("inf")
-    for _ in range(3):
-        start = time.perf_counter()
-        for _ in range(repeat):
+def _compare(ours: Callable[[], object], theirs: Callable[[], object], repeat: int) -> tuple:
+    """Median ms of ours and torch's, and the median per-round speed ratio torch/ours.
+
+    Rounds alternate ours and torch so that both see the same machine load (the team's
+    machine is shared); the median round resists the bursts that a mean would not.
+    """
+    ours()
+    theirs()
+    times: list[tuple[float, float]] = []
+    for _ in range(repeat):
+        pair = []
+        for fn in (ours, theirs):
+            start = time.perf_counter()
             fn()
-        best = min(best, (time.perf_counter() - start) / repeat)
-    return best * 1e3
+            pair.append((time.perf_counter() - start) * 1e3)
+        times.append((pair[0], pair[1]))
+    ours_ms = statistics.median(t[0] for t in times)
+    torch_ms = statistics.median(t[1] for t in times)
+    ratio = statistics.median(t[1] / t[0] for t in times)
+    return ours_ms, torch_ms, ratio
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
     _set_threads(args.threads)
 
@@ -69,11 +80,7 @@ def main() -> None:
         xt.grad = wt.grad = bt.grad = None
         tf.conv2d(xt, wt, bt, padding=1).sum().backward()
 
-    report(
-        "conv 64->64 3x3 fwd+bwd (32,64,28,28)",
-        _time(ours_conv, args.repeat),
-        _time(torch_conv, args.repeat),
-    )
+    report("conv 64->64 3x3 fwd+bwd (32,64,28,28)", *_compare(ours_conv, torch_conv, args.repeat))
 
     # --- the issue's CNN, one SGD step
     shapes = [(64, 1, 3, 3), (64,), (64, 64, 3, 3), (64,), (64, 64), (64,), (10, 64), (10,)]
@@ -112,17 +119,13 @@ def main() -> None:
             for p in torch_p:
                 p -= 0.01 * p.grad
 
-    report(
-        "CNN training step, batch 32, 28x28",
-        _time(ours_step, args.repeat),
-        _time(torch_step, args.repeat),
-    )
+    report("CNN training step, batch 32, 28x28", *_compare(ours_step, torch_step, args.repeat))
 
 
-def report(name: str, ours_ms: float, torch_ms: float) -> None:
+def report(name: str, ours_ms: float, torch_ms: float, ratio: float) -> None:
     print(
-        f"{name:42s} ours {ours_ms:8.1f} ms  torch {torch_ms:8.1f} ms  "
-        f"speed vs torch {torch_ms / ours_ms:5.2f}x"
+        f"{name:38s} ours {ours_ms:7.1f} ms  torch {torch_ms:7.1f} ms  "
+        f"speed vs torch (median of rounds) {ratio:4.2f}x"
     )
 
 

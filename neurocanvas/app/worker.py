@@ -13,7 +13,7 @@ from __future__ import annotations
 import traceback
 from typing import Any, Protocol
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
 
 __all__ = ["TrainingThread", "TrainingWorker", "describe_error"]
 
@@ -109,6 +109,10 @@ class TrainingThread(QObject):
         self.worker.done.connect(self.thread.quit, Qt.ConnectionType.DirectConnection)
         for name in ("snapshot", "finished", "failed", "done"):
             getattr(self.worker, name).connect(getattr(self, name))
+        # Destroying a running QThread aborts the process; quitting the app must join it.
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self.stop)
 
     def start(self) -> None:
         self.thread.start()

@@ -337,6 +337,50 @@ def test_trajectory_matches_torch_for_20_steps(name, kwargs):
 @pytest.mark.parametrize(
     "name, kwargs",
     [
+        ("Adam", dict(lr=0.05)),
+        ("Adam", dict(lr=0.05, amsgrad=True)),
+        ("Adam", dict(lr=0.05, weight_decay=0.1)),
+        ("AdamW", dict(lr=0.05, weight_decay=0.2)),
+        ("SGD", dict(lr=0.05, momentum=0.9)),
+    ],
+)
+def test_several_parameters_with_a_skipped_grad_and_a_dtype_change_match_torch(name, kwargs):
+    """Groups of small parameters take Adam's fused path; it must match the per-tensor rule."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    starts = [rng.normal(size=s) for s in [(4, 3), (4,), (2, 4), (2,)]]
+    ours = [make_param(s) for s in starts]
+    theirs = [torch.tensor(s.copy(), requires_grad=True) for s in starts]
+    opt_ours = getattr(optim, name)(ours, **kwargs)
+    opt_theirs = getattr(torch.optim, name)(theirs, **kwargs)
+    for step in range(12):
+        for i, (a, b) in enumerate(zip(ours, theirs)):
+            if step in (4, 5) and i == 1:  # this parameter gets no gradient for two steps
+                a.grad = b.grad = None
+                continue
+            set_grad(a, _grad_fn(a.data))
+            b.grad = torch.from_numpy(_grad_fn(b.detach().numpy()))
+        opt_ours.step()
+        opt_theirs.step()
+        fused = name == "AdamW" or (name == "Adam" and "weight_decay" not in kwargs)
+        if step == 2 and fused:
+            assert opt_ours._flat, "the fused path was not taken"
+        if step == 2:  # cast mid-way; the state must follow (compare in float32 from here)
+            for a in ours:
+                a.data = a.data.astype(np.float32)
+        for a, b in zip(ours, theirs):
+            tol = 1e-10 if step < 2 else 1e-5
+            np.testing.assert_allclose(a.data, b.detach().numpy(), rtol=tol, atol=tol)
+    assert all(
+        opt_ours.state[a]["exp_avg" if "Adam" in name else "momentum_buffer"].dtype == np.float32
+        for a in ours
+    )
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize(
+    "name, kwargs",
+    [
         ("StepLR", dict(step_size=3, gamma=0.3)),
         ("ExponentialLR", dict(gamma=0.8)),
         ("CosineAnnealingLR", dict(T_max=5, eta_min=0.01)),

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from neurocanvas.core import _conv
+from neurocanvas.core import _conv, backend
 from neurocanvas.core._conv import adaptive_avg_pool2d, avg_pool2d, conv2d, max_pool2d
 from neurocanvas.core.tensor import Tensor
 from tests.core.gradcheck import check_grad
@@ -465,3 +465,30 @@ def test_global_pooling_over_the_whole_image_is_the_mean_and_the_max():
     np.testing.assert_array_equal(
         max_pool2d(Tensor(x), 28).numpy(), x.max(axis=(2, 3), keepdims=True)
     )
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda x, w: conv2d(x, w, stride=2, padding=1),
+        lambda x, w: max_pool2d(x, 3, 2, 1, ceil_mode=True) * w.sum(),
+        lambda x, w: max_pool2d(x, 2) * w.sum(),
+        lambda x, w: avg_pool2d(x, 3, 2, 1, count_include_pad=False) * w.sum(),
+        lambda x, w: adaptive_avg_pool2d(x, (3, 4)) * w.sum(),
+    ],
+)
+def test_conv_and_pooling_on_cuda_match_the_cpu(op):
+    if not backend.cuda_available():
+        pytest.skip("needs CuPy and a CUDA GPU")
+    rng = _rng()
+    arrays = [rng.standard_normal((2, 3, 9, 8)), rng.standard_normal((4, 3, 3, 3))]
+    results = []
+    for device in ("cpu", "cuda"):
+        x, w = (Tensor(a, requires_grad=True, device=device) for a in arrays)
+        out = op(x, w)
+        out.sum().backward()
+        assert out.device == device
+        results.append([out.numpy(), x.grad.numpy(), w.grad.numpy()])
+    for cpu, gpu in zip(*results):
+        np.testing.assert_allclose(gpu, cpu, rtol=1e-10, atol=1e-12)

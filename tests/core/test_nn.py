@@ -8,50 +8,29 @@ from collections import OrderedDict
 import numpy as np
 import pytest
 
-from neurocanvas.core import Tensor, manual_seed, nn, no_grad
+from neurocanvas.core import Tensor, manual_seed, nn
+from tests.core.gradcheck import check_grad
 
 
 # ---------------------------------------------------------------------------- helpers
-def numeric_grad(f, arr: np.ndarray, eps: float = 1e-6) -> np.ndarray:
-    """Central differences of the scalar ``f()`` with respect to ``arr`` (perturbed in place)."""
-    grad = np.zeros_like(arr)
-    flat, gflat = arr.reshape(-1), grad.reshape(-1)
-    for i in range(flat.size):
-        old = flat[i]
-        flat[i] = old + eps
-        up = f()
-        flat[i] = old - eps
-        down = f()
-        flat[i] = old
-        gflat[i] = (up - down) / (2 * eps)
-    return grad
-
-
 def check_module_grads(module: nn.Module, x: np.ndarray, seed: int | None = None, **call_kw):
-    """Compare autograd's input and parameter gradients with central finite differences.
+    """Check the input's and every parameter's gradient against central finite differences.
 
-    The output is contracted with fixed random weights so that every output element matters.
+    The parameters are handed to ``check_grad`` as inputs so that it perturbs them in place;
     ``seed`` reseeds before every forward (dropout must draw the same mask each time).
     """
     module.double()
     xt = Tensor(x.astype(np.float64), requires_grad=True)
-    if seed is not None:
-        manual_seed(seed)
-    out = module(xt, **call_kw)
-    w = np.random.default_rng(1).normal(size=out.shape)
-    (out * Tensor(w)).sum().backward()
+    params = list(module.parameters())
 
-    def loss() -> float:
+    def fn(inp: Tensor, *_params: Tensor) -> Tensor:
         if seed is not None:
             manual_seed(seed)
-        with no_grad():
-            return float((module(xt, **call_kw).data * w).sum())
+        return module(inp, **call_kw)
 
-    targets = [("input", xt)] + list(module.named_parameters())
-    for name, t in targets:
-        expected = numeric_grad(loss, t.data)
-        assert t.grad is not None, f"no gradient reached {name}"
-        np.testing.assert_allclose(t.grad.data, expected, rtol=1e-5, atol=1e-7, err_msg=name)
+    assert check_grad(fn, xt, *params)
+    for name, p in module.named_parameters():
+        assert p.grad is not None, f"no gradient reached {name}"
 
 
 def rand(*shape: int, seed: int = 0) -> np.ndarray:

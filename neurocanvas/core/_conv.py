@@ -14,7 +14,8 @@ matmul for the forward pass and for both gradients, and ``col2im`` is ``KH * KW`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -137,7 +138,7 @@ def col2im(
         rows = _window(i, dilation[0], stride[0], oh)
         for j in range(kw):
             buf[:, :, rows, _window(j, dilation[1], stride[1], ow)] += col[:, i, j]
-    return xp.ascontiguousarray(buf[:, :, top : top + h, left : left + w].transpose(1, 0, 2, 3))
+    return _crop_nchw(buf, pads, h, w)
 
 
 def _per_group(xp: Any, groups: int, matmul: Any) -> Any:
@@ -582,9 +583,10 @@ def _check_input(x: Any, where: str, name: str = "input") -> None:
         raise TypeError(f"{where}: {name} must be floating point, got {x.dtype}")
 
 
-def _unbatched(fn: Any) -> Any:
+def _unbatched(fn: Callable[..., Any]) -> Callable[..., Any]:
     """Accept PyTorch's unbatched (C, H, W) input by adding and removing a batch axis."""
 
+    @functools.wraps(fn)
     def wrapper(input: Tensor, *args: Any, **kwargs: Any) -> Any:
         if isinstance(input, Tensor) and len(input.shape) == 3:
             result = fn(input.unsqueeze(0), *args, **kwargs)
@@ -593,9 +595,6 @@ def _unbatched(fn: Any) -> Any:
             return result.squeeze(0)
         return fn(input, *args, **kwargs)
 
-    wrapper.__name__ = fn.__name__
-    wrapper.__qualname__ = fn.__qualname__
-    wrapper.__doc__ = fn.__doc__
     return wrapper
 
 

@@ -492,3 +492,13 @@ def test_conv_and_pooling_on_cuda_match_the_cpu(op):
         results.append([out.numpy(), x.grad.numpy(), w.grad.numpy()])
     for cpu, gpu in zip(*results):
         np.testing.assert_allclose(gpu, cpu, rtol=1e-10, atol=1e-12)
+
+
+def test_pooling_accepts_unbatched_input_and_returns_unbatched_indices():
+    x = _rng().standard_normal((3, 6, 6))
+    out, idx = max_pool2d(Tensor(x), 2, return_indices=True)
+    ref, ref_idx = naive_max_pool2d(x[None], (2, 2), (2, 2), (0, 0), (1, 1), False)
+    assert out.shape == idx.shape == (3, 3, 3)
+    np.testing.assert_array_equal(out.numpy(), ref[0])
+    np.testing.assert_array_equal(idx.numpy(), ref_idx[0])
+    assert adaptive_avg_pool2d(Tensor(x), 2).shape == (3, 2, 2)

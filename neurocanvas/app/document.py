@@ -58,7 +58,11 @@ class Document(QObject):
         self.config = TrainingConfig()
         self.view: dict[str, Any] = {}
         self.weights: dict[str, np.ndarray] | None = None  # read from the file, not yet used
-        self.undo_stack.cleanChanged.connect(lambda clean: self.modified_changed.emit(not clean))
+        # A bound slot (not a lambda) so Qt drops the connection when the document goes.
+        self.undo_stack.cleanChanged.connect(self._on_clean_changed)
+
+    def _on_clean_changed(self, clean: bool) -> None:
+        self.modified_changed.emit(not clean)
 
     # -- state ----------------------------------------------------------------------------
     @property

@@ -392,8 +392,8 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         doc = self.document
-        doc.modified_changed.connect(lambda *_: self._update_title())
-        doc.path_changed.connect(lambda *_: self._update_title())
+        doc.modified_changed.connect(self._update_title)
+        doc.path_changed.connect(self._update_title)
         doc.dataset_changed.connect(self._on_dataset_changed)
         doc.graph.add_listener(self._on_graph_event)
         self.destroyed.connect(lambda *_, g=doc.graph, f=self._on_graph_event: g.remove_listener(f))
@@ -753,7 +753,7 @@ class MainWindow(QMainWindow):
             "File ▸ Export writes safetensors, NumPy, ONNX or PyTorch code.</p>",
         )
 
-    def _update_title(self) -> None:
+    def _update_title(self, *_: Any) -> None:
         self.setWindowTitle(f"{self.document.display_name}[*] — {APP_NAME}")
         self.setWindowModified(self.document.modified)
 

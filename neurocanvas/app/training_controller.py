@@ -29,7 +29,7 @@ MODEL_EVENTS = frozenset(
     {"node_added", "node_removed", "edge_added", "edge_removed", "param_changed", "reset"}
 )
 RECOMPILE_DELAY_MS = 250  # let a burst of edits (a spin box's arrows) settle before compiling
-PLOT_INTERVAL_MS = 30
+PLOT_INTERVAL_MS = 40  # 25 frames/s: smooth, and leaves the GIL to the trainer
 
 
 class LiveTrainer(Trainer):
@@ -219,7 +219,9 @@ class TrainingController(QObject):
         control = TrainingControl()
         if single_step:
             control.step_once()
-        trainer = LiveTrainer(model, doc.dataset, config, control, snapshot_every_s=0.03)
+        trainer = LiveTrainer(
+            model, doc.dataset, config, control, snapshot_every_s=PLOT_INTERVAL_MS / 1000
+        )
         doc.config = config
         self.control, self.trainer = control, trainer
         self.panel.set_control(control)

@@ -1,0 +1,170 @@
+"""Training in the app versus headless: throughput, GUI stalls and plot frame rate.
+
+    python benchmarks/gui.py [--epochs 40] [--json]
+
+Runs ``general-fit`` twice with the same settings: once with the core ``Trainer`` alone, once
+through the main window (worker thread, live plots, progress bar). It reports
+
+* throughput in the app as a share of the headless one (goal >= 85 %),
+* the longest stall of the GUI event loop while training, measured with a 5 ms QTimer
+  heartbeat: the largest gap between two ticks beyond the interval (goal < 50 ms),
+* plot frames per second: coalesced snapshots drawn per second of training (goal >= 20).
+
+Both runs are timed on the wall clock from start to the final snapshot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+HEARTBEAT_MS = 5
+
+
+def headless(epochs: int) -> dict[str, float]:
+    from neurocanvas.core.compiler import compile_graph
+    from neurocanvas.core.datasets import make_dataset
+    from neurocanvas.core.examples import load_example
+    from neurocanvas.core.random import manual_seed
+    from neurocanvas.core.trainer import Trainer, TrainingConfig
+
+    project = load_example("general-fit")
+    ds = make_dataset(project.dataset_key, project.dataset_params, seed=project.dataset_seed)
+    manual_seed(0)
+    model = compile_graph(project.graph, ds.data_spec())
+    config = TrainingConfig(**{**project.config.to_dict(), "epochs": epochs})
+    trainer = Trainer(model, ds, config)
+    t0 = time.perf_counter()
+    final = trainer.run()
+    wall = time.perf_counter() - t0
+    return {"samples": trainer.samples_done, "wall_s": wall, "steps": final.step}
+
+
+def in_app(epochs: int) -> dict[str, float]:
+    import tempfile
+
+    from PySide6.QtCore import QEventLoop, QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from neurocanvas.app.main_window import MainWindow
+    from neurocanvas.app.settings import AppSettings
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    tmp = tempfile.mkdtemp()
+    window = MainWindow(AppSettings(QSettings(f"{tmp}/s.ini", QSettings.Format.IniFormat)))
+    window.open_example("general-fit", ask=False)
+    window.show()
+    for _ in range(20):
+        app.processEvents()
+    window.training_panel.epochs_spin.setValue(epochs)
+    ctl = window.controller
+
+    gaps: list[float] = []
+    last = [time.perf_counter()]
+
+    def beat() -> None:
+        now = time.perf_counter()
+        gaps.append(now - last[0])
+        last[0] = now
+
+    heart = QTimer()
+    heart.setInterval(HEARTBEAT_MS)
+    heart.timeout.connect(beat)
+    frames = [0]
+    ctl.coalescer.updated.connect(lambda *_: frames.__setitem__(0, frames[0] + 1))
+
+    t0 = time.perf_counter()
+    last[0] = t0
+    heart.start()
+    loop = QEventLoop()
+    ctl.state_changed.connect(lambda s: loop.quit() if s not in ("running", "paused") else None)
+    ctl.train()
+    loop.exec()  # the app's own event loop, idle between events as in real use
+    wall = time.perf_counter() - t0
+    heart.stop()
+    trainer = ctl.trainer
+    result = {
+        "samples": trainer.samples_done,
+        "wall_s": wall,
+        "steps": trainer.global_step,
+        "max_stall_ms": max(0.0, (max(gaps) - HEARTBEAT_MS / 1000) * 1000) if gaps else 0.0,
+        "frames": frames[0],
+        "fps": frames[0] / wall,
+    }
+    window.document.undo_stack.setClean()
+    window.close()
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=40)
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each; medians reported")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args(argv)
+    # Interleaved runs, medians: the machine may be busy with other work.
+    base_rates, gui_rates, runs = [], [], []
+    for _ in range(args.repeat):
+        base = headless(args.epochs)
+        base_rates.append(base["samples"] / base["wall_s"])
+        run = in_app(args.epochs)
+        gui_rates.append(run["samples"] / run["wall_s"])
+        runs.append(run)
+    base_rate, gui_rate = statistics.median(base_rates), statistics.median(gui_rates)
+    gui = {
+        "max_stall_ms": statistics.median(r["max_stall_ms"] for r in runs),
+        "fps": statistics.median(r["fps"] for r in runs),
+        "frames": int(statistics.median(r["frames"] for r in runs)),
+        "wall_s": statistics.median(r["wall_s"] for r in runs),
+    }
+    figures = {
+        "epochs": args.epochs,
+        "repeat": args.repeat,
+        "headless_samples_per_s": round(base_rate),
+        "app_samples_per_s": round(gui_rate),
+        "throughput_ratio": round(gui_rate / base_rate, 3),
+        "max_gui_stall_ms": round(gui["max_stall_ms"], 1),
+        "plot_fps": round(gui["fps"], 1),
+        "plot_frames": gui["frames"],
+        "app_wall_s": round(gui["wall_s"], 2),
+    }
+    if args.json:
+        print(json.dumps(figures, indent=2))
+        return 0
+    goals = (
+        (
+            "throughput in the app vs headless",
+            f"{figures['throughput_ratio']:.0%}",
+            ">= 85%",
+            figures["throughput_ratio"] >= 0.85,
+        ),
+        (
+            "longest GUI stall",
+            f"{figures['max_gui_stall_ms']:.1f} ms",
+            "< 50 ms",
+            figures["max_gui_stall_ms"] < 50,
+        ),
+        (
+            "plot frames per second",
+            f"{figures['plot_fps']:.1f}",
+            ">= 20",
+            figures["plot_fps"] >= 20,
+        ),
+    )
+    print(
+        f"general-fit, {args.epochs} epochs: headless {base_rate:,.0f} samples/s, "
+        f"app {gui_rate:,.0f} samples/s"
+    )
+    for name, value, goal, ok in goals:
+        print(f"  {name:36} {value:>10}   goal {goal:8} {'ok' if ok else 'MISSED'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

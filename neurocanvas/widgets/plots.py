@@ -9,7 +9,6 @@ every plot then updates its curves with ``setData`` on preallocated buffers (pyq
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import numpy as np
@@ -27,17 +26,6 @@ __all__ = [
     "LossPlot",
     "apply_palette",
 ]
-
-# PySide6 6.12 with pyqtgraph 0.14 on Python 3.11 drops a reference to ``True`` on view-box
-# geometry updates (about 600 when a fit view is rebuilt). Bools are not immortal before
-# Python 3.12, so a session could abort with "bool_dealloc" at exit. We hold a million spare
-# references in a list that is itself leaked on purpose (module teardown would otherwise free
-# it before the Qt objects that still owe their decrements). 8 MB, nothing on >= 3.12.
-if sys.version_info < (3, 12):
-    import ctypes
-
-    _TRUE_REFS = [True] * 1_000_000
-    ctypes.pythonapi.Py_IncRef(ctypes.py_object(_TRUE_REFS))
 
 # Colour-blind friendly class colours (Okabe-Ito), reused by every plot so that class k has
 # the same colour in the preview, the scatter and the decision regions.

@@ -481,3 +481,12 @@ def test_outputs_grads_and_state_dict_round_trip_match_torch():
     back.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
     for key, value in back.state_dict().items():
         np.testing.assert_allclose(value.numpy(), theirs.state_dict()[key].numpy(), rtol=1e-12)
+
+
+def test_grouped_conv_has_pytorch_shapes_and_gradients():
+    conv = nn.Conv2d(4, 6, 3, 1, 1, 1, 2)  # positional like torch: groups is the 7th argument
+    assert conv.weight.shape == (6, 2, 3, 3)
+    assert "groups=2" in repr(conv)
+    check_module_grads(conv, rand(2, 4, 5, 5))
+    with pytest.raises(ValueError, match="divisible by groups"):
+        nn.Conv2d(4, 6, 3, groups=4)

@@ -115,10 +115,12 @@ class Conv2d(Module):
         stride: IntPair = 1,
         padding: IntPair = 0,
         dilation: IntPair = 1,
+        groups: int = 1,
         bias: bool = True,
         device: str | None = None,
         dtype: Any = None,
     ) -> None:
+        # Argument order is PyTorch's (groups before bias), so positional calls carry over.
         super().__init__()
         self.in_channels = _positive_int(in_channels, "in_channels", "Conv2d")
         self.out_channels = _positive_int(out_channels, "out_channels", "Conv2d")
@@ -126,7 +128,13 @@ class Conv2d(Module):
         self.stride = _pair(stride, "stride", "Conv2d", 1)
         self.padding = _pair(padding, "padding", "Conv2d", 0)
         self.dilation = _pair(dilation, "dilation", "Conv2d", 1)
-        shape = (self.out_channels, self.in_channels, *self.kernel_size)
+        self.groups = _positive_int(groups, "groups", "Conv2d")
+        if self.in_channels % self.groups or self.out_channels % self.groups:
+            raise ValueError(
+                f"Conv2d: in_channels ({self.in_channels}) and out_channels "
+                f"({self.out_channels}) must both be divisible by groups ({self.groups})"
+            )
+        shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
         self.weight = _empty_param(shape, device, dtype)
         if bias:
             self.bias = _empty_param((self.out_channels,), device, dtype)
@@ -138,7 +146,9 @@ class Conv2d(Module):
         init.default_layer_init_(self.weight, self.bias)
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation)
+        return F.conv2d(
+            input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+        )
 
     def extra_repr(self) -> str:
         s = (
@@ -149,6 +159,8 @@ class Conv2d(Module):
             s += f", padding={self.padding}"
         if self.dilation != (1, 1):
             s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
         if self.bias is None:
             s += ", bias=False"
         return s

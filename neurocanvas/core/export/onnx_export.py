@@ -77,6 +77,7 @@ def _conv(b: _Builder, m, name: str, xs: list[str]) -> str:
         strides=_pair(m.stride),
         pads=pad + pad,
         dilations=_pair(m.dilation),
+        group=int(getattr(m, "groups", 1)),
     )
 
 

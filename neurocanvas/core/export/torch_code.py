@@ -28,7 +28,7 @@ def _linear(m: nn.Linear) -> str:
 
 def _conv(m: nn.Conv2d) -> str:
     parts = [str(m.in_channels), str(m.out_channels), f"kernel_size={_pair(m.kernel_size)}"]
-    for name, default in (("stride", 1), ("padding", 0), ("dilation", 1)):
+    for name, default in (("stride", 1), ("padding", 0), ("dilation", 1), ("groups", 1)):
         value = _pair(getattr(m, name))
         if value != default:
             parts.append(f"{name}={value}")

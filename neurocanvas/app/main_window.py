@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QStyle,
+    QTabWidget,
     QWidget,
 )
 
@@ -126,12 +127,29 @@ class MainWindow(QMainWindow):
         self.loss_plot = LossPlot()
         self.accuracy_plot = AccuracyPlot()
         self.fit_plot = FitPlot()
+        # Work-around until plots.py changes: clipToView clips to the current x range, so with
+        # auto-range the view never grew beyond its first 0..1 and the curves stayed empty.
+        for curve in (
+            self.loss_plot.step_curve,
+            self.loss_plot.train_curve,
+            self.loss_plot.val_curve,
+            self.accuracy_plot.train_curve,
+            self.accuracy_plot.val_curve,
+        ):
+            curve.setClipToView(False)
         self.plots = QSplitter(Qt.Orientation.Horizontal, self)
         self.plots.setObjectName("plotArea")
         for plot in (self.loss_plot, self.accuracy_plot, self.fit_plot):
             self.plots.addWidget(plot)
         self.plots.setChildrenCollapsible(False)
         self.code_view = CodeView(self)
+        # One bottom dock with tabs (not two tabified docks): Qt left a stray tab bar behind
+        # when tabified docks were rearranged before the window was first shown.
+        self.results_tabs = QTabWidget(self)
+        self.results_tabs.setObjectName("resultsTabs")
+        self.results_tabs.setDocumentMode(True)
+        self.results_tabs.addTab(self.plots, "Plots")
+        self.results_tabs.addTab(self.code_view, "PyTorch code")
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -155,12 +173,9 @@ class MainWindow(QMainWindow):
         self.inspector_dock = self._dock("Inspector", "inspectorDock", self.inspector, right)
         self.dataset_dock = self._dock("Data set", "datasetDock", self.dataset_panel, right)
         self.training_dock = self._dock("Training", "trainingDock", self.training_panel, right)
-        self.plots_dock = self._dock("Plots", "plotsDock", self.plots, bottom)
-        self.code_dock = self._dock("PyTorch code", "codeDock", self.code_view, bottom)
+        self.plots_dock = self._dock("Results", "resultsDock", self.results_tabs, bottom)
         self.tabifyDockWidget(self.inspector_dock, self.dataset_dock)
-        self.tabifyDockWidget(self.plots_dock, self.code_dock)
         self.inspector_dock.raise_()
-        self.plots_dock.raise_()
         self.resizeDocks(
             [self.palette_dock, self.inspector_dock], [210, 360], Qt.Orientation.Horizontal
         )
@@ -355,7 +370,6 @@ class MainWindow(QMainWindow):
             self.dataset_dock,
             self.training_dock,
             self.plots_dock,
-            self.code_dock,
         ):
             panels.addAction(dock.toggleViewAction())
         self.clear_runs_action = view.addAction("Clear Earlier Runs")

@@ -226,7 +226,7 @@ class TrainingController(QObject):
         self.control, self.trainer = control, trainer
         self.panel.set_control(control)
         self.loss_plot.begin_run(f"lr {config.lr:g}, {config.optimizer}")
-        self.accuracy_plot.clear()
+        self._clear_accuracy()
         thread = TrainingThread(trainer, control, self)
         thread.snapshot.connect(self.coalescer.push)
         thread.finished.connect(self._on_finished)
@@ -237,6 +237,11 @@ class TrainingController(QObject):
         self._set_state("paused" if single_step else "running")
         thread.start()
         return True
+
+    def _clear_accuracy(self) -> None:
+        # Not AccuracyPlot.clear(): on a PlotWidget that name also removed every curve.
+        for curve in (self.accuracy_plot.train_curve, self.accuracy_plot.val_curve):
+            curve.setData([], [])
 
     def pause(self) -> None:
         if self.control is not None and self.is_active():
@@ -294,8 +299,10 @@ class TrainingController(QObject):
         """Drop the model (a new project was opened); call after :meth:`stop`."""
         self.model = None
         self.trainer = None
-        self.loss_plot.clear()
-        self.accuracy_plot.clear()
+        # begin_run + clear_history, not LossPlot.clear(), which also removed the curves.
+        self.loss_plot.begin_run()
+        self.loss_plot.clear_history()
+        self._clear_accuracy()
         self._set_state("idle")
 
     # -- editing while training -----------------------------------------------------------

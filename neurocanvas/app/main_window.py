@@ -127,16 +127,6 @@ class MainWindow(QMainWindow):
         self.loss_plot = LossPlot()
         self.accuracy_plot = AccuracyPlot()
         self.fit_plot = FitPlot()
-        # Work-around until plots.py changes: clipToView clips to the current x range, so with
-        # auto-range the view never grew beyond its first 0..1 and the curves stayed empty.
-        for curve in (
-            self.loss_plot.step_curve,
-            self.loss_plot.train_curve,
-            self.loss_plot.val_curve,
-            self.accuracy_plot.train_curve,
-            self.accuracy_plot.val_curve,
-        ):
-            curve.setClipToView(False)
         self.plots = QSplitter(Qt.Orientation.Horizontal, self)
         self.plots.setObjectName("plotArea")
         for plot in (self.loss_plot, self.accuracy_plot, self.fit_plot):

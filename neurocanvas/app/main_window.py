@@ -38,7 +38,6 @@ from neurocanvas.core.export import (
     ExportError,
     WeightsError,
     export_model,
-    import_weights,
 )
 from neurocanvas.core.export.torch_code import torch_code
 from neurocanvas.core.graph import Graph
@@ -591,11 +590,13 @@ class MainWindow(QMainWindow):
             path = path.with_name(path.name + fmt.suffix)
         title = _safe_stem(doc.path.stem if doc.path else doc.name)
         try:
-            files = self.controller.with_model(lambda m: export_model(m, path, fmt_key, title))
-        except (ExportError, WeightsError, OSError, ValueError) as exc:
-            self.show_error("Export failed", f"The model was not exported: {exc}", True)
-            return []
-        if not files:
+            # A copy of the weights in a model of its own: exporting never races a step.
+            model = self.controller.model_copy()
+            if model is None:
+                return []
+            files = export_model(model, path, fmt_key, title)
+        except (ExportError, WeightsError, OSError, ValueError, RuntimeError) as exc:
+            self.show_error("Export failed", f"The model was not exported: {_reason(exc)}", True)
             return []
         names = ", ".join(p.name for p in files)
         self.statusBar().showMessage(f"Exported {names}", 8000)
@@ -609,9 +610,11 @@ class MainWindow(QMainWindow):
     def import_weights_file(self, path: str | Path) -> bool:
         path = Path(path)
         try:
-            keys = self.controller.with_model(lambda m: import_weights(m, path))
-        except (WeightsError, ExportError, OSError, ValueError) as exc:
-            self.show_error("Cannot import weights", f"{path.name} was not loaded: {exc}", True)
+            keys = self.controller.import_weights(path)
+        except (WeightsError, ExportError, OSError, ValueError, RuntimeError) as exc:
+            self.show_error(
+                "Cannot import weights", f"{path.name} was not loaded: {_reason(exc)}", True
+            )
             return False
         if keys is None:
             return False
@@ -783,3 +786,11 @@ def _safe_stem(name: str) -> str:
     """A file-name friendly version of a project title ("Fit any curve" -> "fit-any-curve")."""
     out = "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in name.strip().lower())
     return "-".join(part for part in out.split("-") if part) or "network"
+
+
+def _reason(exc: BaseException) -> str:
+    """The plain sentence of an error; OSError's str() starts with "[Errno 13]"."""
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f": {exc.filename}" if exc.filename else ""
+        return f"{exc.strerror.lower()}{where}"
+    return str(exc) or exc.__class__.__name__

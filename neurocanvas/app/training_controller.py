@@ -1,23 +1,24 @@
 """Connects the training panel, the worker thread and the plots; owns the compiled model.
 
 The trainer runs in a worker thread (``app.worker``); the GUI thread only reads its plain
-numpy snapshots. The one exception is a model swap, export or save while a run is live: those
-take :attr:`LiveTrainer.lock`, which the trainer holds for every step and snapshot, so the GUI
-never sees a half-updated weight.
+numpy snapshots. Whatever needs the live model (a weights copy for save or export, importing
+weights, a recompile after an edit, a reset) is a :class:`TrainerTask` that the training
+thread runs between two steps, even while paused, so the GUI thread never touches the
+trainer's tensors.
 """
 
 from __future__ import annotations
 
-import math
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from neurocanvas.app.worker import TrainingThread
-from neurocanvas.core.compiler import CompileError, compile_graph, make_loss
-from neurocanvas.core.export import WeightsError, check_weights_fit
+from neurocanvas.core.compiler import CompileError, compile_graph
+from neurocanvas.core.export import WeightsError, check_weights_fit, load_weights
 from neurocanvas.core.graph import GraphEvent
 from neurocanvas.core.random import manual_seed
 from neurocanvas.core.shapes import analyse
@@ -32,43 +33,94 @@ RECOMPILE_DELAY_MS = 250  # let a burst of edits (a spin box's arrows) settle be
 PLOT_INTERVAL_MS = 40  # 25 frames/s: smooth, and leaves the GIL to the trainer
 
 
+class TrainerTask:
+    """One job for the training thread, run between two steps; the GUI waits for its result.
+
+    Exactly one side runs it: :meth:`claim` is atomic, so when the training thread has already
+    left its loop, the GUI thread claims the task and runs it itself (nobody else is touching
+    the model any more).
+    """
+
+    def __init__(self, fn: Callable[[], Any]) -> None:
+        self.fn = fn
+        self.done = threading.Event()
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self._claimed = False
+        self._claim_lock = threading.Lock()
+
+    def claim(self) -> bool:
+        with self._claim_lock:
+            taken, self._claimed = self._claimed, True
+            return not taken
+
+    def run(self) -> None:
+        try:
+            self.result = self.fn()
+        except BaseException as exc:  # handed to the waiting thread, which re-raises it
+            self.error = exc
+        finally:
+            self.done.set()
+
+    def outcome(self) -> Any:
+        if self.error is not None:
+            raise self.error
+        return self.result
+
+
+class LiveControl(TrainingControl):
+    """A ``TrainingControl`` that also runs :class:`TrainerTask` jobs in the training thread.
+
+    The trainer calls :meth:`wait_for_step` before every step, and blocks in it while paused,
+    so jobs are served both between the steps of a running run and during a pause.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._tasks: list[TrainerTask] = []
+
+    def submit(self, task: TrainerTask) -> None:
+        with self._cond:
+            self._tasks.append(task)
+            self._cond.notify_all()
+
+    def wait_for_step(self) -> bool:
+        while True:
+            with self._cond:
+                while not self._tasks and self._paused and self._grants == 0 and not self._stopped:
+                    self._cond.wait()
+                tasks, self._tasks = self._tasks, []
+                if not tasks:
+                    if self._stopped:
+                        return False
+                    if self._paused:
+                        self._grants -= 1
+                    return True
+            for task in tasks:  # outside the lock: the GUI may queue settings meanwhile
+                if task.claim():
+                    task.run()
+
+
 class LiveTrainer(Trainer):
-    """A ``Trainer`` whose model can be replaced between two steps while it runs."""
+    """A ``Trainer`` whose model is read, replaced or loaded only in its own thread.
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.lock = threading.RLock()
-        super().__init__(*args, **kwargs)
+    The GUI hands in jobs (:class:`TrainerTask`) through :class:`LiveControl`; they run
+    between two steps, so no step ever sees a half-loaded weight and the GUI thread never
+    touches the trainer's tensors.
+    """
 
-    def step(self) -> float:
-        with self.lock:
-            return super().step()
+    def load_weights(self, weights: dict[str, np.ndarray], source: str) -> list[str]:
+        """Load ``weights`` after checking every name and shape; the optimizer starts afresh.
 
-    def snapshot(self, state: str | None = None):  # noqa: ANN201 - Trainer's Snapshot
-        with self.lock:
-            return super().snapshot(state)
-
-    def swap_model(self, model: Any) -> None:
-        """Train ``model`` from the next step on (hold :attr:`lock` around the call).
-
-        The optimizer is rebuilt for the new parameters (its moments belonged to the old
-        ones), and the divergence guard restarts, because a new architecture may have a
-        different loss scale.
+        The old optimizer moments belonged to the old weights, and the divergence guard's
+        last good state becomes the loaded one.
         """
-        with self.lock:
-            self.model = model
-            self.loss_kind = model.loss_kind
-            self.loss_fn = make_loss(self.loss_kind)
-            self.y_train = self._targets(self.dataset.y_train)
-            self.y_val = self._targets(self.dataset.y_val)
-            self.optimizer = self._build_optimizer()
-            self._good_state = self._copy_state()
-            self._good_step = self.global_step
-            self._first_loss = None
-            self._best_loss = math.inf
-
-    def weights(self) -> dict[str, np.ndarray]:
-        with self.lock:
-            return self._copy_state()
+        check_weights_fit(self.model.state_dict(), weights, source=source)
+        self.model.load_state_dict(weights)
+        self.optimizer = self._build_optimizer()
+        self._good_state = self._copy_state()
+        self._good_step = self.global_step
+        return list(weights)
 
 
 def describe_problems(report: Any, limit: int = 5) -> str:
@@ -181,21 +233,81 @@ class TrainingController(QObject):
             return
         model.load_state_dict(weights)
 
+    def on_trainer(self, fn: Callable[[Any], Any], timeout_s: float = 30.0) -> Any:
+        """Run ``fn(trainer)`` in the training thread between two steps and return its result.
+
+        Exceptions raised by ``fn`` are raised here. When the thread has already left its
+        loop (the run ended in the meantime), ``fn`` runs here: nothing else uses the model.
+        """
+        trainer, control, thread = self.trainer, self.control, self.run_thread
+        if trainer is None or not isinstance(control, LiveControl):
+            raise RuntimeError("no training run to hand the job to")
+        task = TrainerTask(lambda: fn(trainer))
+        control.submit(task)
+        waited = 0.0
+        while not task.done.wait(0.02):
+            waited += 0.02
+            alive = thread is not None and thread.is_running()
+            if (not alive or waited > timeout_s) and task.claim():
+                if alive:  # a step that never ends: better an error than a frozen window
+                    raise RuntimeError("the training thread did not answer; stop the run first")
+                task.run()
+        return task.outcome()
+
+    def _live(self) -> bool:
+        return self.trainer is not None and self.is_active()
+
     def weights(self) -> dict[str, np.ndarray] | None:
-        """A copy of the current weights (safe while a run is live), or None before any."""
-        if self.trainer is not None and self.is_active():
-            return self.trainer.weights()
+        """A numpy copy of the current weights, or None before any model exists.
+
+        During a run the copy is taken by the training thread between two steps.
+        """
+        if self._live():
+            return self.on_trainer(lambda t: t.weights())
         if self.model is not None:
             return {k: np.array(v, copy=True) for k, v in self.model.state_dict().items()}
         return self.document.weights
 
-    def with_model(self, fn: Any) -> Any:
-        """Call ``fn(model)`` while no training step can run (compiling first if needed)."""
-        if self.trainer is not None and self.is_active():
-            with self.trainer.lock:
-                return fn(self.trainer.model)
+    def model_copy(self) -> Any:
+        """A model of the current graph holding a copy of the current weights (for export).
+
+        It shares no tensor with a running trainer, so exporting it cannot race a step.
+        Returns None (after an error message) when the graph cannot be compiled.
+        """
+        if not self._live():
+            return self.model or self.compile()
+        if self._edit_pending:  # the graph and the training model differ until recompiled
+            self._recompile_after_edit()
+        weights = self.weights()
+        doc = self.document
+        try:
+            model = compile_graph(doc.graph, doc.dataset.data_spec())
+        except CompileError as exc:
+            self.error.emit(
+                "The network is not valid",
+                "Fix these problems first:\n" + describe_problems(exc.report),
+            )
+            return None
+        check_weights_fit(model.state_dict(), weights, source="the training model")
+        model.load_state_dict(weights)
+        return model
+
+    def import_weights(self, path: Any) -> list[str] | None:
+        """Load a weights file into the model (by the training thread during a run).
+
+        Raises ``WeightsError``/``OSError`` with a readable message when it does not fit;
+        nothing changes then. Returns the loaded keys, or None without a model.
+        """
+        given = load_weights(path)
+        source = getattr(path, "name", str(path))
+        if self._live():
+            return self.on_trainer(lambda t: t.load_weights(given, source))
         model = self.model or self.compile()
-        return None if model is None else fn(model)
+        if model is None:
+            return None
+        check_weights_fit(model.state_dict(), given, source=source)
+        model.load_state_dict(given)
+        return list(given)
 
     # -- buttons --------------------------------------------------------------------------
     def train(self, single_step: bool = False) -> bool:
@@ -216,7 +328,7 @@ class TrainingController(QObject):
         except ValueError as exc:
             self.error.emit("Cannot train", f"A training setting is not valid: {exc}")
             return False
-        control = TrainingControl()
+        control = LiveControl()
         if single_step:
             control.step_once()
         trainer = LiveTrainer(
@@ -283,16 +395,11 @@ class TrainingController(QObject):
 
     def reset_weights(self) -> None:
         """Re-initialise every weight (a paused run continues from the new weights)."""
-        if self.trainer is not None and self.is_active():
-            with self.trainer.lock:
-                self.model = None
-                model = self.compile(fresh=True)
-                if model is not None:
-                    self.trainer.swap_model(model)
-        else:
-            self.model = None
-            self.document.weights = None
-            self.compile(fresh=True, quiet=True)
+        self.model = None
+        self.document.weights = None
+        model = self.compile(fresh=True, quiet=self._live())
+        if model is not None and self._live():
+            self.on_trainer(lambda t: t.swap_model(model))  # the new model is not shared
         self.notice.emit("Weights re-initialised.")
 
     def forget(self) -> None:
@@ -329,12 +436,16 @@ class TrainingController(QObject):
                 "Training is paused until the graph is valid again:\n" + describe_problems(report),
             )
             return
-        with trainer.lock:
-            model = compile_graph(
-                self.document.graph, self.document.dataset.data_spec(), previous=trainer.model
-            )
-            trainer.swap_model(model)
-            self.model = model
+        graph, spec = self.document.graph, self.document.dataset.data_spec()
+
+        def rebuild(t: LiveTrainer) -> Any:
+            # In the training thread: reading the old weights cannot race a step.
+            new_model = compile_graph(graph, spec, previous=t.model)
+            t.swap_model(new_model)
+            return new_model
+
+        model = self.on_trainer(rebuild)
+        self.model = model
         self._edit_pending = False
         built = len(list(model.layers()))
         self.notice.emit(f"Recompiled: kept the weights of {len(model.reused)} of {built} layers.")

@@ -6,6 +6,7 @@ scene follows the graph's events, so this class never touches items to reflect a
 
 from __future__ import annotations
 
+import atexit
 import json
 
 from PySide6.QtCore import QMimeData, QPointF, QRectF, Qt, Signal
@@ -186,6 +187,7 @@ class NodeCanvas(CanvasView):
         mime.setData(SUBGRAPH_MIME, text.encode())
         mime.setText(text)
         QGuiApplication.clipboard().setMimeData(mime)
+        _release_clipboard_at_exit()
         self._clipboard_fallback = text
         self._paste_count = 0
         n = len(nodes)
@@ -274,3 +276,26 @@ class NodeCanvas(CanvasView):
         if event.type() == event.Type.PaletteChange:
             self.canvas_scene.set_theme(Theme.from_palette(self.palette()))
         super().changeEvent(event)
+
+
+_clipboard_release_registered = False
+
+
+def _release_clipboard_at_exit() -> None:
+    """Empty the clipboard while Python still runs, once, at interpreter exit.
+
+    The clipboard owns the QMimeData we gave it, a Python-made object. Qt frees it from its
+    own C++ exit handlers, after Python has shut down, and shiboken then crashes the process
+    (seen with PySide6 6.11: a segfault after the last test passed). Clearing it from an
+    ``atexit`` handler frees the object while the interpreter is alive.
+    """
+    global _clipboard_release_registered
+    if _clipboard_release_registered:
+        return
+    _clipboard_release_registered = True
+
+    def release() -> None:
+        if QGuiApplication.instance() is not None:
+            QGuiApplication.clipboard().clear()
+
+    atexit.register(release)

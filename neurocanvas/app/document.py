@@ -58,16 +58,32 @@ class Document(QObject):
         self.config = TrainingConfig()
         self.view: dict[str, Any] = {}
         self.weights: dict[str, np.ndarray] | None = None  # read from the file, not yet used
+        # Training settings are not graph edits (no undo), so they count as a change on
+        # their own: modified while they differ from the saved ones.
+        self.saved_settings: dict[str, Any] = {}
+        self.settings_modified = False
         # A bound slot (not a lambda) so Qt drops the connection when the document goes.
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
 
     def _on_clean_changed(self, clean: bool) -> None:
-        self.modified_changed.emit(not clean)
+        self.modified_changed.emit(self.modified)
 
     # -- state ----------------------------------------------------------------------------
     @property
     def modified(self) -> bool:
-        return not self.undo_stack.isClean()
+        return not self.undo_stack.isClean() or self.settings_modified
+
+    def settings_edited(self, settings: dict[str, Any]) -> None:
+        """The training panel now shows ``settings``; compare them with the saved ones."""
+        was = self.modified
+        self.settings_modified = not _same_settings(settings, self.saved_settings)
+        if self.modified != was:
+            self.modified_changed.emit(self.modified)
+
+    def settings_saved(self, settings: dict[str, Any]) -> None:
+        """``settings`` are what the file holds now (after a save or an open)."""
+        self.saved_settings = dict(settings)
+        self.settings_edited(settings)
 
     @property
     def display_name(self) -> str:
@@ -95,6 +111,8 @@ class Document(QObject):
         self.weights = weights
         self.set_path(path)
         self.apply_dataset(project.dataset_key, project.dataset_params, project.dataset_seed)
+        self.saved_settings = project.config.to_dict()
+        self.settings_modified = False
         self.undo_stack.setClean()
         self.modified_changed.emit(False)
 
@@ -198,3 +216,15 @@ def layer_title(graph: Graph, node_id: str) -> str:
     """ "Linear 'linear1'" for messages that name a node."""
     node = graph.nodes[node_id]
     return f"{get_layer(node.type).display_name} '{node.name}'"
+
+
+def _same_settings(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Equal on the keys both have; floats within rounding (a slider shows 3 digits)."""
+    for key in a.keys() & b.keys():
+        x, y = a[key], b[key]
+        if isinstance(x, float) or isinstance(y, float):
+            if abs(float(x) - float(y)) > 1e-9 * max(abs(float(x)), abs(float(y)), 1e-12):
+                return False
+        elif x != y:
+            return False
+    return True

@@ -58,23 +58,6 @@ WEIGHTS_FILTER = "Weights (*.safetensors *.npz);;All files (*)"
 CODE_DELAY_MS = 300  # regenerate the code once typing pauses, not on every keystroke
 
 
-class _DatasetPanel(DatasetPanel):
-    """Works around DatasetPanel deleting its seed spin box when it rebuilds its form.
-
-    ``QFormLayout.removeRow`` deletes the row's widgets, the shared seed box included, so the
-    second rebuild raised. Taking the seed row out first keeps the box alive. Remove this class
-    once the panel does the same itself.
-    """
-
-    def _build_editors(self, key: str) -> None:
-        if self.form.rowCount() and self.form.indexOf(self.seed_spin) >= 0:
-            taken = self.form.takeRow(self.seed_spin)
-            label = taken.labelItem.widget() if taken.labelItem is not None else None
-            if label is not None:
-                label.deleteLater()
-        super()._build_editors(key)
-
-
 def format_count(n: int) -> str:
     """1234 -> '1,234'; 1_234_567 -> '1.23 M' (short enough for a status bar)."""
     if n >= 10_000_000_000:
@@ -121,7 +104,7 @@ class MainWindow(QMainWindow):
         self.problems.setObjectName("problemsList")
         self.problems.setWordWrap(True)
         self.problems.setAlternatingRowColors(True)
-        self.dataset_panel = _DatasetPanel(parent=self)
+        self.dataset_panel = DatasetPanel(parent=self)
         self.training_panel = TrainingPanel(self)
         self.loss_plot = LossPlot()
         self.accuracy_plot = AccuracyPlot()
@@ -415,6 +398,17 @@ class MainWindow(QMainWindow):
         self.problems.itemActivated.connect(self._on_problem_clicked)
         self.dataset_panel.dataset_changed.connect(self._on_dataset_chosen)
         self.controller.state_changed.connect(self._on_training_state)
+        panel = self.training_panel
+        self._loading_settings = False
+        for signal in (
+            panel.epochs_spin.valueChanged,
+            panel.batch_spin.valueChanged,
+            panel.optimizer_combo.currentIndexChanged,
+            panel.lr.value_changed,
+            panel.momentum.value_changed,
+            panel.weight_decay.value_changed,
+        ):
+            signal.connect(self._on_settings_edited)
         self.controller.notice.connect(lambda m: self.statusBar().showMessage(m, 8000))
         self.controller.error.connect(self.show_error)
         self._on_training_state("idle")
@@ -486,7 +480,12 @@ class MainWindow(QMainWindow):
         self.controller.forget()
         doc = self.document
         doc.load(project, path, weights)
-        self.training_panel.apply_settings(project.config.to_dict())
+        self._loading_settings = True
+        try:
+            self.training_panel.apply_settings(project.config.to_dict())
+        finally:
+            self._loading_settings = False
+        doc.settings_saved(self.training_panel.settings())  # as the panel shows them
         if self.dataset_panel.set_dataset(doc.dataset_key, doc.dataset_params, doc.dataset_seed):
             doc.dataset_params = self.dataset_panel.params()  # fill in defaults, quietly
         self.validate()
@@ -539,6 +538,7 @@ class MainWindow(QMainWindow):
             self.show_error("Cannot save project", f"The project was not saved: {exc}", True)
             return False
         self.document.mark_saved(path)
+        self.document.settings_saved(self.training_panel.settings())
         self.settings.add_recent_file(path)
         self._fill_recent_menu()
         self.statusBar().showMessage(f"Saved {path.name}", 6000)
@@ -634,6 +634,10 @@ class MainWindow(QMainWindow):
             self.controller.resume()
         else:
             self.controller.pause()
+
+    def _on_settings_edited(self, *_: Any) -> None:
+        if not self._loading_settings:
+            self.document.settings_edited(self.training_panel.settings())
 
     def _on_selection(self, node_id: str | None) -> None:
         self.inspector.set_node(node_id)

@@ -184,7 +184,9 @@ def test_export_and_import_during_a_run_happen_in_the_training_thread(
     fresh_file = tmp_path / "fresh.npz"
     np.savez(fresh_file, **fresh)
     qtbot.mouseClick(w.training_panel.step_button, LEFT)
-    qtbot.waitUntil(lambda: not np.array_equal(ctl.weights()["linear1.weight"], fresh["linear1.weight"]))
+    qtbot.waitUntil(
+        lambda: not np.array_equal(ctl.weights()["linear1.weight"], fresh["linear1.weight"])
+    )
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(fresh_file), ""))
     w.import_action.trigger()
     for key, value in fresh.items():

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QApplication
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screenshots"
-SIZE = (1560, 960)
+SIZE = (1920, 1080)
 
 
 def settle(app: QApplication, seconds: float = 0.3) -> None:

@@ -27,9 +27,12 @@ MANIFEST = "manifest.json"
 MANIFEST_FORMAT = "neurocanvas-examples"
 DEFAULT_EXAMPLE = "general-fit"
 
-# canvas layout: nodes are about 160 x 70 px; a 230 px column pitch leaves room for wires
-COLUMN = 230.0
+# Canvas layout. Nodes are about 132 x 76 px; a 200 px column pitch leaves a 68 px gap, just
+# room for a wire's shape label, and keeps a seven-layer chain narrow enough to open close to
+# full size on a 1920-pixel-wide screen.
+COLUMN = 200.0
 ROW = 120.0
+NODE_SIZE = (132.0, 76.0)
 
 
 class ExampleError(KeyError):
@@ -307,8 +310,9 @@ def build_examples() -> list[tuple[ExampleInfo, Project]]:
         graph = d.graph()
         xs = [n.pos[0] for n in graph.nodes.values()]
         ys = [n.pos[1] for n in graph.nodes.values()]
-        # centre of the nodes' bounding box (nodes ~160 x 70) so the app frames the network
-        view = {"center": [(min(xs) + max(xs) + 160) / 2, (min(ys) + max(ys) + 70) / 2]}
+        # centre of the nodes' bounding box so the app frames the network
+        width, height = NODE_SIZE
+        view = {"center": [(min(xs) + max(xs) + width) / 2, (min(ys) + max(ys) + height) / 2]}
         project = Project(
             graph=graph,
             dataset_key=d.dataset_key,

@@ -40,6 +40,7 @@ class Theme:
     node_body: QColor
     node_border: QColor
     text: QColor
+    header_text: QColor
     muted_text: QColor
     selection: QColor
     wire: QColor
@@ -48,6 +49,7 @@ class Theme:
     port_bad: QColor
     error: QColor
     error_body: QColor
+    error_text: QColor
     _category_cache: dict[str, QColor] = field(default_factory=dict)
 
     @classmethod
@@ -70,7 +72,10 @@ class Theme:
             node_body=node_body,
             node_border=_mix(node_body, text, 0.35),
             text=text,
-            muted_text=_mix(node_body, text, 0.6),
+            header_text=text,
+            # Secondary text (output shapes) is set apart by tone, yet keeps a contrast of
+            # at least 4.5:1 on the node body in both looks (WCAG AA for body text).
+            muted_text=_mix(node_body, text, 0.75),
             selection=palette.color(QPalette.ColorRole.Highlight),
             wire=_mix(background, text, 0.55),
             port=_mix(node_body, text, 0.45),
@@ -78,6 +83,8 @@ class Theme:
             port_bad=error,
             error=error,
             error_body=_mix(node_body, error, 0.18),
+            # The problem line sits on the pink body: a deeper (or, in dark mode, paler) red.
+            error_text=QColor.fromHslF(0.0, 0.8, 0.72 if dark else 0.36),
         )
 
     def category_color(self, category: str) -> QColor:
@@ -89,6 +96,21 @@ class Theme:
             colour = QColor.fromHslF(_hue_for(category), saturation, lightness)
             self._category_cache[category] = colour
         return colour
+
+
+def contrast_ratio(a: QColor, b: QColor) -> float:
+    """WCAG contrast ratio of two colours (1 = none, 21 = black on white)."""
+
+    def luminance(c: QColor) -> float:
+        def channel(v: float) -> float:
+            return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+
+        return (
+            0.2126 * channel(c.redF()) + 0.7152 * channel(c.greenF()) + 0.0722 * channel(c.blueF())
+        )
+
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
 
 
 def _mix(a: QColor, b: QColor, t: float) -> QColor:

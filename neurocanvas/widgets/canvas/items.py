@@ -11,6 +11,7 @@ from PySide6.QtGui import (
     QBrush,
     QFont,
     QFontMetricsF,
+    QGuiApplication,
     QPainter,
     QPainterPath,
     QPainterPathStroker,
@@ -21,12 +22,27 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyleOptionGrap
 from neurocanvas.core.catalogue import LayerSpec
 from neurocanvas.widgets.theme import Theme
 
-NODE_WIDTH = 176.0
-HEADER_HEIGHT = 26.0
-LINE_HEIGHT = 18.0
+NODE_WIDTH = 132.0
+HEADER_HEIGHT = 25.0
+LINE_HEIGHT = 19.0
+BODY_PADDING = 6.0
 PORT_RADIUS = 6.0
 PORT_SPACING = 22.0
 CORNER = 7.0
+# Point sizes at zoom 1. Fixed rather than a fraction of the app font, so a small desktop font
+# cannot shrink the canvas text below what reads comfortably (about 9 pt and up).
+NAME_PT = 10.0
+BODY_PT = 9.5
+TAG_PT = 8.5
+WIRE_LABEL_PT = 9.0
+
+
+def canvas_font(point_size: float, bold: bool = False) -> QFont:
+    """The application's font family at ``point_size``: canvas text keeps the desktop's face."""
+    font = QFont(QGuiApplication.font())
+    font.setPointSizeF(point_size)
+    font.setBold(bold)
+    return font
 
 
 def format_shape(shape) -> str:
@@ -34,6 +50,13 @@ def format_shape(shape) -> str:
     if shape is None:
         return "?"
     return "(" + ", ".join(["N", *map(str, shape)]) + ")"
+
+
+def compact_shape(text: str) -> str:
+    """``(N, 8, 8, 8)`` -> ``8×8×8``: the short label of a wire between close nodes."""
+    if text.startswith("(N, ") and text.endswith(")"):
+        return "×".join(part.strip() for part in text[4:-1].split(","))
+    return text
 
 
 class PortItem(QGraphicsItem):
@@ -107,7 +130,7 @@ class NodeItem(QGraphicsItem):
         self.setAcceptHoverEvents(True)
         self.setZValue(1)
         n_ports = max(len(spec.inputs), len(spec.outputs), 1)
-        body = max(2 * LINE_HEIGHT + 12, n_ports * PORT_SPACING + 8)
+        body = max(2 * LINE_HEIGHT + 2 * BODY_PADDING, n_ports * PORT_SPACING + 8)
         self.height = HEADER_HEIGHT + body
         self.inputs = {p.name: PortItem(self, p.name, False, p.multi) for p in spec.inputs}
         self.outputs = {p.name: PortItem(self, p.name, True, p.multi) for p in spec.outputs}
@@ -194,49 +217,69 @@ class NodeItem(QGraphicsItem):
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRoundedRect(rect, CORNER, CORNER)
 
-        font = QFont(painter.font())
-        font.setBold(True)
-        painter.setFont(font)
-        painter.setPen(theme.text if not self.invalid else theme.node_body)
-        text_rect = QRectF(10, 0, NODE_WIDTH - 20, HEADER_HEIGHT)
-        metrics = QFontMetricsF(font)
-        name = metrics.elidedText(self.name, Qt.TextElideMode.ElideRight, text_rect.width() * 0.62)
-        painter.drawText(
-            text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, name
-        )
-        font.setBold(False)
-        font.setPointSizeF(max(font.pointSizeF() * 0.85, 6.0))
-        painter.setFont(font)
-        painter.drawText(
-            text_rect,
-            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
-            self.spec.display_name,
-        )
+        self._paint_header_text(painter)
+        self._paint_body_text(painter)
 
-        painter.setPen(theme.text)
-        body = QRectF(14, HEADER_HEIGHT + 6, NODE_WIDTH - 28, LINE_HEIGHT)
-        small = QFontMetricsF(font)
+    def _paint_header_text(self, painter: QPainter) -> None:
+        """Bold name on the left, the layer type smaller on the right; the name wins space."""
+        theme = self.theme
+        text_rect = QRectF(9, 0, NODE_WIDTH - 18, HEADER_HEIGHT)
+        tag_font, name_font = canvas_font(TAG_PT), canvas_font(NAME_PT, bold=True)
+        tag_metrics, name_metrics = QFontMetricsF(tag_font), QFontMetricsF(name_font)
+        name_w = min(name_metrics.horizontalAdvance(self.name), text_rect.width() * 0.62)
+        tag_room = text_rect.width() - name_w - 8
+        tag = tag_metrics.elidedText(self.spec.display_name, Qt.TextElideMode.ElideRight, tag_room)
+        name_room = text_rect.width() - tag_metrics.horizontalAdvance(tag) - 8
+        name = name_metrics.elidedText(self.name, Qt.TextElideMode.ElideRight, name_room)
+        # Invalid headers are deep red: their text takes the body colour to stay readable.
+        painter.setPen(theme.node_body if self.invalid else theme.header_text)
+        painter.setFont(name_font)
+        left = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
+        painter.drawText(text_rect, left, name)
+        painter.setFont(tag_font)
+        right = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight
+        painter.drawText(text_rect, right, tag)
+
+    def _paint_body_text(self, painter: QPainter) -> None:
+        """Key parameters, then the output shape (or the start of the problem when invalid)."""
+        theme = self.theme
+        font = canvas_font(BODY_PT)
+        metrics = QFontMetricsF(font)
+        painter.setFont(font)
+        left = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
+        lines: list[tuple[str, object]] = []
         if self.summary:  # activations have none: the shape then takes the first line
-            painter.drawText(
-                body,
-                Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-                small.elidedText(self.summary, Qt.TextElideMode.ElideRight, body.width()),
-            )
+            lines.append((self.summary, theme.text))
+        if self.out_shape_text:
+            lines.append((self.out_shape_text, theme.muted_text))
+        elif self.problems:  # the full text is in the tooltip and the problems list
+            lines.append((f"⚠ {self._short_problem()}", theme.error_text))
+        body = QRectF(12, HEADER_HEIGHT + BODY_PADDING, NODE_WIDTH - 24, LINE_HEIGHT)
+        for text, colour in lines:
+            painter.setPen(colour)
+            elided = metrics.elidedText(text, Qt.TextElideMode.ElideRight, body.width())
+            painter.drawText(body, left, elided)
             body.translate(0, LINE_HEIGHT)
-        # Second line: the output shape, or for an invalid node the start of its problem
-        # (the full text is in the tooltip).
-        line = self.out_shape_text or (f"⚠ {self._short_problem()}" if self.problems else "")
-        if line:
-            painter.setPen(theme.error if self.invalid else theme.muted_text)
-            painter.drawText(
-                body,
-                Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-                small.elidedText(line, Qt.TextElideMode.ElideRight, body.width()),
-            )
 
 
 def wire_path(start: QPointF, end: QPointF) -> QPainterPath:
-    """A cubic Bezier with horizontal ends: out of outputs rightwards, into inputs leftwards."""
+    """A cubic Bezier with horizontal ends: out of outputs rightwards, into inputs leftwards.
+
+    A wire that runs back to the left onto a lower (or higher) row, as when a long chain is
+    wrapped into rows, turns round, runs along the gap between the rows and turns into the
+    input: a plain Bezier would cut diagonally through every node of both rows.
+    """
+    dy = end.y() - start.y()
+    if end.x() < start.x() - 20 and abs(dy) > 60:
+        mid_y = start.y() + dy / 2
+        bend = min(abs(dy) / 2, 45.0)
+        path = QPainterPath(start)
+        path.cubicTo(
+            start + QPointF(bend, 0), QPointF(start.x() + bend, mid_y), QPointF(start.x(), mid_y)
+        )
+        path.lineTo(end.x(), mid_y)
+        path.cubicTo(QPointF(end.x() - bend, mid_y), end - QPointF(bend, 0), end)
+        return path
     dx = max(abs(end.x() - start.x()) * 0.5, 40.0)
     path = QPainterPath(start)
     path.cubicTo(start + QPointF(dx, 0), end - QPointF(dx, 0), end)
@@ -292,21 +335,25 @@ class WireItem(QGraphicsPathItem):
         painter.drawPath(self.path())
         if not self.label:
             return
-        font = QFont(painter.font())
-        font.setPointSizeF(max(font.pointSizeF() * 0.8, 6.0))
+        font = canvas_font(WIRE_LABEL_PT)
         painter.setFont(font)
         metrics = QFontMetricsF(font)
-        mid = self.path().pointAtPercent(0.5)
-        w, h = metrics.horizontalAdvance(self.label) + 8, metrics.height() + 2
         start, end = self.path().pointAtPercent(0.0), self.path().pointAtPercent(1.0)
-        if (end - start).manhattanLength() < w + 28:  # a label would hide the ports
+        room = (end - start).manhattanLength() - 2 * PORT_RADIUS  # never hide a port
+        for text in (self.label, compact_shape(self.label)):
+            w = metrics.horizontalAdvance(text) + 6
+            if w <= room:
+                break
+        else:
             return
+        h = metrics.height() + 2
+        mid = self.path().pointAtPercent(0.5)
         box = QRectF(mid.x() - w / 2, mid.y() - h / 2, w, h)
         painter.setPen(QPen(colour, 1.0))
         painter.setBrush(QBrush(self.theme.background))
         painter.drawRoundedRect(box, 4, 4)
         painter.setPen(self.theme.text)
-        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, self.label)
+        painter.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
 
 
 class DraftWireItem(QGraphicsPathItem):

@@ -6,12 +6,13 @@ Kept apart from the node editor so that the navigation is one small, reusable pi
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QRectF, Qt
-from PySide6.QtGui import QKeyEvent, QMouseEvent, QPainter, QWheelEvent
-from PySide6.QtWidgets import QGraphicsView
+from PySide6.QtGui import QKeyEvent, QMouseEvent, QPainter, QResizeEvent, QWheelEvent
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsView
 
 from neurocanvas.widgets.canvas.interactions import PanGesture
 
 MIN_ZOOM, MAX_ZOOM = 0.15, 4.0
+FIT_MARGIN = 36.0  # view pixels around the graph after a fit: framed, not floating in space
 
 
 class CanvasView(QGraphicsView):
@@ -28,6 +29,9 @@ class CanvasView(QGraphicsView):
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._pan: PanGesture | None = None
         self._space_held = False
+        # After a fit, and until the person zooms or pans, a resize fits again: the first
+        # fit often runs before the window has its final size (restored geometry, docks).
+        self._fitted = False
 
     # -- zoom --------------------------------------------------------------------------------
     def zoom(self) -> float:
@@ -40,6 +44,7 @@ class CanvasView(QGraphicsView):
         AnchorUnderMouse uses the last mouse *move*, not the wheel event's position, so the
         anchoring is done here by scrolling.
         """
+        self._fitted = False
         target = min(max(self.zoom() * factor, MIN_ZOOM), MAX_ZOOM)
         factor = target / self.zoom()
         if abs(factor - 1.0) < 1e-9:
@@ -59,18 +64,56 @@ class CanvasView(QGraphicsView):
             self.zoom_by(1.15**steps, event.position().toPoint())
         event.accept()
 
-    def fit_to_view(self, margin: float = 40.0) -> None:
-        """Show every item, never magnified beyond 1:1 so a tiny graph is not blown up."""
-        rect = self.scene().itemsBoundingRect() if self.scene() else QRectF()
+    def content_rect(self) -> QRectF:
+        """The scene rect of what a fit must show: movable items (nodes) and their wires.
+
+        Not ``itemsBoundingRect``: wires pad their bounding rects for labels and hit areas,
+        which would add an uneven margin; a wire's own path is what needs to be seen.
+        """
+        rect = QRectF()
+        scene = self.scene()
+        if scene is None:
+            return rect
+        for item in scene.items():
+            if item.parentItem() is not None or not item.isVisible():
+                continue
+            if item.flags() & QGraphicsItem.GraphicsItemFlag.ItemIsMovable:
+                rect = rect.united(item.sceneBoundingRect())
+            elif hasattr(item, "path") and item.flags() & (
+                QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
+            ):
+                rect = rect.united(item.mapRectToScene(item.path().boundingRect()))
+        return rect
+
+    def fit_zoom(self, rect: QRectF, margin: float = FIT_MARGIN) -> float:
+        """The zoom that shows ``rect`` plus ``margin`` view pixels each side, at most 1:1."""
+        view = self.viewport().rect()
+        width, height = view.width() - 2 * margin, view.height() - 2 * margin
+        if rect.isEmpty() or width <= 0 or height <= 0:
+            return 1.0
+        zoom = min(width / rect.width(), height / rect.height(), 1.0)
+        return max(zoom, MIN_ZOOM)
+
+    def fit_to_view(self, margin: float = FIT_MARGIN) -> None:
+        """Frame every node with ``margin`` pixels round it, never magnified beyond 1:1.
+
+        A small graph stays at its natural size (its text at the size it was designed for)
+        and is centred; a large one shrinks just enough to fit.
+        """
+        rect = self.content_rect()
         if rect.isEmpty():
             return
         self._extend_scene_rect(rect)
-        self.fitInView(
-            rect.adjusted(-margin, -margin, margin, margin), Qt.AspectRatioMode.KeepAspectRatio
-        )
-        if self.zoom() > 1.0:
-            self.scale(1.0 / self.zoom(), 1.0 / self.zoom())
+        zoom = self.fit_zoom(rect, margin)
+        self.resetTransform()
+        self.scale(zoom, zoom)
         self.centerOn(rect.center())
+        self._fitted = True
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        if self._fitted:
+            self.fit_to_view()
 
     def _extend_scene_rect(self, rect: QRectF) -> None:
         # A generous scene rect keeps scrolling free in every direction.
@@ -82,6 +125,7 @@ class CanvasView(QGraphicsView):
         middle = event.button() == Qt.MouseButton.MiddleButton
         space = event.button() == Qt.MouseButton.LeftButton and self._space_held
         if middle or space:
+            self._fitted = False
             self._pan = PanGesture(self, event.position().toPoint())
             self.viewport().setCursor(Qt.CursorShape.ClosedHandCursor)
             event.accept()

@@ -84,7 +84,7 @@ class Theme:
             error=error,
             error_body=_mix(node_body, error, 0.18),
             # The problem line sits on the pink body: a deeper (or, in dark mode, paler) red.
-            error_text=QColor.fromHslF(0.0, 0.8, 0.72 if dark else 0.36),
+            error_text=QColor.fromHslF(0.0, 0.8, 0.8 if dark else 0.36),
         )
 
     def category_color(self, category: str) -> QColor:

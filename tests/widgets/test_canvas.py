@@ -365,3 +365,78 @@ def test_category_colours_follow_a_light_or_dark_palette():
         assert light.category_color(category).lightnessF() > 0.7  # dark text stays readable
         assert dark.category_color(category).lightnessF() < 0.4  # light text stays readable
     assert light.category_color("Dense") != light.category_color("Activation")
+
+
+def test_fit_to_view_never_magnifies_a_small_graph_and_centres_it(canvas):
+    a = add(canvas, "Input", 0, 0, shape=(4,))
+    b = add(canvas, "Linear", 200, 0)
+    canvas.graph.connect(a, "out", b, "in")
+    canvas.zoom_by(3.0)
+    canvas.fit_to_view()
+    assert canvas.zoom() == pytest.approx(1.0)
+    content = canvas.content_rect()
+    assert (canvas.visible_center() - content.center()).manhattanLength() <= 3  # pixel rounding
+
+
+def test_fit_to_view_frames_a_wide_graph_with_a_margin_and_follows_resizes(canvas):
+    from neurocanvas.widgets.canvas.view import FIT_MARGIN
+
+    ids = [add(canvas, "Linear", x, 0) for x in range(0, 2400, 200)]
+    canvas.fit_to_view()
+    assert canvas.zoom() < 1.0
+    visible = canvas.mapToScene(canvas.viewport().rect()).boundingRect()
+    content = canvas.content_rect()
+    for node_id in ids:
+        assert visible.contains(canvas.node_items[node_id].sceneBoundingRect())
+    # the tighter side keeps the margin (in view pixels), not much more
+    gap = (visible.width() - content.width()) / 2 * canvas.zoom()
+    assert gap == pytest.approx(FIT_MARGIN, abs=2)
+    before = canvas.zoom()
+    canvas.resize(600, 600)  # until the person zooms, a resize fits again
+    QApplication.processEvents()
+    assert canvas.zoom() < before
+    canvas.zoom_by(1.2)
+    zoomed = canvas.zoom()
+    canvas.resize(700, 600)
+    QApplication.processEvents()
+    assert canvas.zoom() == pytest.approx(zoomed)
+
+
+def test_node_text_is_at_least_nine_points_and_contrasts_in_both_looks():
+    from PySide6.QtGui import QColor, QPalette
+
+    from neurocanvas.widgets.canvas import items
+    from neurocanvas.widgets.theme import Theme, contrast_ratio
+
+    assert min(items.NAME_PT, items.BODY_PT, items.WIRE_LABEL_PT) >= 9.0
+    for window, text in (("#f4f4f4", "#101010"), ("#1f2023", "#e6e6e6")):
+        p = QPalette()
+        for role in (QPalette.ColorRole.Window, QPalette.ColorRole.Base):
+            p.setColor(role, QColor(window))
+        p.setColor(QPalette.ColorRole.Text, QColor(text))
+        theme = Theme.from_palette(p)
+        assert contrast_ratio(theme.muted_text, theme.node_body) >= 4.5
+        assert contrast_ratio(theme.error_text, theme.error_body) >= 4.5
+        assert contrast_ratio(theme.text, theme.category_color("Dense")) >= 4.5
+
+
+def test_wire_back_to_a_lower_row_runs_along_the_gap_not_through_the_nodes():
+    from neurocanvas.widgets.canvas.items import wire_path
+
+    start, end = QPointF(800, 50), QPointF(0, 200)
+    path = wire_path(start, end)
+    ys = [path.pointAtPercent(t / 20).y() for t in range(21)]
+    # the middle of the wire runs horizontally halfway between the rows
+    middle = [path.pointAtPercent(t / 20) for t in range(6, 15)]
+    assert all(p.y() == pytest.approx(125, abs=1) for p in middle)
+    assert min(ys) >= 50 - 1 and max(ys) <= 200 + 1
+    forward = wire_path(QPointF(0, 0), QPointF(300, 0))
+    assert forward.boundingRect().height() < 1  # same row: a straight wire
+
+
+def test_a_wire_label_too_long_for_the_gap_is_shortened():
+    from neurocanvas.widgets.canvas.items import compact_shape
+
+    assert compact_shape("(N, 8, 8, 8)") == "8×8×8"
+    assert compact_shape("(N, 10)") == "10"
+    assert compact_shape("?") == "?"

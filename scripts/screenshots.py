@@ -116,12 +116,12 @@ def main() -> int:
     # and catch the fitted curve while it still bends towards the sine.
     window.open_example("general-fit", ask=False)
     settle(app)
-    window.training_panel.lr.set_value(0.002)
+    window.training_panel.lr.set_value(0.0005)
     window.training_panel.epochs_spin.setValue(400)
     window.controller.train()
-    wait_for(app, lambda: epoch(window) >= 12)
-    window.training_panel.lr.set_value(0.02)  # the slider, as a person would move it
-    wait_for(app, lambda: epoch(window) >= 22)
+    wait_for(app, lambda: epoch(window) >= 15)
+    window.training_panel.lr.set_value(0.003)  # the slider, as a person would move it
+    wait_for(app, lambda: epoch(window) >= 25)
     window.controller.pause()
     shot("training-regression.png")
     window.controller.stop()

@@ -154,7 +154,7 @@ class MainWindow(QMainWindow):
         self.resizeDocks(
             [self.palette_dock, self.problems_dock], [520, 160], Qt.Orientation.Vertical
         )
-        self.resizeDocks([self.plots_dock], [300], Qt.Orientation.Vertical)
+        self.resizeDocks([self.plots_dock], [360], Qt.Orientation.Vertical)
         self.resizeDocks(
             [self.inspector_dock, self.training_dock], [330, 420], Qt.Orientation.Vertical
         )
@@ -534,8 +534,10 @@ class MainWindow(QMainWindow):
         project = self.document.to_project(self._panel_config())
         try:
             save_project(project, path, weights=self.controller.weights())
-        except ProjectError as exc:
-            self.show_error("Cannot save project", f"The project was not saved: {exc}", True)
+        except (ProjectError, OSError, RuntimeError) as exc:
+            self.show_error(
+                "Cannot save project", f"The project was not saved: {_reason(exc)}", True
+            )
             return False
         self.document.mark_saved(path)
         self.document.settings_saved(self.training_panel.settings())

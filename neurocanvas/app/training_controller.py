@@ -444,7 +444,11 @@ class TrainingController(QObject):
             t.swap_model(new_model)
             return new_model
 
-        model = self.on_trainer(rebuild)
+        try:
+            model = self.on_trainer(rebuild)
+        except (CompileError, RuntimeError, ValueError) as exc:  # say so; the run stays paused
+            self._set_state("paused", f"The edited graph could not be compiled: {exc}")
+            return
         self.model = model
         self._edit_pending = False
         built = len(list(model.layers()))

@@ -247,3 +247,31 @@ def test_runs_fade_until_cleared_from_the_view_menu(make, qtbot):
     assert "samples/s" in detail and "left" in detail
     w.clear_runs_action.trigger()
     assert w.loss_plot.faded == []
+
+
+def test_typed_lr_acts_on_the_run_and_foreign_weights_are_refused_mid_run(
+    make, qtbot, tmp_path, monkeypatch, dialogs
+):
+    w = make("general-fit")
+    w.training_panel.epochs_spin.setValue(5000)
+    ctl = w.controller
+    qtbot.mouseClick(w.training_panel.train_button, LEFT)
+    qtbot.waitUntil(lambda: steps_done(w) > 10, timeout=10_000)
+    type_into(qtbot, w.training_panel.lr.entry, "0.0042")
+    qtbot.waitUntil(lambda: ctl.trainer.settings["lr"] == 0.0042, timeout=5_000)
+    qtbot.waitUntil(
+        lambda: any(v == 0.0042 for _, v in w.loss_plot.marker_positions()), timeout=5_000
+    )
+
+    qtbot.mouseClick(w.training_panel.pause_button, LEFT)
+    before = ctl.weights()
+    foreign = tmp_path / "foreign.npz"
+    np.savez(foreign, **{"linear.weight": np.ones((1, 1), np.float32)})
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(foreign), ""))
+    w.import_action.trigger()
+    kind, title, text = dialogs[-1]
+    assert kind == "critical" and "foreign.npz" in text and "Traceback" not in text
+    after = ctl.weights()
+    for key, value in before.items():
+        np.testing.assert_array_equal(after[key], value)
+    assert ctl.state == "paused"

@@ -15,14 +15,13 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from neurocanvas.app.commands import SetParamCommand
-from neurocanvas.core.catalogue import get_layer
+from neurocanvas.app.commands import AddNodeCommand, SetParamCommand
+from neurocanvas.core.catalogue import REGRESSION_LOSSES, get_layer
 from neurocanvas.core.datasets import DATASETS, make_dataset
 from neurocanvas.core.graph import Graph
 from neurocanvas.core.project import Project
 from neurocanvas.core.trainer import TrainingConfig
 
-CLASSIFICATION_LOSSES = ("cross_entropy", "bce")
 DatasetChoice = tuple[str, dict, int]  # (key, params, seed)
 
 
@@ -46,7 +45,7 @@ class Document(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.graph = Graph()
-        self.undo_stack = QUndoStack(self)
+        self.undo_stack = DocumentUndoStack(self)
         self.undo_stack.setUndoLimit(500)
         self.path: Path | None = None
         self.name = "Untitled"
@@ -167,6 +166,53 @@ class Document(QObject):
                 self.undo_stack.push(command)
         self.undo_stack.endMacro()
 
+    def fit_new_node(self, command: AddNodeCommand) -> None:
+        """Give an Input or Output that is about to be added the data set's shape and loss.
+
+        The parameters go into the add command itself, so adding and fitting are one undo
+        step; parameters the command already names (a paste, a script) are left alone.
+        """
+        if self.dataset is None or command.layer_type not in ("Input", "Output"):
+            return
+        params = dict(command.params or {})
+        params.update(
+            {
+                k: v
+                for k, v in fitted_params(command.layer_type, self.dataset).items()
+                if k not in params
+            }
+        )
+        command.params = params
+
+    def starter_graph(self) -> Graph:
+        """What File ▸ New shows: an Input and an Output that fit the current data set."""
+        graph = Graph()
+        fitted = (
+            {}
+            if self.dataset is None
+            else {t: fitted_params(t, self.dataset) for t in ("Input", "Output")}
+        )
+        graph.add_node("Input", params=fitted.get("Input"), pos=(0, 0), name="input")
+        graph.add_node("Output", params=fitted.get("Output"), pos=(460, 0), name="output")
+        return graph
+
+
+class DocumentUndoStack(QUndoStack):
+    """The project's undo stack: an Input or Output added on the canvas arrives fitted.
+
+    The canvas pushes plain :class:`AddNodeCommand` objects (widgets know nothing about the
+    data set); the document fills in the data set's shape and loss just before the push.
+    """
+
+    def __init__(self, document: Document) -> None:
+        super().__init__(document)
+        self._document = document
+
+    def push(self, command: QUndoCommand) -> None:
+        if isinstance(command, AddNodeCommand):
+            self._document.fit_new_node(command)
+        super().push(command)
+
 
 class ChangeDatasetCommand(QUndoCommand):
     """Switch the data set; undo goes back to the previous choice (rebuilt from its seed)."""
@@ -184,6 +230,28 @@ class ChangeDatasetCommand(QUndoCommand):
         self.document.apply_dataset(*self.old)
 
 
+def task_loss(dataset: Any, loss: str) -> str:
+    """``loss`` if it fits the data set's task, else the task's usual loss.
+
+    A choice that fits (huber on a regression, bce on two classes) is the person's and stays.
+    """
+    if dataset.kind == "classification":
+        if loss == "cross_entropy" or (loss == "bce" and int(dataset.n_outputs) == 2):
+            return loss
+        return "cross_entropy"
+    return loss if loss in REGRESSION_LOSSES else "mse"
+
+
+def fitted_params(layer_type: str, dataset: Any) -> dict[str, Any]:
+    """Parameters a new Input or Output takes from ``dataset`` (empty for other layers)."""
+    if layer_type == "Input":
+        return {"shape": tuple(dataset.input_shape)}
+    if layer_type == "Output":
+        default = get_layer("Output").param("loss").default
+        return {"loss": task_loss(dataset, default)}
+    return {}
+
+
 def adapt_commands(graph: Graph, dataset: Any) -> list[QUndoCommand]:
     """Edits that make the graph's ends fit ``dataset``: Input shape, loss, output width.
 
@@ -191,25 +259,74 @@ def adapt_commands(graph: Graph, dataset: Any) -> list[QUndoCommand]:
     longer fits, validation says where.
     """
     commands: list[QUndoCommand] = []
-    classification = dataset.kind == "classification"
     for node in list(graph.nodes.values()):
         if node.type == "Input" and tuple(node.params["shape"]) != tuple(dataset.input_shape):
             commands.append(SetParamCommand(graph, node.id, "shape", tuple(dataset.input_shape)))
         if node.type != "Output":
             continue
-        loss = node.params["loss"]
-        if classification and loss not in CLASSIFICATION_LOSSES:
-            loss = "cross_entropy"
-        elif not classification and loss in CLASSIFICATION_LOSSES:
-            loss = "mse"
+        loss = task_loss(dataset, node.params["loss"])
         if loss != node.params["loss"]:
             commands.append(SetParamCommand(graph, node.id, "loss", loss))
-        width = 1 if loss == "bce" else int(dataset.n_outputs)
+        width = output_width(dataset, loss)
         for edge in graph.edges_into(node.id):
             feeder = graph.nodes[edge.src]
             if feeder.type == "Linear" and feeder.params["out_features"] != width:
                 commands.append(SetParamCommand(graph, feeder.id, "out_features", width))
     return commands
+
+
+def output_width(dataset: Any, loss: str) -> int:
+    """How many numbers per sample an Output with ``loss`` needs for ``dataset``."""
+    return 1 if loss == "bce" else int(dataset.n_outputs)
+
+
+def unadapted_reasons(graph: Graph, dataset: Any, report: Any) -> dict[str, str]:
+    """Why an Output whose width does not fit was not resized, keyed by the Output's id.
+
+    Only a Linear wired straight into the Output is resized when the data set changes; any
+    layer in between (an activation, a Dropout) may be the person's design, so the last
+    Linear is named instead of changed.
+    """
+    reasons: dict[str, str] = {}
+    for node in graph.nodes.values():
+        if node.type != "Output" or task_loss(dataset, node.params["loss"]) != node.params["loss"]:
+            continue
+        info = report.nodes.get(node.id)
+        wires = graph.edges_into(node.id)
+        if info is None or info.out_shape is None or not wires:
+            continue
+        width = output_width(dataset, node.params["loss"])
+        producer = graph.nodes[wires[0].src]
+        if info.out_shape[0] == width or producer.type == "Linear":
+            continue
+        linear = _last_linear(graph, producer.id)
+        why = (
+            f"It was not resized to fit the data set because {producer.label} stands between "
+            "it and the last Linear."
+        )
+        if linear is None:
+            reasons[node.id] = f"{why} Add a Linear with {width} outputs just before it."
+        else:
+            reasons[node.id] = (
+                f"{why} Set out_features of {linear.label} to {width}, or wire a Linear "
+                f"with {width} outputs straight into {node.label}."
+            )
+    return reasons
+
+
+def _last_linear(graph: Graph, node_id: str) -> Any:
+    """The nearest Linear upstream along single wires, or None (a join or the Input ends it)."""
+    seen: set[str] = set()
+    while node_id not in seen:
+        seen.add(node_id)
+        node = graph.nodes[node_id]
+        if node.type == "Linear":
+            return node
+        wires = graph.edges_into(node_id)
+        if len(wires) != 1:
+            return None
+        node_id = wires[0].src
+    return None
 
 
 def layer_title(graph: Graph, node_id: str) -> str:

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from neurocanvas import __version__
-from neurocanvas.app.document import Document
+from neurocanvas.app.document import Document, unadapted_reasons
 from neurocanvas.app.settings import AppSettings
 from neurocanvas.app.training_controller import TrainingController
 from neurocanvas.core.compiler import CompileError, compile_graph
@@ -40,7 +40,6 @@ from neurocanvas.core.export import (
     export_model,
 )
 from neurocanvas.core.export.torch_code import torch_code
-from neurocanvas.core.graph import Graph
 from neurocanvas.core.project import SUFFIX, Project, ProjectError, load_project, save_project
 from neurocanvas.core.shapes import analyse
 from neurocanvas.core.trainer import TrainingConfig
@@ -415,15 +414,12 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ projects
     def new_project(self) -> bool:
+        """A blank canvas with an Input and an Output that fit the current data set."""
         if not self.maybe_save("starting a new project"):
             return False
-        graph = Graph()
-        inp = graph.add_node("Input", pos=(0, 0), name="input")
-        out = graph.add_node("Output", pos=(460, 0), name="output")
-        del inp, out
         key, params, seed = self.document.dataset_choice()
         project = Project(
-            graph=graph,
+            graph=self.document.starter_graph(),
             dataset_key=key,
             dataset_params=params,
             dataset_seed=seed,
@@ -431,11 +427,8 @@ class MainWindow(QMainWindow):
             name="Untitled",
         )
         self.load_project(project, None, None)
-        if self.document.dataset is not None:  # fit the Input to the current data set
-            self.document.change_dataset(key, self.document.dataset_params, seed)
-            self.document.undo_stack.clear()
         self.statusBar().showMessage(
-            "New project: drag layers from the left onto the canvas.", 8000
+            "New project: drag layers from the left between the Input and the Output.", 8000
         )
         return True
 
@@ -674,13 +667,16 @@ class MainWindow(QMainWindow):
         self.report = report
         self.canvas.set_report(report)
         self.problems.clear()
+        reasons = {} if doc.dataset is None else unadapted_reasons(doc.graph, doc.dataset, report)
         for problem in report.problems:
+            text = problem.message
+            if problem.node_id in reasons:  # say why the app did not fix it itself
+                text = f"{text}. {reasons.pop(problem.node_id)}"
             item = QListWidgetItem(
-                self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning),
-                problem.message,
+                self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning), text
             )
             item.setData(Qt.ItemDataRole.UserRole, problem.node_id)
-            item.setToolTip(problem.message)
+            item.setToolTip(text)
             self.problems.addItem(item)
         if doc.dataset is None and doc.dataset_error:
             self.problems.addItem(f"Data set: {doc.dataset_error}")

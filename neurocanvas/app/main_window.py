@@ -12,15 +12,17 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
+    QFrame,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
+    QScrollArea,
     QSplitter,
     QStyle,
     QTabWidget,
@@ -29,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from neurocanvas import __version__
 from neurocanvas.app.document import Document, unadapted_reasons
-from neurocanvas.app.settings import AppSettings
+from neurocanvas.app.settings import LAYOUT_VERSION, AppSettings
 from neurocanvas.app.training_controller import TrainingController
 from neurocanvas.core.compiler import CompileError, compile_graph
 from neurocanvas.core.examples import ExampleError, list_examples, load_example
@@ -55,6 +57,20 @@ APP_NAME = "NeuroCanvas"
 PROJECT_FILTER = f"NeuroCanvas projects (*{SUFFIX});;All files (*)"
 WEIGHTS_FILTER = "Weights (*.safetensors *.npz);;All files (*)"
 CODE_DELAY_MS = 300  # regenerate the code once typing pauses, not on every keystroke
+PLOT_MIN_SIZE = QSize(150, 110)
+RESULTS_SHARE = 0.4  # of the window height, for the results (plots) dock by default
+LARGEST_SIZE = QSize(1800, 1100)  # beyond this a first window feels oversized
+SMALL_SCREEN_WIDTH = 1600  # below this the first window takes the whole free area
+
+
+def default_window_size(available: QSize) -> QSize:
+    """The first window's size: all of a small screen (a 1366 x 768 laptop), 90 % of a big one."""
+    if available.width() < SMALL_SCREEN_WIDTH:
+        return QSize(available)
+    return QSize(
+        min(int(available.width() * 0.9), LARGEST_SIZE.width()),
+        min(int(available.height() * 0.9), LARGEST_SIZE.height()),
+    )
 
 
 def format_count(n: int) -> str:
@@ -88,8 +104,9 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._connect()
         self.setDockNestingEnabled(True)
-        self.resize(1400, 900)
-        self._restore_window()
+        self.resize(default_window_size(self.screen().availableGeometry().size()))
+        self.restored_layout = self._restore_window()
+        self._laid_out = self.restored_layout
         self._update_title()
 
     # ------------------------------------------------------------------ construction
@@ -103,6 +120,7 @@ class MainWindow(QMainWindow):
         self.problems.setObjectName("problemsList")
         self.problems.setWordWrap(True)
         self.problems.setAlternatingRowColors(True)
+        self.problems.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.dataset_panel = DatasetPanel(parent=self)
         self.training_panel = TrainingPanel(self)
         self.loss_plot = LossPlot()
@@ -122,9 +140,29 @@ class MainWindow(QMainWindow):
         self.results_tabs.addTab(self.plots, "Plots")
         self.results_tabs.addTab(self.code_view, "PyTorch code")
 
-    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+    def _dock(
+        self,
+        title: str,
+        name: str,
+        widget: QWidget,
+        area: Qt.DockWidgetArea,
+        scroll: bool = False,
+    ) -> QDockWidget:
         dock = QDockWidget(title, self)
         dock.setObjectName(name)  # saveState/restoreState find docks by object name
+        if scroll:
+            # A tall panel scrolls instead of forcing the window taller than a laptop screen.
+            area_widget = QScrollArea(dock)
+            area_widget.setObjectName(f"{name}Scroll")
+            area_widget.setWidget(widget)
+            area_widget.setWidgetResizable(True)
+            area_widget.setFrameShape(QFrame.Shape.NoFrame)
+            # Never scroll sideways (a half-hidden slider row looks broken): the dock is at
+            # least as wide as the panel's own minimum plus the vertical scroll bar.
+            area_widget.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+            bar = area_widget.verticalScrollBar().sizeHint().width()
+            area_widget.setMinimumWidth(widget.minimumSizeHint().width() + bar)
+            widget = area_widget
         dock.setWidget(widget)
         dock.setFeatures(
             QDockWidget.DockWidgetFeature.DockWidgetMovable
@@ -141,21 +179,57 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomRightCorner, right)
         self.palette_dock = self._dock("Layers", "paletteDock", self.palette_widget, left)
         self.problems_dock = self._dock("Problems", "problemsDock", self.problems, left)
-        self.inspector_dock = self._dock("Inspector", "inspectorDock", self.inspector, right)
-        self.dataset_dock = self._dock("Data set", "datasetDock", self.dataset_panel, right)
-        self.training_dock = self._dock("Training", "trainingDock", self.training_panel, right)
+        self.inspector_dock = self._dock(
+            "Inspector", "inspectorDock", self.inspector, right, scroll=True
+        )
+        self.dataset_dock = self._dock(
+            "Data set", "datasetDock", self.dataset_panel, right, scroll=True
+        )
+        self.training_dock = self._dock(
+            "Training", "trainingDock", self.training_panel, right, scroll=True
+        )
         self.plots_dock = self._dock("Results", "resultsDock", self.results_tabs, bottom)
+        self.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)
         self.tabifyDockWidget(self.inspector_dock, self.dataset_dock)
         self.inspector_dock.raise_()
+        # pyqtgraph's plots ask for 240 x 160-200 px each; three of them side by side plus a
+        # tall minimum made the window wider and taller than a 1366 x 768 screen.
+        for plot in (self.loss_plot, self.accuracy_plot, self.fit_plot):
+            plot.setMinimumSize(PLOT_MIN_SIZE)
+
+    def apply_default_layout(self) -> None:
+        """Dock sizes as shares of the window, so small and large screens both look balanced.
+
+        The side docks are narrow so the canvas keeps most of the width; the results take about
+        40 % of the height, because a typical graph is one row of nodes and the canvas would
+        otherwise show mostly empty space above and below it.
+        """
+        width = max(self.width(), 800)
+        side = int(min(max(width * 0.13, 170), 230))
+        right = int(min(max(width * 0.2, self.training_dock.minimumSizeHint().width()), 380))
         self.resizeDocks(
-            [self.palette_dock, self.inspector_dock], [210, 360], Qt.Orientation.Horizontal
+            [self.palette_dock, self.inspector_dock], [side, right], Qt.Orientation.Horizontal
         )
+        # Qt scales the sizes given to resizeDocks to the space there is, so each split is
+        # computed from the column's current height.
+        left_column = self.palette_dock.height() + self.problems_dock.height()
         self.resizeDocks(
-            [self.palette_dock, self.problems_dock], [520, 160], Qt.Orientation.Vertical
+            [self.palette_dock, self.problems_dock],
+            [int(left_column * 0.72), int(left_column * 0.28)],
+            Qt.Orientation.Vertical,
         )
-        self.resizeDocks([self.plots_dock], [360], Qt.Orientation.Vertical)
+        middle = self.centralWidget().height() + self.plots_dock.height()
+        results = int(middle * RESULTS_SHARE)
+        self.resizeDocks([self.plots_dock], [results], Qt.Orientation.Vertical)
+        # The training panel (Train button, sliders) shows whole; the inspector gets the rest.
+        right_column = self.inspector_dock.height() + self.training_dock.height()
+        title = self.training_dock.height() - self.training_dock.widget().height()
+        wanted = self.training_panel.sizeHint().height() + title + 4
+        training = min(wanted, int(right_column * 0.7))
         self.resizeDocks(
-            [self.inspector_dock, self.training_dock], [330, 420], Qt.Orientation.Vertical
+            [self.inspector_dock, self.training_dock],
+            [right_column - training, training],
+            Qt.Orientation.Vertical,
         )
 
     def _icon(self, theme: str, fallback: QStyle.StandardPixmap) -> QIcon:
@@ -767,20 +841,41 @@ class MainWindow(QMainWindow):
         self.setWindowModified(self.document.modified)
 
     # ------------------------------------------------------------------ window
-    def _restore_window(self) -> None:
+    def _restore_window(self) -> bool:
+        """Restore the saved geometry and docks; False (defaults kept) if none fit this version.
+
+        The dock state is saved with ``LAYOUT_VERSION``: Qt refuses a state of another version,
+        so a layout saved by an older release (fixed-width docks, a taller window) is dropped
+        instead of being restored half-broken. A geometry larger than the screen is shrunk.
+        """
         geometry = self.settings.geometry()
-        if geometry is not None:
-            self.restoreGeometry(geometry)
         state = self.settings.window_state()
-        if state is not None:
-            self.restoreState(state)
+        if geometry is None or state is None:
+            return False
+        if not self.restoreState(state, LAYOUT_VERSION):
+            return False
+        self.restoreGeometry(geometry)
+        available = self.screen().availableGeometry()
+        if self.width() > available.width() or self.height() > available.height():
+            self.resize(default_window_size(available.size()))
+        return True
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        # Dock sizes are shares of the window, so they are set once its size is final (a
+        # window manager may maximise it); a restored layout is left as the person left it.
+        super().showEvent(event)
+        if not self._laid_out:
+            self._laid_out = True
+            # resizeDocks is only exact once the dock layout has been set up for the shown
+            # window; before that Qt splits by size hints.
+            QTimer.singleShot(0, self.apply_default_layout)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         if not self.maybe_save("closing"):
             event.ignore()
             return
         self.controller.shutdown()
-        self.settings.save_window(self.saveGeometry(), self.saveState())
+        self.settings.save_window(self.saveGeometry(), self.saveState(LAYOUT_VERSION))
         event.accept()
 
 

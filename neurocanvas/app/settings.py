@@ -13,6 +13,11 @@ from PySide6.QtCore import QByteArray, QSettings
 MAX_RECENT = 8
 ORGANIZATION = "NeuroCanvas"
 APPLICATION = "NeuroCanvas"
+# Bump when the dock layout changes: the window's state is saved under a key with this number
+# (and tagged with it), so a layout from an older release is never restored into a new one.
+LAYOUT_VERSION = 2
+GEOMETRY_KEY = f"window/v{LAYOUT_VERSION}/geometry"
+STATE_KEY = f"window/v{LAYOUT_VERSION}/state"
 
 
 class AppSettings:
@@ -23,14 +28,17 @@ class AppSettings:
 
     # -- window -------------------------------------------------------------------------
     def geometry(self) -> QByteArray | None:
-        return self._bytes("window/geometry")
+        return self._bytes(GEOMETRY_KEY)
 
     def window_state(self) -> QByteArray | None:
-        return self._bytes("window/state")
+        return self._bytes(STATE_KEY)
 
     def save_window(self, geometry: QByteArray, state: QByteArray) -> None:
-        self.store.setValue("window/geometry", geometry)
-        self.store.setValue("window/state", state)
+        self.store.setValue(GEOMETRY_KEY, geometry)
+        self.store.setValue(STATE_KEY, state)
+        # Layouts of older versions can never be restored again: do not keep them around.
+        self.store.remove("window/geometry")
+        self.store.remove("window/state")
         self.store.sync()
 
     def _bytes(self, key: str) -> QByteArray | None:

@@ -1,0 +1,136 @@
+"""The window's layout: it fits a 1366 x 768 laptop, shares space sensibly, and old layouts
+saved by an earlier release are not restored."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPoint, QSettings, QSize, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QMessageBox
+
+from neurocanvas.app.main_window import MainWindow, default_window_size
+from neurocanvas.app.settings import AppSettings
+
+LAPTOP = QSize(1366, 768)
+LEFT = Qt.MouseButton.LeftButton
+NONE = Qt.KeyboardModifier.NoModifier
+
+
+@pytest.fixture(autouse=True)
+def no_dialogs(monkeypatch):
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
+
+
+@pytest.fixture
+def store(tmp_path):
+    return QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+
+def open_window(qtbot, store, size: QSize | None = None) -> MainWindow:
+    w = MainWindow(AppSettings(store))
+    qtbot.addWidget(w)
+    assert w.open_example("spiral-classifier", ask=False)  # all three plots visible
+    if size is not None:
+        w.resize(size)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+def settle(qtbot, w: MainWindow) -> None:
+    """Wait for the default layout, which is applied just after the window is shown."""
+    qtbot.waitUntil(lambda: w._laid_out, timeout=2000)
+    qtbot.wait(50)
+
+
+def test_the_window_can_be_smaller_than_a_laptop_screen(qtbot, store):
+    w = open_window(qtbot, store)
+    hint = w.minimumSizeHint()
+    # 1366 x 768 minus a title bar and a task bar
+    assert hint.width() <= 1366 and hint.height() <= 700, hint
+    w.controller.shutdown()
+
+
+def test_at_1366x768_the_canvas_and_plots_get_the_space(qtbot, store):
+    w = open_window(qtbot, store, LAPTOP)
+    settle(qtbot, w)
+    assert w.size() == LAPTOP  # nothing forced it larger
+    assert w.palette_dock.width() <= 230
+    assert w.inspector_dock.width() <= 380
+    assert w.canvas.width() >= 0.55 * w.width()
+    middle = w.canvas.height() + w.plots_dock.height()
+    assert 0.32 <= w.plots_dock.height() / middle <= 0.48
+    # The training panel (Train button to progress bar) shows whole, without scrolling.
+    scroll = w.training_dock.widget()
+    assert scroll.verticalScrollBar().maximum() == 0
+    assert scroll.horizontalScrollBar().maximum() == 0
+    for plot in (w.loss_plot, w.accuracy_plot, w.fit_plot):
+        assert plot.isVisible() and plot.height() >= 110
+    w.controller.shutdown()
+
+
+def test_side_docks_can_be_resized_by_the_person(qtbot, store):
+    w = open_window(qtbot, store, QSize(1600, 1000))
+    settle(qtbot, w)
+    before, canvas_before = w.palette_dock.width(), w.canvas.width()
+    # Drag the separator between the palette and the canvas 80 px to the right.
+    gap_x = (w.palette_dock.geometry().right() + w.canvas.geometry().left()) // 2
+    start = QPoint(gap_x, w.palette_dock.geometry().center().y())
+    QTest.mouseMove(w, start)  # hover first: Qt picks the separator under the pointer
+    QTest.qWait(20)
+    QTest.mousePress(w, LEFT, NONE, start)
+    for dx in (20, 40, 60, 80):
+        QTest.mouseMove(w, start + QPoint(dx, 0))
+        QTest.qWait(10)
+    QTest.mouseRelease(w, LEFT, NONE, start + QPoint(80, 0))
+    qtbot.waitUntil(lambda: w.palette_dock.width() >= before + 60, timeout=2000)
+    assert w.canvas.width() <= canvas_before - 60
+    w.controller.shutdown()
+
+
+def test_a_layout_is_remembered_and_one_from_an_older_release_is_ignored(qtbot, store, tmp_path):
+    w = open_window(qtbot, store, LAPTOP)
+    settle(qtbot, w)
+    w.problems_dock.hide()
+    w.close()  # saves geometry and dock state
+    assert "window/state" not in store.allKeys()
+
+    again = open_window(qtbot, store)
+    assert again.restored_layout and not again.problems_dock.isVisible()
+    again.controller.shutdown()
+
+    # A state written by an older release: plain keys, untagged, with a hidden palette.
+    store.clear()
+    older = open_window(qtbot, QSettings(str(tmp_path / "other.ini"), QSettings.Format.IniFormat))
+    older.palette_dock.hide()
+    store.setValue("window/state", older.saveState())
+    store.setValue("window/geometry", older.saveGeometry())
+    older.controller.shutdown()
+    w3 = open_window(qtbot, store, LAPTOP)
+    assert not w3.restored_layout
+    assert w3.palette_dock.isVisible()
+    w3.controller.shutdown()
+
+
+def test_an_oversized_saved_geometry_is_shrunk_to_the_screen(qtbot, store):
+    w = open_window(qtbot, store, LAPTOP)
+    settle(qtbot, w)
+    w.resize(QSize(5000, 4000))
+    w.close()
+    again = open_window(qtbot, store)
+    screen, least = again.screen().availableGeometry(), again.minimumSizeHint()
+    assert again.width() <= max(screen.width(), least.width())
+    assert again.height() <= max(screen.height(), least.height())
+    again.controller.shutdown()
+
+
+@pytest.mark.parametrize(
+    ("screen", "expected"),
+    [
+        (QSize(1366, 740), QSize(1366, 740)),  # a laptop: the whole free area
+        (QSize(1920, 1050), QSize(1728, 945)),  # a desktop: 90 %
+        (QSize(3840, 2100), QSize(1800, 1100)),  # a 4K screen: not a giant first window
+    ],
+)
+def test_the_first_window_size_follows_the_screen(screen, expected):
+    assert default_window_size(screen) == expected

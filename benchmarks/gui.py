@@ -1,6 +1,6 @@
 """Training in the app versus headless: throughput, GUI stalls and plot frame rate.
 
-    python benchmarks/gui.py [--epochs 40] [--json]
+    python benchmarks/gui.py [--epochs 40] [--repeat 3] [--json] [--profile]
 
 Runs ``general-fit`` twice with the same settings: once with the core ``Trainer`` alone, once
 through the main window (worker thread, live plots, progress bar). It reports
@@ -16,8 +16,10 @@ Both runs are timed on the wall clock from start to the final snapshot.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import os
+import pstats
 import statistics
 import sys
 import time
@@ -25,6 +27,7 @@ import time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 HEARTBEAT_MS = 5
+TIMEOUT_S = 300
 
 
 def headless(epochs: int) -> dict[str, float]:
@@ -46,7 +49,7 @@ def headless(epochs: int) -> dict[str, float]:
     return {"samples": trainer.samples_done, "wall_s": wall, "steps": final.step}
 
 
-def in_app(epochs: int) -> dict[str, float]:
+def in_app(epochs: int, profile: bool = False) -> dict[str, float]:
     import tempfile
 
     from PySide6.QtCore import QEventLoop, QSettings, QTimer
@@ -84,8 +87,16 @@ def in_app(epochs: int) -> dict[str, float]:
     heart.start()
     loop = QEventLoop()
     ctl.state_changed.connect(lambda s: loop.quit() if s not in ("running", "paused") else None)
+    # A run that never ends (a bug, a dialog) must fail the benchmark, not hang it.
+    QTimer.singleShot(TIMEOUT_S * 1000, loop.quit)
+    profiler = cProfile.Profile() if profile else None
     ctl.train()
+    if profiler is not None:
+        profiler.enable()  # only the GUI thread: that is where the plots hold the GIL
     loop.exec()  # the app's own event loop, idle between events as in real use
+    if profiler is not None:
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats(os.environ.get("NC_SORT", "cumulative")).print_stats(35)
     wall = time.perf_counter() - t0
     heart.stop()
     trainer = ctl.trainer
@@ -97,7 +108,11 @@ def in_app(epochs: int) -> dict[str, float]:
         "frames": frames[0],
         "fps": frames[0] / wall,
     }
-    window.document.undo_stack.setClean()
+    if ctl.state in ("running", "paused"):
+        raise RuntimeError(f"training did not end within {TIMEOUT_S} s")
+    # Changing the epochs marked the project modified; a benchmark has nothing to save, and
+    # the "Save changes?" dialog would wait forever for a click.
+    window.maybe_save = lambda *_args, **_kwargs: True
     window.close()
     return result
 
@@ -107,13 +122,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--repeat", type=int, default=3, help="runs of each; medians reported")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument(
+        "--profile", action="store_true", help="cProfile the GUI thread of the app runs"
+    )
     args = parser.parse_args(argv)
     # Interleaved runs, medians: the machine may be busy with other work.
     base_rates, gui_rates, runs = [], [], []
     for _ in range(args.repeat):
         base = headless(args.epochs)
         base_rates.append(base["samples"] / base["wall_s"])
-        run = in_app(args.epochs)
+        run = in_app(args.epochs, args.profile)
         gui_rates.append(run["samples"] / run["wall_s"])
         runs.append(run)
     base_rate, gui_rate = statistics.median(base_rates), statistics.median(gui_rates)

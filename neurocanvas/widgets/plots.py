@@ -15,11 +15,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, QRectF, Qt, QTimer, Signal, Slot
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QGraphicsItem, QLabel
 
 __all__ = [
     "CLASS_COLORS",
     "AccuracyPlot",
+    "EnvelopeDecimator",
     "FitPlot",
     "GrowingBuffer",
     "LatestSnapshot",
@@ -75,9 +76,20 @@ def apply_palette(widget: pg.PlotWidget | pg.GraphicsLayoutWidget) -> None:
         _style_plot_item(item, text)
 
 
+def _cached(item: QGraphicsItem) -> QGraphicsItem:
+    """Render ``item`` once into a pixmap and blit it until the item itself changes.
+
+    A curve that moves every frame repaints everything under it. Axes (with their grid lines
+    and tick text) and still data points would be redrawn in Python each time, holding the
+    GIL the trainer needs; cached, they are a plain pixmap copy until their range changes.
+    """
+    item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+    return item
+
+
 def _style_plot_item(item: pg.PlotItem, text: QColor) -> None:
     for name in ("left", "bottom"):
-        axis = item.getAxis(name)
+        axis = _cached(item.getAxis(name))
         axis.setPen(pg.mkPen(text))
         axis.setTextPen(pg.mkPen(text))
     if item.titleLabel is not None:
@@ -121,6 +133,89 @@ class GrowingBuffer:
         self._n = 0
 
 
+class EnvelopeDecimator:
+    """A long noisy series reduced to at most ``max_points`` points, kept up to date cheaply.
+
+    Drawing every step of a long run costs the GUI thread (and, through the GIL, the
+    trainer) more each frame. The series is cut into buckets of ``width`` samples; each
+    finished bucket keeps the samples holding its minimum and maximum, in their order, so
+    the curve's envelope (spikes included) survives. When there are more than
+    ``max_points // 2`` buckets, neighbours merge pairwise and the width doubles, so each new
+    point costs O(1) amortised and a frame never re-reads the whole history. The unfinished
+    last bucket contributes its min, max and latest sample, so the newest value is always
+    shown. NaN samples (gaps, e.g. a diverged loss) only show when a whole bucket is NaN.
+    """
+
+    def __init__(self, max_points: int = 1000) -> None:
+        if max_points < 8:
+            raise ValueError(f"EnvelopeDecimator: max_points must be >= 8, got {max_points}")
+        self.max_buckets = max_points // 2 - 2  # room for the unfinished bucket's points
+        self.width = 1
+        self._raw = GrowingBuffer()
+        self._lo = np.empty(0, dtype=np.int64)  # raw index of each bucket's minimum
+        self._hi = np.empty(0, dtype=np.int64)  # raw index of each bucket's maximum
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+    def extend(self, x: np.ndarray, y: np.ndarray) -> None:
+        """Append samples (``x`` increasing)."""
+        self._raw.set_tail(len(self._raw), np.asarray(x, float), np.asarray(y, float))
+        self._absorb()
+
+    def clear(self) -> None:
+        self._raw.clear()
+        self.width = 1
+        self._lo = self._lo[:0]
+        self._hi = self._hi[:0]
+
+    def _absorb(self) -> None:
+        _, y = self._raw.view()
+        done = len(self._lo) * self.width
+        k = (len(y) - done) // self.width
+        if k:
+            lo, hi = _bucket_extremes(y[done : done + k * self.width], self.width)
+            self._lo = np.concatenate([self._lo, lo + done])
+            self._hi = np.concatenate([self._hi, hi + done])
+        while len(self._lo) > self.max_buckets:
+            self._merge()
+
+    def _merge(self) -> None:
+        """Halve the bucket count: pairs merge, an odd last bucket goes back to the tail."""
+        _, y = self._raw.view()
+        pairs = len(self._lo) // 2
+        lo_a, lo_b = self._lo[0 : 2 * pairs : 2], self._lo[1 : 2 * pairs : 2]
+        hi_a, hi_b = self._hi[0 : 2 * pairs : 2], self._hi[1 : 2 * pairs : 2]
+        # A NaN never wins against a number (comparisons with NaN are False).
+        self._lo = np.where((y[lo_b] < y[lo_a]) | np.isnan(y[lo_a]), lo_b, lo_a)
+        self._hi = np.where((y[hi_b] > y[hi_a]) | np.isnan(y[hi_a]), hi_b, hi_a)
+        self.width *= 2
+        self._absorb()
+
+    def view(self) -> tuple[np.ndarray, np.ndarray]:
+        """The points to draw, in x order: at most ``max_points``."""
+        x, y = self._raw.view()
+        idx = np.sort(np.stack([self._lo, self._hi], axis=1), axis=1).ravel()
+        start = len(self._lo) * self.width
+        if start < len(y):
+            lo, hi = _bucket_extremes(y[start:], len(y) - start)
+            idx = np.concatenate([idx, np.sort([lo[0] + start, hi[0] + start])])
+        if len(y):  # the newest sample, whatever bucket it ends
+            idx = np.append(idx, len(y) - 1)
+            idx = idx[np.r_[True, np.diff(idx) > 0]]  # no sample twice
+        return x[idx], y[idx]
+
+
+def _bucket_extremes(y: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Index (within each row of ``width`` samples) of the row's min and max, NaN-safe."""
+    rows = y.reshape(-1, width)
+    nan = np.isnan(rows)
+    lo = np.argmin(np.where(nan, np.inf, rows), axis=1)
+    hi = np.argmax(np.where(nan, -np.inf, rows), axis=1)
+    base = np.arange(len(rows)) * width
+    return lo + base, hi + base
+
+
 class LatestSnapshot(QObject):
     """Coalesce snapshots: keep only the newest and emit it at most once per tick.
 
@@ -158,17 +253,22 @@ class LatestSnapshot(QObject):
         self.updated.emit(snap)
 
 
-def _finite_positive(y: np.ndarray) -> np.ndarray:
-    """Losses for a log axis: non-finite (diverged) values become gaps, not warnings."""
+def _log_losses(y: np.ndarray) -> np.ndarray:
+    """log10 of losses, once per new point; non-finite or <= 0 (diverged) become NaN gaps.
+
+    The loss plot holds log10 values itself instead of using pyqtgraph's log mode, which
+    re-transforms every curve's whole array on each redraw.
+    """
     y = np.asarray(y, dtype=np.float64)
-    return np.where(np.isfinite(y) & (y > 0), y, np.nan)
+    ok = np.isfinite(y) & (y > 0)
+    out = np.full(y.shape, np.nan)
+    np.log10(y, out=out, where=ok)
+    return out
 
 
 def _curve(pen: Any, name: str | None = None) -> pg.PlotDataItem:
-    item = pg.PlotDataItem(pen=pen, name=name, connect="finite")
-    item.setDownsampling(auto=True, method="peak")
-    item.setClipToView(True)
-    return item
+    # Few points per curve (see EnvelopeDecimator), so no downsampling or clipping pass.
+    return pg.PlotDataItem(pen=pen, name=name, connect="finite", skipFiniteCheck=False)
 
 
 def _legend(item: pg.PlotItem) -> pg.LegendItem:
@@ -185,6 +285,21 @@ def _legend(item: pg.PlotItem) -> pg.LegendItem:
 
 
 class _PlotBase(pg.PlotWidget):
+    """Title, grid, legend, palette colours and a placeholder text shown while empty.
+
+    Ranges are set by the subclasses (:meth:`_follow_range`) rather than by pyqtgraph's
+    autorange, which recomputes every item's bounds and re-lays the axes on each frame. Once
+    a person pans or zooms, the plot stops following until the "A" (auto range) button.
+    Drawing is skipped while the plot is hidden in a shown window (another tab, a closed
+    dock) and caught up when it is shown again.
+
+    pyqtgraph's ``PlotWidget.__init__`` assigns ``self.clear`` on the instance, so a method
+    of that name here would be hidden: subclasses use ``reset()``.
+    """
+
+    placeholder_text = ""
+    placeholder: QLabel | None = None  # (a class default: Qt may resize before it exists)
+
     def __init__(self, title: str, parent=None) -> None:
         super().__init__(parent)
         self.setMinimumSize(240, 160)
@@ -193,6 +308,104 @@ class _PlotBase(pg.PlotWidget):
         item.showGrid(x=True, y=True, alpha=0.25)
         self.legend = _legend(item)
         apply_palette(self)
+        # Fixed axis sizes: an axis that resizes to fit its tick labels (the first ones, or
+        # the placeholder hiding them) re-lays the whole plot, and re-renders every cached
+        # item, one frame later.
+        item.getAxis("left").setWidth(56)
+        item.getAxis("bottom").setHeight(38)
+        vb = item.getViewBox()
+        vb.disableAutoRange()
+        vb.sigRangeChangedManually.connect(self._stop_following)
+        self._following = True
+        self._shown_range: tuple[float, float, float, float] | None = None
+        self._stale = False
+        self.placeholder = QLabel(self.placeholder_text, self)
+        self.placeholder.setObjectName("plotPlaceholder")
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        self.placeholder.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.placeholder.setEnabled(False)  # the disabled colour reads as secondary text
+        self._empty: bool | None = None
+        self._set_empty(True)
+
+    # -- placeholder ----------------------------------------------------------------------
+    def is_empty(self) -> bool:
+        return not self.placeholder.isHidden()
+
+    def _set_empty(self, empty: bool) -> None:
+        """Show the placeholder instead of bare axes (a log axis with no data shows 2..9)."""
+        if empty == self._empty:
+            return
+        self._empty = empty
+        self.placeholder.setVisible(empty)
+        item = self.getPlotItem()
+        for name in ("left", "bottom"):
+            item.getAxis(name).setStyle(showValues=not empty)
+        self.legend.setVisible(not empty)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().resizeEvent(event)
+        if self.placeholder is not None:
+            self.placeholder.setGeometry(self.rect().adjusted(20, 20, -20, -20))
+
+    # -- drawing only when seen -----------------------------------------------------------
+    def _can_draw(self) -> bool:
+        """False while hidden inside a shown window; an unshown widget (tests) still draws."""
+        return self.isVisible() or not self.window().isVisible()
+
+    def _request_draw(self) -> None:
+        if self._can_draw():
+            self._stale = False
+            self._draw()
+        else:
+            self._stale = True
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if self._stale:
+            self._stale = False
+            self._draw()
+
+    def _draw(self) -> None:
+        raise NotImplementedError
+
+    # -- ranges ---------------------------------------------------------------------------
+    def _stop_following(self, *_: Any) -> None:
+        self._following = False
+
+    def _follow_range(self, x0: float, x1: float, y0: float, y1: float) -> None:
+        """Show this range unless a person has taken over; only touch the view on change."""
+        vb = self.getPlotItem().getViewBox()
+        if any(vb.autoRangeEnabled()):
+            # The "A" button: follow the data again, at our own (cheaper) pace.
+            vb.disableAutoRange()
+            self._following = True
+            self._shown_range = None
+        if not self._following:
+            return
+        wanted = (x0, x1, y0, y1)
+        if wanted != self._shown_range:
+            self._shown_range = wanted
+            vb.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+
+    def _resume_following(self) -> None:
+        self._following = True
+        self._shown_range = None
+
+
+def _nice_log_range(lo: float, hi: float) -> tuple[float, float]:
+    """Outward to whole decades: the view (and the axes) change only a few times a run."""
+    lo, hi = np.floor(lo), np.ceil(hi)
+    if hi - lo < 1:
+        hi = lo + 1
+    return float(lo - 0.02), float(hi + 0.02)
+
+
+def _nice_steps(n: int) -> float:
+    """The x extent: the run's planned steps, rounded so it rarely changes."""
+    n = max(n, 10)
+    mag = 10 ** np.floor(np.log10(n))
+    return float(np.ceil(n / (mag / 4)) * (mag / 4))
 
 
 class LossPlot(_PlotBase):
@@ -201,22 +414,33 @@ class LossPlot(_PlotBase):
     The x axis is the optimizer step, since that is where an lr change acts. Per-epoch
     losses are drawn at the step where their epoch ended (as first seen in a snapshot).
     Earlier runs stay as faded curves so that two learning rates can be compared.
+
+    The curves hold log10(loss) (computed once per new point) under an axis labelled in
+    decades; the per-step loss is reduced by an :class:`EnvelopeDecimator` so a frame costs
+    the same after a million steps as after a hundred. :meth:`step_data` and
+    :meth:`epoch_data` give the values back in loss units.
     """
+
+    placeholder_text = "Press Train to see the loss fall"
+    max_points = 1000
 
     def __init__(self, parent=None) -> None:
         super().__init__("Loss", parent)
         self.setObjectName("lossPlot")
         item = self.getPlotItem()
-        item.setLogMode(x=False, y=True)
+        # The data are log10 already: only the axis is in log mode (decade ticks, 10^k labels).
+        item.getAxis("left").setLogMode(False, True)
         # SI prefixes on a log axis turn 10^-1 into "10^-16 (x1e+15)"; show plain decades.
         item.getAxis("left").enableAutoSIPrefix(False)
         item.setLabel("bottom", "step")
         item.setLabel("left", "loss")
-        self._step_buf = GrowingBuffer()
+        self._steps = EnvelopeDecimator(self.max_points)
         self._train_buf = GrowingBuffer(128)
         self._val_buf = GrowingBuffer(128)
         self._epoch_steps: list[float] = []
         self._epoch_anchor: tuple[int, int] = (0, 0)  # (completed epochs, step) last seen
+        self._y_bounds = (np.inf, -np.inf)  # log10 range of everything drawn this run
+        self._total_steps = 0
         # Per-step losses are noisy: a faint line under the per-epoch curves.
         self.step_curve = _curve(pg.mkPen((*TRAIN_COLOR, 45), width=1))
         self.train_curve = _curve(pg.mkPen(TRAIN_COLOR, width=2.5), "train")
@@ -227,35 +451,42 @@ class LossPlot(_PlotBase):
         self._marked: set[tuple[int, float]] = set()
         self._marker_info: list[tuple[int, float]] = []
         self.faded: list[pg.PlotDataItem] = []
+        self._faded_bounds: list[tuple[float, float, float]] = []  # (steps, lo, hi) in log10
         self._last_step = -1
         self._run_label = ""
 
     # -- runs ---------------------------------------------------------------------------
     def begin_run(self, label: str = "") -> None:
         """Fade the current run (if it has data) and start a fresh one."""
-        x, y = self._step_buf.view()
+        x, y = self._steps.view()
         if len(x):
             alpha = 70
             pen = pg.mkPen((*((200, 200, 200) if _is_dark() else (90, 90, 90)), alpha), width=1)
             ghost = _curve(pen, f"earlier: {self._run_label}" if self._run_label else None)
             ghost.setZValue(-10)
-            # Add before setData: clip-to-view needs the view box when the data arrive. A
-            # diverged earlier run must not stretch the axis, so it is left out of autorange.
-            self.getPlotItem().addItem(ghost, ignoreBounds=True)
-            ghost.setData(x.copy(), y.copy())
+            self.getPlotItem().addItem(ghost)
+            ghost.setData(x.copy(), y.copy())  # the decimated curve: cheap to keep drawing
             self.faded.append(ghost)
+            # A diverged earlier run must not stretch the axis: only its finite part counts.
+            finite = y[np.isfinite(y)]
+            if len(finite):
+                self._faded_bounds.append((float(x[-1]), float(finite.min()), float(finite.max())))
         for line in self.markers:
             self.getPlotItem().removeItem(line)
         self.markers.clear()
         self._marked.clear()
         self._marker_info.clear()
-        for buf in (self._step_buf, self._train_buf, self._val_buf):
+        self._steps.clear()
+        for buf in (self._train_buf, self._val_buf):
             buf.clear()
         self._epoch_steps.clear()
         self._epoch_anchor = (0, 0)
+        self._y_bounds = (np.inf, -np.inf)
+        self._total_steps = 0
         self._last_step = -1
         self._run_label = label
-        self._redraw()
+        self._resume_following()
+        self._request_draw()
 
     def clear_history(self) -> None:
         """Remove the faded curves of earlier runs."""
@@ -263,8 +494,12 @@ class LossPlot(_PlotBase):
             self.getPlotItem().removeItem(ghost)
             self.legend.removeItem(ghost)
         self.faded.clear()
+        self._faded_bounds.clear()
+        self._resume_following()
+        self._request_draw()
 
-    def clear(self) -> None:  # noqa: D102 - also drops the current run
+    def reset(self) -> None:
+        """Drop the current run and the earlier ones: back to the placeholder."""
         self.begin_run()
         self.clear_history()
 
@@ -275,25 +510,45 @@ class LossPlot(_PlotBase):
         if snap.step < self._last_step:
             self.begin_run(self._run_label)
         self._last_step = snap.step
-        step_loss = _finite_positive(snap.step_loss)
-        n_old = len(self._step_buf)
-        if len(step_loss) > n_old:
-            new = step_loss[n_old:]
-            self._step_buf.set_tail(n_old, np.arange(n_old + 1, len(step_loss) + 1), new)
+        self._total_steps = max(int(snap.total_steps or 0), int(snap.step))
+        n_old = len(self._steps)
+        if len(snap.step_loss) > n_old:
+            new = _log_losses(snap.step_loss[n_old:])
+            self._steps.extend(np.arange(n_old + 1, len(snap.step_loss) + 1), new)
+            self._grow_bounds(new)
         n_epochs = max(len(snap.train_loss), len(snap.val_loss))
         self._place_epochs(n_epochs, snap.epoch, snap.step)
         xs = np.asarray(self._epoch_steps)
-        train = _finite_positive(snap.train_loss)
-        val = _finite_positive(snap.val_loss)
-        self._train_buf.set_tail(0, xs[: len(train)], train)
-        self._val_buf.set_tail(0, xs[: len(val)], val)
+        for buf, values in ((self._train_buf, snap.train_loss), (self._val_buf, snap.val_loss)):
+            n_old = len(buf)
+            if len(values) > n_old:  # epoch losses only ever grow within a run
+                new = _log_losses(values[n_old:])
+                buf.set_tail(n_old, xs[n_old : len(values)], new)
+                self._grow_bounds(new)
         # Dragging the slider sends a change on many consecutive steps; one marker per burst
         # (showing the rate it settled on) keeps the labels readable.
         gap = max(3, int(0.01 * max(snap.total_steps, snap.step)))
         for step, lr in snap.lr_changes:
             if step > 0:  # (0, lr) is the starting rate, not a change during the run
                 self._add_marker(int(step), float(lr), gap)
-        self._redraw()
+        self._request_draw()
+
+    def _grow_bounds(self, log_y: np.ndarray) -> None:
+        finite = log_y[np.isfinite(log_y)]
+        if len(finite):
+            lo, hi = self._y_bounds
+            self._y_bounds = (min(lo, float(finite.min())), max(hi, float(finite.max())))
+
+    def step_data(self) -> tuple[np.ndarray, np.ndarray]:
+        """The per-step loss as drawn (decimated), in loss units."""
+        x, y = self._steps.view()
+        return x, 10.0**y
+
+    def epoch_data(self, which: str = "train") -> tuple[np.ndarray, np.ndarray]:
+        """Per-epoch ``"train"`` or ``"validation"`` loss as drawn, in loss units."""
+        buf = {"train": self._train_buf, "validation": self._val_buf}[which]
+        x, y = buf.view()
+        return x.copy(), 10.0**y
 
     def _place_epochs(self, n_epochs: int, epoch: int, step: int) -> None:
         """Give each newly finished epoch the step where it ended.
@@ -344,10 +599,17 @@ class LossPlot(_PlotBase):
     def _palette_text(self) -> str:
         return _role_color(QPalette.ColorRole.Text).name()
 
-    def _redraw(self) -> None:
-        self.step_curve.setData(*self._step_buf.view())
+    def _draw(self) -> None:
+        self.step_curve.setData(*self._steps.view())
         self.train_curve.setData(*self._train_buf.view())
         self.val_curve.setData(*self._val_buf.view())
+        lo, hi = self._y_bounds
+        steps = self._total_steps
+        for n, f_lo, f_hi in self._faded_bounds:
+            lo, hi, steps = min(lo, f_lo), max(hi, f_hi), max(steps, int(n))
+        self._set_empty(not np.isfinite(lo))
+        if np.isfinite(lo):
+            self._follow_range(0.0, _nice_steps(steps), *_nice_log_range(lo, hi))
 
     def marker_positions(self) -> list[tuple[int, float]]:
         """(step, lr) of the markers drawn, in order (for tests and automation)."""
@@ -357,30 +619,47 @@ class LossPlot(_PlotBase):
 class AccuracyPlot(_PlotBase):
     """Train and validation accuracy per epoch, for classifiers."""
 
+    placeholder_text = "Press Train to see the accuracy rise"
+
     def __init__(self, parent=None) -> None:
         super().__init__("Accuracy", parent)
         self.setObjectName("accuracyPlot")
         item = self.getPlotItem()
         item.setLabel("bottom", "epoch")
         item.setLabel("left", "accuracy")
-        item.setYRange(0, 1.02, padding=0)
         self.train_curve = _curve(pg.mkPen(TRAIN_COLOR, width=2), "train")
         self.val_curve = _curve(pg.mkPen(VAL_COLOR, width=2), "validation")
         item.addItem(self.train_curve)
         item.addItem(self.val_curve)
+        self._values: tuple[np.ndarray, np.ndarray] = (np.empty(0), np.empty(0))
+        self._epochs = 0
 
     @Slot(object)
     def update_snapshot(self, snap: Any) -> None:
-        for curve, values in ((self.train_curve, snap.train_acc), (self.val_curve, snap.val_acc)):
-            if values is None or len(values) == 0:
-                curve.setData([], [])
-                continue
-            y = np.asarray(values, dtype=np.float64)
-            curve.setData(np.arange(1, len(y) + 1), y)
+        values = tuple(
+            np.empty(0) if v is None else np.asarray(v, dtype=np.float64)
+            for v in (snap.train_acc, snap.val_acc)
+        )
+        # Accuracy is per epoch: most frames bring nothing new, so they draw nothing.
+        if all(np.array_equal(a, b) for a, b in zip(values, self._values, strict=True)):
+            return
+        self._values = values
+        self._epochs = max(int(getattr(snap, "total_epochs", 0) or 0), int(snap.epoch or 0))
+        self._request_draw()
 
-    def clear(self) -> None:  # noqa: D102
-        self.train_curve.setData([], [])
-        self.val_curve.setData([], [])
+    def reset(self) -> None:
+        """Forget the run: back to the placeholder."""
+        self._values = (np.empty(0), np.empty(0))
+        self._resume_following()
+        self._request_draw()
+
+    def _draw(self) -> None:
+        for curve, y in zip((self.train_curve, self.val_curve), self._values, strict=True):
+            curve.setData(np.arange(1, len(y) + 1), y)
+        n = max(len(v) for v in self._values)
+        self._set_empty(n == 0)
+        if n:
+            self._follow_range(0.5, _nice_steps(max(n, self._epochs)) + 0.5, 0.0, 1.02)
 
 
 def decision_image(probs: np.ndarray) -> np.ndarray:
@@ -428,6 +707,9 @@ class FitPlot(pg.GraphicsLayoutWidget):
         self._confusion_text: list[pg.TextItem] = []
         self._sample_items: list[tuple[pg.ImageItem, pg.TextItem]] = []
         self._dataset: Any = None
+        self._pending: Any = None  # a snapshot that arrived while hidden
+        self._shown_fit: dict[str, np.ndarray] = {}
+        self._framed: QRectF | None = None
         self.main_plot = self.addPlot(title="Fit")
         apply_palette(self)
 
@@ -454,6 +736,12 @@ class FitPlot(pg.GraphicsLayoutWidget):
             self.mode = "none"
             self.main_plot = self.addPlot(title="Fit")
             self.main_plot.setTitle(f"No fit view for input shape {shape}", size="9pt")
+        # Frame the data once and keep the view still: autorange every frame re-reads every
+        # item's bounds and re-lays the axes, and a steady view is easier to watch anyway.
+        self.main_plot.autoRange()
+        self.main_plot.disableAutoRange()
+        self._shown_fit = {}
+        self._framed = None
         apply_palette(self)
 
     def _setup_1d(self, ds: Any) -> None:
@@ -466,13 +754,15 @@ class FitPlot(pg.GraphicsLayoutWidget):
             (ds.x_train, ds.y_train, TRAIN_COLOR, "train"),
             (ds.x_val, ds.y_val, VAL_COLOR, "validation"),
         ):
-            scatter = pg.ScatterPlotItem(
-                np.ravel(x),
-                np.ravel(np.asarray(y)[:, 0] if np.ndim(y) == 2 else y),
-                size=5,
-                pen=None,
-                brush=pg.mkBrush(*color, 140),
-                name=name,
+            scatter = _cached(
+                pg.ScatterPlotItem(
+                    np.ravel(x),
+                    np.ravel(np.asarray(y)[:, 0] if np.ndim(y) == 2 else y),
+                    size=5,
+                    pen=None,
+                    brush=pg.mkBrush(*color, 140),
+                    name=name,
+                )
             )
             plot.addItem(scatter)
         if ds.x_range is not None:
@@ -488,7 +778,7 @@ class FitPlot(pg.GraphicsLayoutWidget):
                 pen=pg.mkPen(self._text_color(), width=1.5, style=Qt.PenStyle.DashLine),
                 name="true function",
             )
-            plot.addItem(self.true_curve)
+            plot.addItem(_cached(self.true_curve))
         self.prediction_curve = _curve(pg.mkPen(PRED_COLOR, width=3), "model")
         plot.addItem(self.prediction_curve)
 
@@ -504,7 +794,7 @@ class FitPlot(pg.GraphicsLayoutWidget):
         y = np.asarray(ds.y_train).ravel().astype(int)
         brushes = [pg.mkBrush(*CLASS_COLORS[k % len(CLASS_COLORS)], 220) for k in y]
         pen = pg.mkPen(self._text_color(), width=0.5)
-        plot.addItem(pg.ScatterPlotItem(x[:, 0], x[:, 1], size=6, pen=pen, brush=brushes))
+        plot.addItem(_cached(pg.ScatterPlotItem(x[:, 0], x[:, 1], size=6, pen=pen, brush=brushes)))
 
     def _setup_confusion(self, ds: Any) -> None:
         n = int(ds.n_outputs)
@@ -563,19 +853,41 @@ class FitPlot(pg.GraphicsLayoutWidget):
     # -- snapshots -------------------------------------------------------------------------
     @Slot(object)
     def update_snapshot(self, snap: Any) -> None:
+        """Show the model's fit from ``snap`` (deferred while the view is hidden)."""
+        if not (self.isVisible() or not self.window().isVisible()):
+            self._pending = snap  # hidden in a shown window: draw when shown
+            return
+        self._pending = None
         fit = snap.fit or {}
         if self.mode == "1d" and "x" in fit and "y" in fit:
-            x = np.ravel(np.asarray(fit["x"], dtype=np.float64))
-            y = np.asarray(fit["y"], dtype=np.float64).reshape(len(x), -1)[:, 0]
-            self.prediction_curve.setData(x, y)
+            if self._changed(fit, ("x", "y")):
+                x = np.ravel(np.asarray(fit["x"], dtype=np.float64))
+                y = np.asarray(fit["y"], dtype=np.float64).reshape(len(x), -1)[:, 0]
+                self.prediction_curve.setData(x, y)
         elif self.mode == "2d" and "probs" in fit:
-            self._show_regions(fit)
+            if self._changed(fit, ("probs", "xx", "yy")):
+                self._show_regions(fit)
         elif self.mode == "confusion":
-            if snap.confusion is not None:
+            if snap.confusion is not None and self._changed({"cm": snap.confusion}, ("cm",)):
                 self._show_confusion(np.asarray(snap.confusion))
             samples = getattr(snap, "samples", None)
-            if samples and "pred" in samples:
+            if samples and "pred" in samples and self._changed(samples, ("pred",)):
                 self._show_samples(np.asarray(samples["pred"]).ravel())
+
+    def _changed(self, data: dict, keys: tuple[str, ...]) -> bool:
+        """True when any of ``keys`` differs from what is on screen (then remember it)."""
+        new = {k: np.asarray(data[k]) for k in keys}
+        if all(
+            k in self._shown_fit and np.array_equal(self._shown_fit[k], v) for k, v in new.items()
+        ):
+            return False
+        self._shown_fit.update({k: v.copy() for k, v in new.items()})
+        return True
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if self._pending is not None:
+            self.update_snapshot(self._pending)
 
     def _show_regions(self, fit: dict) -> None:
         rgba = decision_image(fit["probs"])
@@ -588,7 +900,11 @@ class FitPlot(pg.GraphicsLayoutWidget):
         # Pixel centres sit on the grid, so widen the rectangle by half a cell on each side.
         dx = (x1 - x0) / max(w - 1, 1)
         dy = (y1 - y0) / max(h - 1, 1)
-        self.region_image.setRect(QRectF(x0 - dx / 2, y0 - dy / 2, x1 - x0 + dx, y1 - y0 + dy))
+        rect = QRectF(x0 - dx / 2, y0 - dy / 2, x1 - x0 + dx, y1 - y0 + dy)
+        self.region_image.setRect(rect)
+        if rect != self._framed:
+            self.main_plot.setRange(rect, padding=0)  # frame the grid once, not every frame
+            self._framed = rect
 
     def _show_confusion(self, cm: np.ndarray) -> None:
         n = cm.shape[0]

@@ -9,6 +9,7 @@ from neurocanvas.core.datasets import make_dataset
 from neurocanvas.core.trainer import Snapshot
 from neurocanvas.widgets.plots import (
     AccuracyPlot,
+    EnvelopeDecimator,
     FitPlot,
     GrowingBuffer,
     LatestSnapshot,
@@ -39,11 +40,14 @@ def loss_plot(qtbot):
 
 def test_loss_plot_draws_step_and_epoch_curves(loss_plot):
     loss_plot.update_snapshot(snap(50, epochs=2))
-    x, y = loss_plot.step_curve.getOriginalDataset()
-    assert len(x) == 50 and y[0] == 1.0
-    vx, vy = loss_plot.val_curve.getOriginalDataset()
-    assert list(vy) == [1.1, 0.6] and len(vx) == 2
-    assert loss_plot.getPlotItem().ctrl.logYCheck.isChecked()
+    x, y = loss_plot.step_data()
+    assert len(x) == 50 and y[0] == pytest.approx(1.0) and y[-1] == pytest.approx(1 / 50)
+    # The curves hold log10(loss) under an axis labelled in decades.
+    _, drawn = loss_plot.step_curve.getOriginalDataset()
+    assert drawn[0] == pytest.approx(0.0) and drawn[-1] == pytest.approx(np.log10(1 / 50))
+    vx, vy = loss_plot.epoch_data("validation")
+    assert list(vy) == pytest.approx([1.1, 0.6]) and len(vx) == 2
+    assert loss_plot.getPlotItem().getAxis("left").logMode
     assert loss_plot.objectName() == "lossPlot"
 
 
@@ -61,7 +65,7 @@ def test_diverged_losses_do_not_break_the_log_axis(loss_plot):
     s.step_loss[5:] = np.inf
     s.step_loss[4] = np.nan
     loss_plot.update_snapshot(s)
-    _, y = loss_plot.step_curve.getOriginalDataset()
+    _, y = loss_plot.step_data()
     assert np.isnan(y[4:]).all() and np.isfinite(y[:4]).all()
 
 
@@ -172,7 +176,7 @@ def test_epoch_losses_sit_at_their_epoch_end_steps_despite_coalescing(loss_plot)
     # 10 steps per epoch; the plot sees only every third epoch's snapshot.
     loss_plot.update_snapshot(snap(30, epochs=3))
     loss_plot.update_snapshot(snap(65, epochs=6))  # mid-epoch 7
-    vx, _ = loss_plot.val_curve.getOriginalDataset()
+    vx, _ = loss_plot.epoch_data("validation")
     assert list(vx[:3]) == [10, 20, 30]
     assert list(vx[3:]) == pytest.approx([41.67, 53.33, 65.0], abs=0.01)
 
@@ -182,3 +186,130 @@ def test_a_burst_of_lr_changes_from_dragging_makes_one_marker(loss_plot):
     loss_plot.update_snapshot(snap(500, changes))
     assert loss_plot.marker_positions() == [(100, 0.1), (400, 0.001)]
     assert loss_plot.markers[0].label.toPlainText() == "lr 0.1"
+
+
+# -- decimation -----------------------------------------------------------------------------
+
+
+def feed_in_chunks(dec: EnvelopeDecimator, y: np.ndarray, seed: int = 0) -> None:
+    """Extend ``dec`` with ``y`` in random chunks, as coalesced snapshots deliver it."""
+    rng = np.random.default_rng(seed)
+    n = 0
+    while n < len(y):
+        k = int(rng.integers(1, 700))
+        dec.extend(np.arange(n, min(n + k, len(y))), y[n : n + k])
+        n += k
+
+
+@pytest.mark.parametrize("n", [7, 999, 1024, 30_001])
+def test_decimation_keeps_the_envelope_and_the_last_point(n):
+    rng = np.random.default_rng(n)
+    y = rng.normal(size=n)
+    y[n // 3] = 50.0  # one spike up and one down must survive any bucket width
+    y[n // 2] = -40.0
+    dec = EnvelopeDecimator(200)
+    feed_in_chunks(dec, y)
+    x, shown = dec.view()
+    assert len(x) <= 200
+    assert x[-1] == n - 1 and shown[-1] == y[-1]
+    assert shown.max() == 50.0 and shown.min() == -40.0
+    assert np.all(np.diff(x) > 0)
+    # Every point shown is a real sample at its own x.
+    assert np.array_equal(shown, y[x.astype(int)])
+    if n > 200:
+        assert dec.width > 1
+
+
+def test_decimation_skips_nan_unless_a_whole_bucket_is_nan():
+    y = np.ones(4000)
+    y[100:103] = np.nan  # a few gaps inside a bucket: the bucket's numbers win
+    y[2000:3000] = np.nan  # a long gap: whole buckets are NaN and stay a gap in the line
+    dec = EnvelopeDecimator(100)
+    feed_in_chunks(dec, y, seed=1)
+    x, shown = dec.view()
+    assert np.isnan(shown[(x > 2100) & (x < 2900)]).all()
+    assert np.isfinite(shown[x < 1000]).all()
+
+
+def test_decimator_rejects_too_few_points():
+    with pytest.raises(ValueError, match="max_points"):
+        EnvelopeDecimator(4)
+
+
+def test_loss_plot_draws_a_bounded_curve_for_a_long_run(loss_plot):
+    total = 20_000
+    for step in range(2_000, total + 1, 2_000):
+        loss_plot.update_snapshot(snap(step))
+    x, y = loss_plot.step_curve.getOriginalDataset()
+    assert len(x) <= loss_plot.max_points
+    assert x[-1] == total and 10 ** y[-1] == pytest.approx(1 / total)
+    assert 10 ** np.nanmax(y) == pytest.approx(1.0)  # the first, highest loss is kept
+
+
+# -- placeholder, reset, hidden plots ----------------------------------------------------
+
+
+def test_loss_placeholder_shows_until_data_arrive_and_after_reset(loss_plot):
+    loss_plot.show()
+    assert loss_plot.is_empty() and loss_plot.placeholder.isVisible()
+    assert "Train" in loss_plot.placeholder.text()
+    assert not loss_plot.getPlotItem().getAxis("left").style["showValues"]
+    loss_plot.update_snapshot(snap(30, [(0, 0.01), (20, 0.1)], epochs=1))
+    assert not loss_plot.is_empty() and not loss_plot.placeholder.isVisible()
+    assert loss_plot.getPlotItem().getAxis("left").style["showValues"]
+    loss_plot.begin_run("lr 0.1")  # a faded earlier run is still something to look at
+    assert not loss_plot.is_empty()
+    loss_plot.reset()
+    assert loss_plot.is_empty() and loss_plot.placeholder.isVisible()
+    assert loss_plot.faded == [] and loss_plot.markers == []
+    assert len(loss_plot.step_data()[0]) == 0
+    assert len(loss_plot.getPlotItem().listDataItems()) == 3  # reset keeps the curves
+
+
+def test_accuracy_placeholder_and_reset(qtbot):
+    plot = AccuracyPlot()
+    qtbot.addWidget(plot)
+    plot.show()
+    assert plot.placeholder.isVisible() and "accuracy" in plot.placeholder.text()
+    plot.update_snapshot(snap(10, epochs=1, train_acc=np.array([0.5]), val_acc=np.array([0.4])))
+    assert not plot.placeholder.isVisible()
+    plot.reset()
+    assert plot.placeholder.isVisible()
+    assert len(plot.train_curve.getOriginalDataset()[0] or []) == 0
+    assert plot.train_curve in plot.getPlotItem().listDataItems()
+
+
+def test_loss_plot_view_follows_the_data_until_the_user_zooms(loss_plot):
+    loss_plot.update_snapshot(snap(100))
+    (x0, x1), (y0, y1) = loss_plot.getPlotItem().getViewBox().viewRange()
+    assert x0 <= 1 and x1 >= 1000  # the run's planned steps (total_steps) fit
+    assert y0 <= np.log10(1 / 100) and y1 >= 0.0
+    loss_plot.getPlotItem().getViewBox().sigRangeChangedManually.emit([True, True])
+    loss_plot.getPlotItem().getViewBox().setRange(xRange=(10, 20), padding=0)
+    loss_plot.update_snapshot(snap(2000))
+    (x0, x1), _ = loss_plot.getPlotItem().getViewBox().viewRange()
+    assert (x0, x1) == pytest.approx((10, 20))  # the person's zoom stays
+
+
+def test_hidden_plots_draw_when_shown_again(qtbot):
+    from PySide6.QtWidgets import QTabWidget
+
+    tabs = QTabWidget()
+    qtbot.addWidget(tabs)
+    loss, fit = LossPlot(), FitPlot()
+    fit.set_dataset(make_dataset("sine", {"n_samples": 60}, seed=0))
+    tabs.addTab(loss, "loss")
+    tabs.addTab(fit, "fit")
+    tabs.show()
+    gx = np.linspace(-1, 1, 20).reshape(-1, 1)
+    s = snap(40, fit={"x": gx, "y": 2 * gx})
+    loss.update_snapshot(s)
+    fit.update_snapshot(s)  # the fit tab is hidden: nothing is drawn yet
+    assert len(fit.prediction_curve.getOriginalDataset()[0] or []) == 0
+    tabs.setCurrentIndex(1)
+    px, py = fit.prediction_curve.getOriginalDataset()
+    assert len(px) == 20 and py[-1] == pytest.approx(2.0)
+    loss.update_snapshot(snap(60))  # now the loss tab is hidden
+    assert len(loss.step_curve.getOriginalDataset()[0]) == 40
+    tabs.setCurrentIndex(0)
+    assert len(loss.step_curve.getOriginalDataset()[0]) == 60

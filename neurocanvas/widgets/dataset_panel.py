@@ -424,10 +424,15 @@ class DatasetPanel(QWidget):
         self._debounce.start()
 
     def _build_editors(self, key: str) -> None:
-        if self.form.rowCount():
-            # The last row is the seed, which outlives the data set: take it, don't delete it.
-            taken = self.form.takeRow(self.form.rowCount() - 1)
-            taken.labelItem.widget().deleteLater()
+        # The seed box outlives the data set. ``removeRow`` deletes a row's widgets, so take
+        # the seed's row out first (found by widget, wherever it is; a subclass may already
+        # have taken it), then delete the data set's own rows.
+        if self.form.indexOf(self.seed_spin) >= 0:
+            taken = self.form.takeRow(self.seed_spin)
+            label = taken.labelItem.widget() if taken.labelItem is not None else None
+            if label is not None:
+                label.hide()  # deleteLater waits for the event loop; don't show it till then
+                label.deleteLater()
         while self.form.rowCount():
             self.form.removeRow(0)
         self.editors = {}

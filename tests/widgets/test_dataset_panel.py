@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFormLayout
 
 from neurocanvas.core.datasets import DATASETS
 from neurocanvas.widgets.dataset_panel import (
@@ -12,6 +14,7 @@ from neurocanvas.widgets.dataset_panel import (
     FileEditor,
     FloatEditor,
     IntEditor,
+    ParamEditor,
     TextEditor,
 )
 
@@ -134,3 +137,77 @@ def test_file_picker_uses_the_dialog(panel, qtbot, tmp_path, monkeypatch):
         panel.editors["path"].browse.click()
     assert blocker.args[1]["path"] == str(csv)
     assert panel.dataset().input_shape == (2,)
+
+
+def visible_editors(panel: DatasetPanel) -> list[ParamEditor]:
+    """The parameter editors still alive under the panel (rebuilds must not leave orphans)."""
+    return [e for e in panel.findChildren(ParamEditor) if not e.isHidden()]
+
+
+def seed_rows(panel: DatasetPanel) -> int:
+    return sum(
+        panel.form.itemAt(row, QFormLayout.ItemRole.FieldRole).widget() is panel.seed_spin
+        for row in range(panel.form.rowCount())
+    )
+
+
+def test_switching_data_sets_many_times_keeps_one_seed_row(panel, qtbot):
+    panel.show()
+    panel.seed_spin.setValue(5)
+    got = []
+    panel.dataset_changed.connect(lambda key, params: got.append(key))
+    for key in ("moons", "spirals", "sine", "blobs", "moons", "formula", "sine"):
+        qtbot.keyClicks(panel.combo, "")  # focus, as a person would
+        panel.combo.setCurrentIndex(panel.combo.findData(key))
+        qtbot.wait(1)  # let deleteLater run
+        assert panel.key() == key and panel.error() == ""
+        assert set(panel.editors) == {p.name for p in DATASETS[key].params}
+        assert seed_rows(panel) == 1 and panel.seed() == 5
+        assert panel.form.rowCount() == len(DATASETS[key].params) + 1
+        assert len(visible_editors(panel)) == len(panel.editors)
+    assert got == ["moons", "spirals", "sine", "blobs", "moons", "formula", "sine"]
+
+
+def test_params_edited_by_typing_between_switches(panel, qtbot):
+    panel.show()
+    choose(panel, "spirals")
+    spin = panel.editors["classes"].spin
+    spin.selectAll()
+    with qtbot.waitSignal(panel.dataset_changed, timeout=2000) as blocker:
+        qtbot.keyClicks(spin, "4")
+        qtbot.keyClick(spin, Qt.Key.Key_Return)
+    assert blocker.args[1]["classes"] == 4 and panel.dataset().n_outputs == 4
+    choose(panel, "sine")
+    choose(panel, "spirals")  # a fresh editor with the default again
+    assert (
+        panel.params()["classes"]
+        == DATASETS["spirals"]
+        .params[[p.name for p in DATASETS["spirals"].params].index("classes")]
+        .default
+    )
+    with qtbot.waitSignal(panel.dataset_changed, timeout=2000):
+        panel.seed_spin.stepUp()
+    assert panel.error() == ""
+
+
+class _TakesSeedFirst(DatasetPanel):
+    """The main window's former work-around (takes the seed row before each rebuild)."""
+
+    def _build_editors(self, key: str) -> None:
+        if self.form.rowCount() and self.form.indexOf(self.seed_spin) >= 0:
+            taken = self.form.takeRow(self.seed_spin)
+            label = taken.labelItem.widget() if taken.labelItem is not None else None
+            if label is not None:
+                label.deleteLater()
+        super()._build_editors(key)
+
+
+def test_the_main_window_work_around_is_harmless(qtbot):
+    panel = _TakesSeedFirst()
+    qtbot.addWidget(panel)
+    panel.show()
+    for key in ("moons", "sine", "spirals", "sine"):
+        choose(panel, key)
+        qtbot.wait(1)
+        assert seed_rows(panel) == 1
+        assert len(visible_editors(panel)) == len(panel.editors) == len(DATASETS[key].params)

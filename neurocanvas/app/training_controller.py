@@ -338,7 +338,7 @@ class TrainingController(QObject):
         self.control, self.trainer = control, trainer
         self.panel.set_control(control)
         self.loss_plot.begin_run(f"lr {config.lr:g}, {config.optimizer}")
-        self._clear_accuracy()
+        self.accuracy_plot.reset()
         thread = TrainingThread(trainer, control, self)
         thread.snapshot.connect(self.coalescer.push)
         thread.finished.connect(self._on_finished)
@@ -349,11 +349,6 @@ class TrainingController(QObject):
         self._set_state("paused" if single_step else "running")
         thread.start()
         return True
-
-    def _clear_accuracy(self) -> None:
-        # Not AccuracyPlot.clear(): on a PlotWidget that name also removed every curve.
-        for curve in (self.accuracy_plot.train_curve, self.accuracy_plot.val_curve):
-            curve.setData([], [])
 
     def pause(self) -> None:
         if self.control is not None and self.is_active():
@@ -406,10 +401,8 @@ class TrainingController(QObject):
         """Drop the model (a new project was opened); call after :meth:`stop`."""
         self.model = None
         self.trainer = None
-        # begin_run + clear_history, not LossPlot.clear(), which also removed the curves.
-        self.loss_plot.begin_run()
-        self.loss_plot.clear_history()
-        self._clear_accuracy()
+        self.loss_plot.reset()
+        self.accuracy_plot.reset()
         self._set_state("idle")
 
     # -- editing while training -----------------------------------------------------------

@@ -474,10 +474,7 @@ class TrainingController(QObject):
         if self.last_snapshot is not final:
             self._show_snapshot(final)
         self._set_state(final.state, final.message)
-        if final.state == "diverged":
-            self.notice.emit(final.message)
-        else:
-            self.notice.emit(final.message)
+        self.notice.emit(final.message)
 
     def _on_failed(self, message: str) -> None:
         self._set_state("failed", message)

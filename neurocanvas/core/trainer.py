@@ -492,7 +492,8 @@ class Trainer:
         self._cursor += len(idx)
         xb, yb = self.x_train[idx], self.y_train[idx]
 
-        self.model.train()
+        if not self.model.training:  # train() walks every module: skip it on most steps
+            self.model.train()
         self.optimizer.zero_grad()
         out = self.model(self._tensor(xb))
         loss = self.loss_fn(out, self._tensor(yb))

@@ -271,12 +271,15 @@ def _curve(pen: Any, name: str | None = None) -> pg.PlotDataItem:
     return pg.PlotDataItem(pen=pen, name=name, connect="finite", skipFiniteCheck=False)
 
 
-def _legend(item: pg.PlotItem) -> pg.LegendItem:
+def _legend(
+    item: pg.PlotItem, offset: tuple[int, int] = (-8, 8), columns: int = 1
+) -> pg.LegendItem:
     """A legend in the palette's text colour on a translucent panel, readable over data."""
     base = _role_color(QPalette.ColorRole.Base)
     base.setAlpha(210)
     return item.addLegend(
-        offset=(-8, 8),
+        offset=offset,
+        colCount=columns,
         labelTextSize="8pt",
         labelTextColor=_role_color(QPalette.ColorRole.Text).name(),
         brush=pg.mkBrush(base),
@@ -300,8 +303,8 @@ class _PlotBase(pg.PlotWidget):
     placeholder_text = ""
     placeholder: QLabel | None = None  # (a class default: Qt may resize before it exists)
 
-    def __init__(self, title: str, parent=None) -> None:
-        super().__init__(parent)
+    def __init__(self, title: str, parent=None, axis_items: dict | None = None) -> None:
+        super().__init__(parent, axisItems=axis_items)
         self.setMinimumSize(240, 160)
         item = self.getPlotItem()
         item.setTitle(title, size="10pt")
@@ -408,6 +411,24 @@ def _nice_steps(n: int) -> float:
     return float(np.ceil(n / (mag / 4)) * (mag / 4))
 
 
+class LossAxis(pg.AxisItem):
+    """A log axis whose labels never crowd: decades, plus 2 and 5 when fewer than three
+    decades are in view. pyqtgraph labels every minor tick (0.02, 0.03, ... 0.09), which
+    overlap. (Labels at the very edges are dropped by pyqtgraph, so a two-decade view would
+    otherwise show a single label.)"""
+
+    def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        strings = super().logTickStrings(values, scale, spacing)
+        lo, hi = self.range
+        wanted = (1,) if abs(hi - lo) > 2.5 else (1, 2, 5)
+        out = []
+        for value, text in zip(values, strings, strict=True):
+            mantissa = 10 ** (value - np.floor(value + 1e-9))
+            keep = any(abs(mantissa - m) < 1e-6 * m for m in wanted)
+            out.append(text if keep else "")
+        return out
+
+
 class LossPlot(_PlotBase):
     """Train and validation loss per step on a log axis, with lr-change markers.
 
@@ -425,7 +446,7 @@ class LossPlot(_PlotBase):
     max_points = 1000
 
     def __init__(self, parent=None) -> None:
-        super().__init__("Loss", parent)
+        super().__init__("Loss", parent, axis_items={"left": LossAxis("left")})
         self.setObjectName("lossPlot")
         item = self.getPlotItem()
         # The data are log10 already: only the axis is in log mode (decade ticks, 10^k labels).
@@ -747,7 +768,7 @@ class FitPlot(pg.GraphicsLayoutWidget):
     def _setup_1d(self, ds: Any) -> None:
         plot = self.main_plot = self.addPlot(title="Fit: data and prediction")
         plot.showGrid(x=True, y=True, alpha=0.25)
-        _legend(plot)
+        _legend(plot, offset=(8, 4), columns=4)  # one slim row, top left: covers little data
         plot.setLabel("bottom", "x")
         plot.setLabel("left", "y")
         for x, y, color, name in (

@@ -313,3 +313,17 @@ def test_hidden_plots_draw_when_shown_again(qtbot):
     assert len(loss.step_curve.getOriginalDataset()[0]) == 40
     tabs.setCurrentIndex(0)
     assert len(loss.step_curve.getOriginalDataset()[0]) == 60
+
+
+def test_loss_axis_labels_only_decades_over_a_wide_range(qtbot):
+    from neurocanvas.widgets.plots import LossAxis
+
+    axis = LossAxis("left")
+    axis.setLogMode(False, True)
+    values = list(np.log10([0.01, 0.02, 0.05, 0.07, 0.1, 0.3, 1.0]))
+    axis.setRange(-3, 0)  # three decades in view
+    labels = axis.logTickStrings(values, 1.0, 1.0)
+    assert [bool(t) for t in labels] == [True, False, False, False, True, False, True]
+    axis.setRange(-2.02, 0.02)  # two decades: 2 and 5 are labelled too, 7 and 3 still not
+    labels = axis.logTickStrings(values, 1.0, 1.0)
+    assert [bool(t) for t in labels] == [True, True, True, False, True, False, True]

@@ -185,8 +185,10 @@ class Function:
         record = _grad_mode.enabled and True in needs
         ctx.needs_input_grad = tuple(needs) if record else (False,) * len(arrays)
         out = ctx.forward(*arrays, **kwargs)
-        if xp is np and type(out) is not _ndarray:
-            out = np.asarray(out)  # numpy returns scalars from 0-d arithmetic
+        if xp is np and type(out) is not _ndarray and not hasattr(out, "__cuda_array_interface__"):
+            # numpy returns scalars from 0-d arithmetic; a host input may still give a device
+            # result (ToDevice), which np.asarray would refuse to convert on a real GPU
+            out = np.asarray(out)
         t = object.__new__(Tensor)
         t.data = out
         t.grad = None

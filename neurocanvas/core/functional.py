@@ -530,6 +530,17 @@ class HuberLoss(_PointwiseLoss):
         return self.xp.clip(d, -delta, delta)
 
 
+def _target_on_input_device(target: Tensor, like: Any) -> Tensor:
+    """Move a constant target to the input's device, as ``cross_entropy`` does.
+
+    A host target with a GPU input would otherwise fail inside CuPy with "Unsupported type".
+    A target that needs a gradient is left alone: moving it would cut it from the graph.
+    """
+    if type(target.data) is type(like) or target.requires_grad:
+        return target
+    return Tensor._wrap(backend.to_device(target.data, backend.device_of(like)))
+
+
 def _pointwise(
     fn: type[_PointwiseLoss], input: Tensor, target: Tensor, reduction: str, where: str, **kw: Any
 ) -> Tensor:  # noqa: A002
@@ -537,6 +548,7 @@ def _pointwise(
     _as_tensor(input, where, "input")
     if not isinstance(target, Tensor):
         target = Tensor._wrap(_raw(np.asarray(target, dtype=input.data.dtype), input.data))
+    target = _target_on_input_device(target, input.data)
     if input.data.shape != target.data.shape:
         # PyTorch broadcasts too, with the same warning: usually (N, 1) against (N,) by mistake
         warnings.warn(
@@ -811,6 +823,7 @@ def binary_cross_entropy_with_logits(
     x = input.data
     if not isinstance(target, Tensor):
         target = Tensor._wrap(_raw(np.asarray(target, dtype=x.dtype), x))
+    target = _target_on_input_device(target, x)
     if target.data.shape != x.shape:
         raise ValueError(
             f"{where}: target shape {target.data.shape} must equal input shape {x.shape}"

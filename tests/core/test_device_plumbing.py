@@ -337,3 +337,23 @@ def test_trainer_on_cuda_trains_like_cpu_and_hands_out_host_arrays(cuda: None) -
     np.testing.assert_array_equal(g.confusion, c.confusion)
     for k, v in cpu.weights().items():
         np.testing.assert_allclose(gpu.weights()[k], v, err_msg=k, **TOL)
+
+
+@pytest.mark.parametrize(
+    "loss_fn", [nn.MSELoss(), nn.L1Loss(), nn.HuberLoss(), nn.BCEWithLogitsLoss()], ids=repr
+)
+def test_pointwise_losses_move_a_constant_host_target_to_the_input_device(
+    cuda: None, loss_fn: nn.Module
+) -> None:
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((4, 3)).astype(np.float32)
+    t = rng.random((4, 3)).astype(np.float32)
+    ref_in = Tensor(x.copy(), requires_grad=True)
+    ref = loss_fn(ref_in, Tensor(t))
+    ref.backward()
+    dev_in = Tensor(x.copy(), device="cuda", requires_grad=True)
+    loss = loss_fn(dev_in, Tensor(t))  # host target, like cross_entropy accepts
+    loss.backward()
+    assert isinstance(loss.data, DeviceArray) and isinstance(dev_in.grad.data, DeviceArray)
+    np.testing.assert_allclose(loss.item(), ref.item(), **TOL)
+    np.testing.assert_allclose(dev_in.grad.numpy(), ref_in.grad.numpy(), **TOL)

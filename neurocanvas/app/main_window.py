@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtCore import QObject, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -48,7 +48,7 @@ from neurocanvas.core.trainer import TrainingConfig
 from neurocanvas.widgets.canvas import NodeCanvas
 from neurocanvas.widgets.code_view import CodeView
 from neurocanvas.widgets.dataset_panel import DatasetPanel
-from neurocanvas.widgets.inspector import Inspector
+from neurocanvas.widgets.inspector import Inspector, format_count
 from neurocanvas.widgets.palette import Palette
 from neurocanvas.widgets.plots import AccuracyPlot, FitPlot, LossPlot
 from neurocanvas.widgets.training_panel import TrainingPanel
@@ -73,13 +73,44 @@ def default_window_size(available: QSize) -> QSize:
     )
 
 
-def format_count(n: int) -> str:
-    """1234 -> '1,234'; 1_234_567 -> '1.23 M' (short enough for a status bar)."""
-    if n >= 10_000_000_000:
-        return f"{n / 1e9:.1f} G"
-    if n >= 10_000_000:
-        return f"{n / 1e6:.1f} M"
-    return f"{n:,}"
+class TabbedDockTitles(QObject):
+    """Hides a dock's own title bar while it sits in a tab group: its tab already names it.
+
+    Tabified docks otherwise show their title twice ("Inspector" on the tab and again on the
+    title bar under it). A dock that is floated, or left alone when its partner is closed,
+    gets its title bar back, so it can still be moved, floated and closed as before.
+    """
+
+    def __init__(self, window: QMainWindow, docks: list[QDockWidget]):
+        super().__init__(window)
+        self.window, self.docks = window, docks
+        # Qt updates its tab groups after these signals: look once the event loop has run.
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self.update)
+        for dock in docks:
+            dock.dockLocationChanged.connect(self._timer.start)
+            dock.topLevelChanged.connect(self._timer.start)
+            dock.visibilityChanged.connect(self._timer.start)
+
+    def update(self) -> None:
+        for dock in self.docks:
+            tabbed = not dock.isFloating() and bool(self.window.tabifiedDockWidgets(dock))
+            hidden = isinstance(dock.titleBarWidget(), _NoTitle)
+            if tabbed and not hidden:
+                dock.setTitleBarWidget(_NoTitle(dock))
+            elif not tabbed and hidden:
+                old = dock.titleBarWidget()
+                dock.setTitleBarWidget(None)  # Qt's own title bar again
+                old.deleteLater()
+
+
+class _NoTitle(QWidget):
+    """An empty title bar: a dock with a custom title bar of no height shows none."""
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(0, 0)
 
 
 class MainWindow(QMainWindow):
@@ -192,6 +223,8 @@ class MainWindow(QMainWindow):
         self.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)
         self.tabifyDockWidget(self.inspector_dock, self.dataset_dock)
         self.inspector_dock.raise_()
+        self.dock_titles = TabbedDockTitles(self, [self.inspector_dock, self.dataset_dock])
+        self.dock_titles.update()
         # pyqtgraph's plots ask for 240 x 160-200 px each; three of them side by side plus a
         # tall minimum made the window wider and taller than a 1366 x 768 screen.
         for plot in (self.loss_plot, self.accuracy_plot, self.fit_plot):
@@ -761,6 +794,7 @@ class MainWindow(QMainWindow):
             )
             ok.setFlags(Qt.ItemFlag.ItemIsEnabled)
             self.problems.addItem(ok)
+        self.inspector.set_report(report)
         n = len(report.problems)
         self.problems_dock.setWindowTitle(f"Problems ({n})" if n else "Problems")
         self.params_label.setText(

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -34,6 +34,8 @@ from neurocanvas.widgets.plots import CLASS_COLORS, TRAIN_COLOR, apply_palette
 __all__ = ["DatasetPanel", "make_editor"]
 
 ERROR_STYLE = "border: 1px solid #d55e00;"
+PREVIEW_MIN_HEIGHT = 130
+PREVIEW_MAX_HEIGHT = 360
 # Which files a path parameter expects, by data set key (the registry only says "str").
 FILE_FILTERS = {
     "csv": "CSV files (*.csv *.txt);;All files (*)",
@@ -235,11 +237,19 @@ class DatasetPreview(pg.PlotWidget):
     def __init__(self) -> None:
         super().__init__()
         self.setObjectName("datasetPreview")
-        self.setMinimumHeight(130)
-        self.setMaximumHeight(200)
+        # It grows into the panel's spare height (no blank band under it on a tall screen),
+        # but stays a preview: beyond this it would only push the panel into scrolling.
+        self.setMinimumHeight(PREVIEW_MIN_HEIGHT)
+        self.setMaximumHeight(PREVIEW_MAX_HEIGHT)
         self.getPlotItem().hideButtons()
         self.setMouseEnabled(False, False)
         apply_palette(self)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        # pyqtgraph asks for 600 x 480. In a scroll area a word-wrapped panel is laid out by
+        # height-for-width, which takes every child's preferred height: that hint made the
+        # panel scroll on a 1080p screen. Ask for the minimum; the stretch gives it the rest.
+        return QSize(240, PREVIEW_MIN_HEIGHT)
 
     def show_dataset(self, ds: Any) -> None:
         item = self.getPlotItem()
@@ -351,8 +361,8 @@ class DatasetPanel(QWidget):
         layout.addLayout(self.form)
         layout.addWidget(self.error_label)
         layout.addWidget(self.summary_label)
-        layout.addWidget(self.preview)
-        layout.addStretch(1)
+        layout.addWidget(self.preview, 1)
+        layout.addStretch(0)
 
         # Spin boxes fire once per arrow click; a short pause coalesces a burst into one build.
         self._debounce = QTimer(self)

@@ -18,15 +18,19 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QSpinBox,
+    QTreeWidget,
+    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from neurocanvas.core.catalogue import ParamSpec, is_valid_name
 from neurocanvas.core.graph import Graph, GraphEvent
+from neurocanvas.core.shapes import GraphReport
 from neurocanvas.widgets.canvas.commands import RenameNodeCommand, SetParamCommand
 
 _INT_LIMIT = 2**31 - 1
@@ -211,6 +215,93 @@ def editor_for(spec: ParamSpec, parent: QWidget) -> ParamEditor:
     return EDITORS[spec.kind](spec, parent)
 
 
+def format_count(n: int) -> str:
+    """1234 -> '1,234'; 12_345_678 -> '12.3 M': short enough for a narrow side panel."""
+    if n >= 10_000_000_000:
+        return f"{n / 1e9:.1f} G"
+    if n >= 10_000_000:
+        return f"{n / 1e6:.1f} M"
+    return f"{n:,}"
+
+
+class NetworkSummary(QWidget):
+    """What the inspector shows with nothing selected: the network's size, layer by layer.
+
+    An empty inspector is the largest blank area of the window; the totals and a per-layer
+    table (as ``torchinfo`` prints them) make it useful, and the hint says how to edit.
+    """
+
+    COLUMNS = ("Layer", "Output", "Parameters")
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("networkSummary")
+        self.heading = QLabel(self)
+        self.heading.setObjectName("summaryHeading")
+        self.params_value = QLabel(self)
+        self.params_value.setObjectName("summaryParams")
+        self.macs_value = QLabel(self)
+        self.macs_value.setObjectName("summaryMacs")
+        self.state_value = QLabel(self)
+        self.state_value.setObjectName("summaryState")
+        self.state_value.setWordWrap(True)
+        totals = QFormLayout()
+        totals.setContentsMargins(0, 0, 0, 0)
+        totals.addRow("Parameters", self.params_value)
+        totals.addRow("Multiply-adds", self.macs_value)
+        totals.addRow("Status", self.state_value)
+        self.table = QTreeWidget(self)
+        self.table.setObjectName("summaryTable")
+        self.table.setHeaderLabels(list(self.COLUMNS))
+        self.table.setRootIsDecorated(False)
+        self.table.setUniformRowHeights(True)
+        self.table.setAlternatingRowColors(True)
+        self.table.setSelectionMode(QTreeWidget.SelectionMode.NoSelection)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        header = self.table.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in (1, 2):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self.hint = QLabel("Click a node on the canvas to edit its parameters.", self)
+        self.hint.setObjectName("summaryHint")
+        self.hint.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.heading)
+        layout.addLayout(totals)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.hint)
+
+    def show_report(self, graph: Graph, report: GraphReport | None) -> None:
+        """Fill in the totals and one row per node, left to right as on the canvas."""
+        self.table.clear()
+        self.heading.setText(f"Network · {len(graph.nodes)} nodes")
+        if report is None:  # not analysed yet (the window analyses after every edit)
+            for label in (self.params_value, self.macs_value, self.state_value):
+                label.setText("–")
+            return
+        problems = len(report.problems)
+        self.params_value.setText(format_count(report.total_params))
+        self.macs_value.setText(f"{format_count(report.total_macs)} per sample")
+        self.state_value.setText(
+            f"{problems} problem{'s' if problems != 1 else ''}, see Problems"
+            if problems
+            else "ready to train"
+        )
+        for node in sorted(graph.nodes.values(), key=lambda n: (n.pos[0], n.pos[1])):
+            info = report.nodes.get(node.id)
+            shape = info.out_shape if info is not None else None
+            # as the canvas's wires show it, batch first
+            out = "?" if shape is None else "(" + ", ".join(["N", *map(str, shape)]) + ")"
+            params = format_count(info.params) if info is not None and info.params else "–"
+            row = QTreeWidgetItem([node.name, out, params])
+            row.setToolTip(0, f"{node.name}: {node.spec.display_name}")
+            row.setTextAlignment(2, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            self.table.addTopLevelItem(row)
+
+
 class Inspector(QWidget):
     """Edits the selected node (objectName ``inspector``) through commands on ``undo_stack``."""
 
@@ -243,9 +334,10 @@ class Inspector(QWidget):
         self.form = QFormLayout(self.form_host)
         self.form.setContentsMargins(0, 0, 0, 0)
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        self.empty = QLabel("Select a node to edit its parameters.", self)
-        self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.empty.setWordWrap(True)
+        self.report: GraphReport | None = None
+        self.summary = NetworkSummary(self)
+        self.summary.heading.setFont(self.title.font())
+        self.summary.hint.setForegroundRole(QPalette.ColorRole.PlaceholderText)
 
         layout = QVBoxLayout(self)
         for widget in (self.title, self.layer_help):
@@ -256,7 +348,9 @@ class Inspector(QWidget):
         layout.addLayout(name_row)
         layout.addWidget(self.form_host)
         layout.addWidget(self.error)
-        layout.addWidget(self.empty)
+        # The summary fills the panel when nothing is selected; the editors sit at the top.
+        layout.addWidget(self.summary, 1)
+        self._stretch = layout.count()
         layout.addStretch(1)
 
         graph.add_listener(self._on_graph_event)
@@ -290,8 +384,10 @@ class Inspector(QWidget):
             self.form_host,
         ):
             widget.setVisible(has_node)
-        self.empty.setVisible(not has_node)
+        self.summary.setVisible(not has_node)
+        self.layout().setStretch(self._stretch, 1 if has_node else 0)
         if not has_node:
+            self.summary.show_report(self.graph, self.report)
             return
         node = self.graph.nodes[node_id]
         spec = node.spec
@@ -311,6 +407,12 @@ class Inspector(QWidget):
             if param.help:
                 column.addWidget(self._help_label(param.help))
             self.form.addRow(param.label or param.name, cell)
+
+    def set_report(self, report: GraphReport | None) -> None:
+        """Take the latest analysis of the graph: the summary shows its totals and shapes."""
+        self.report = report
+        if self.node_id is None:
+            self.summary.show_report(self.graph, report)
 
     def _clear_form(self) -> None:
         for editor in self.editors.values():

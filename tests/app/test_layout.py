@@ -134,3 +134,59 @@ def test_an_oversized_saved_geometry_is_shrunk_to_the_screen(qtbot, store):
 )
 def test_the_first_window_size_follows_the_screen(screen, expected):
     assert default_window_size(screen) == expected
+
+
+def title_shown(dock) -> bool:
+    """Whether ``dock`` shows a title bar of its own (an empty custom one has no height)."""
+    bar = dock.titleBarWidget()
+    return bar is None or bar.height() > 0
+
+
+def test_tabbed_docks_name_themselves_once_and_get_their_title_back_alone(qtbot, store):
+    w = open_window(qtbot, store, LAPTOP)
+    settle(qtbot, w)
+    # The tab says "Inspector" / "Data set": no second title bar under it.
+    assert not title_shown(w.inspector_dock) and not title_shown(w.dataset_dock)
+    assert title_shown(w.training_dock)
+    # A floated dock must still be movable and closable by its own title bar...
+    w.dataset_dock.setFloating(True)
+    qtbot.waitUntil(lambda: title_shown(w.dataset_dock) and title_shown(w.inspector_dock))
+    # ...and tabbed again, the duplicate title goes away again.
+    w.dataset_dock.setFloating(False)
+    w.tabifyDockWidget(w.inspector_dock, w.dataset_dock)
+    qtbot.waitUntil(lambda: not title_shown(w.dataset_dock) and not title_shown(w.inspector_dock))
+    w.controller.shutdown()
+
+
+def test_at_1920x1080_the_right_column_has_no_dead_space(qtbot, store):
+    w = open_window(qtbot, store, QSize(1920, 1080))
+    settle(qtbot, w)
+    assert w.inspector.node_id is None
+    # The network summary fills the inspector down to the training panel.
+    summary = w.inspector.summary
+    bottom = summary.mapTo(w, summary.rect().bottomLeft()).y()
+    assert summary.isVisible() and summary.table.topLevelItemCount() == len(w.document.graph.nodes)
+    assert w.training_dock.geometry().top() - bottom < 60
+    # The data set tab shows its preview whole, larger than its minimum, without scrolling.
+    w.dataset_dock.raise_()
+    qtbot.waitUntil(lambda: w.dataset_panel.preview.isVisible())
+    qtbot.wait(50)
+    assert w.dataset_dock.widget().verticalScrollBar().maximum() == 0
+    assert w.dataset_panel.preview.height() > w.dataset_panel.preview.minimumHeight()
+    w.controller.shutdown()
+
+
+def test_at_1366x768_the_data_set_tab_scrolls_to_its_preview(qtbot, store):
+    w = open_window(qtbot, store, LAPTOP)
+    settle(qtbot, w)
+    w.dataset_dock.raise_()
+    qtbot.waitUntil(lambda: w.dataset_panel.preview.isVisible())
+    scroll = w.dataset_dock.widget()
+    assert scroll.horizontalScrollBar().maximum() == 0
+    preview = w.dataset_panel.preview
+    bar = scroll.verticalScrollBar()
+    bar.setValue(bar.maximum())  # as a person scrolls down with the wheel
+    qtbot.wait(20)
+    top = preview.mapTo(scroll.viewport(), preview.rect().topLeft()).y()
+    assert 0 <= top and top + preview.height() <= scroll.viewport().height()
+    w.controller.shutdown()

@@ -211,3 +211,28 @@ def test_the_main_window_work_around_is_harmless(qtbot):
         qtbot.wait(1)
         assert seed_rows(panel) == 1
         assert len(visible_editors(panel)) == len(panel.editors) == len(DATASETS[key].params)
+
+
+def test_the_preview_takes_the_spare_height_in_a_scroll_area(qtbot):
+    from PySide6.QtWidgets import QScrollArea
+
+    from neurocanvas.widgets.dataset_panel import PREVIEW_MAX_HEIGHT, PREVIEW_MIN_HEIGHT
+
+    panel = DatasetPanel()
+    scroll = QScrollArea()
+    qtbot.addWidget(scroll)
+    scroll.setWidget(panel)
+    scroll.setWidgetResizable(True)
+    # A narrow side column: word-wrapped help makes the panel height-for-width, which once
+    # let pyqtgraph's 480 px size hint force a scroll bar on a tall screen.
+    scroll.resize(320, panel.minimumSizeHint().height() + 150)
+    scroll.show()
+    qtbot.waitExposed(scroll)
+    qtbot.wait(20)
+    assert scroll.verticalScrollBar().maximum() == 0
+    assert PREVIEW_MIN_HEIGHT + 100 <= panel.preview.height() <= PREVIEW_MAX_HEIGHT
+    # Short of room, the preview keeps its minimum and the panel scrolls instead.
+    scroll.resize(320, 300)
+    qtbot.wait(20)
+    assert panel.preview.height() == PREVIEW_MIN_HEIGHT
+    assert scroll.verticalScrollBar().maximum() > 0

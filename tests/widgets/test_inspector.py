@@ -157,7 +157,7 @@ def test_removing_the_shown_node_clears_the_inspector(inspector):
     node_id = show(inspector, "Linear")
     inspector.graph.remove_node(node_id)
     assert inspector.node_id is None and not inspector.editors
-    assert inspector.empty.isVisible() and not inspector.name_edit.isVisible()
+    assert inspector.summary.isVisible() and not inspector.name_edit.isVisible()
 
 
 def test_selecting_a_node_on_the_canvas_shows_it_in_the_inspector(inspector, qtbot):
@@ -171,3 +171,44 @@ def test_selecting_a_node_on_the_canvas_shows_it_in_the_inspector(inspector, qtb
     assert inspector.node_id == node_id and "out_channels" in inspector.editors
     canvas.canvas_scene.clearSelection()
     assert inspector.node_id is None
+
+
+def test_with_nothing_selected_the_summary_shows_the_analysed_network(inspector):
+    from neurocanvas.core.shapes import DataSpec, analyse
+
+    graph = inspector.graph
+    inp = graph.add_node("Input", {"shape": (3,)}, pos=(0.0, 0.0)).id
+    lin = graph.add_node("Linear", {"out_features": 4}, pos=(200.0, 0.0)).id
+    graph.connect(inp, "out", lin, "in")
+    report = analyse(graph, DataSpec((3,), "regression", 4))
+    inspector.set_report(report)
+    summary = inspector.summary
+    assert summary.isVisible() and not inspector.form_host.isVisible()
+    # 3 inputs x 4 outputs + 4 biases, worked out by hand rather than read from the report
+    assert report.total_params == 16
+    assert summary.params_value.text() == "16"
+    assert summary.macs_value.text() == f"{report.total_macs:,} per sample"
+    rows = [
+        [summary.table.topLevelItem(i).text(c) for c in range(3)]
+        for i in range(summary.table.topLevelItemCount())
+    ]
+    assert rows == [["input1", "(N, 3)", "–"], ["linear1", "(N, 4)", "16"]]
+
+    inspector.set_node(lin)  # a selection replaces the summary with the editors
+    assert not summary.isVisible() and inspector.form_host.isVisible()
+    inspector.set_node(None)
+    assert summary.isVisible() and summary.table.topLevelItemCount() == 2
+
+
+def test_the_summary_names_problems_and_waits_for_an_analysis(inspector):
+    from neurocanvas.core.shapes import analyse
+
+    graph = inspector.graph
+    graph.add_node("Linear")
+    inspector.set_node(None)
+    assert inspector.summary.params_value.text() == "–"  # no analysis yet: no made-up figures
+    report = analyse(graph)
+    assert report.problems  # a Linear with no input and no Input or Output cannot compile
+    inspector.set_report(report)
+    n = len(report.problems)
+    assert inspector.summary.state_value.text().startswith(f"{n} problem")

@@ -3,8 +3,10 @@
     xvfb-run -a -s "-screen 0 1920x1080x24" python scripts/screenshots.py
 
 Four moments at a 1920x1080 desktop size: building a network (a new project part-built, one
-layer that does not fit shown red), a regression training mid-run after a learning-rate change,
-a classifier with its decision regions, and the digits CNN with its confusion matrix. The app
+layer that does not fit shown red, its editors in the inspector), a regression training mid-run
+after a learning-rate change (nothing selected: the inspector shows the network summary), a
+classifier with its decision regions (the Data set tab in front, with its preview), and the
+digits CNN with its confusion matrix. The app
 is driven through its public widgets and undo commands, as a person's clicks would. Settings go
 to a temporary file, so the script never touches a person's own NeuroCanvas settings.
 """
@@ -134,7 +136,9 @@ def main() -> int:
     window.training_panel.epochs_spin.setValue(150)
     window.controller.train()
     wait_for(app, lambda: window.controller.state == "finished", timeout=180)
+    window.dataset_dock.raise_()  # the data set and its preview beside the decision regions
     shot("classifier.png")
+    window.inspector_dock.raise_()
 
     # 4. The digits CNN: confusion matrix and sample predictions.
     window.document.undo_stack.setClean()

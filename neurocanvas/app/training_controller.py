@@ -73,23 +73,47 @@ class LiveControl(TrainingControl):
 
     The trainer calls :meth:`wait_for_step` before every step, and blocks in it while paused,
     so jobs are served both between the steps of a running run and during a pause.
+
+    It also tells the trainer when the GUI has drawn the last fit prediction
+    (:meth:`fit_shown`), so the training thread computes the next one only when it can be
+    seen, instead of a forward pass on the fit grid for every snapshot the plots drop.
     """
 
     def __init__(self) -> None:
         super().__init__()
         self._tasks: list[TrainerTask] = []
+        self._fit_wanted = True
+
+    def _update_busy(self) -> None:
+        super()._update_busy()
+        self._busy = self._busy or bool(self._tasks)
 
     def submit(self, task: TrainerTask) -> None:
         with self._cond:
             self._tasks.append(task)
+            self._update_busy()
             self._cond.notify_all()
 
+    def fit_shown(self) -> None:
+        """GUI side: the last fit prediction is on screen; the next snapshot may carry one."""
+        self._fit_wanted = True  # a plain bool store: atomic, no lock needed
+
+    def take_fit_request(self) -> bool:
+        """Trainer side: True (once) when a new fit prediction would be shown."""
+        if not self._fit_wanted:  # never write False over a request the GUI just made
+            return False
+        self._fit_wanted = False
+        return True
+
     def wait_for_step(self) -> bool:
+        if not self._busy:  # nothing queued, not paused: no lock (see TrainingControl)
+            return True
         while True:
             with self._cond:
                 while not self._tasks and self._paused and self._grants == 0 and not self._stopped:
                     self._cond.wait()
                 tasks, self._tasks = self._tasks, []
+                self._update_busy()
                 if not tasks:
                     if self._stopped:
                         return False
@@ -108,6 +132,10 @@ class LiveTrainer(Trainer):
     between two steps, so no step ever sees a half-loaded weight and the GUI thread never
     touches the trainer's tensors.
     """
+
+    def _want_fit(self) -> bool:
+        control = self.control
+        return control.take_fit_request() if isinstance(control, LiveControl) else True
 
     def load_weights(self, weights: dict[str, np.ndarray], source: str) -> list[str]:
         """Load ``weights`` after checking every name and shape; the optimizer starts afresh.
@@ -162,6 +190,7 @@ class TrainingController(QObject):
         self.last_snapshot: Any = None
         self._edit_pending = False
         self._resume_after_edit = False
+        self._unshown_fit: Any = None  # a fit prediction that arrived but is not drawn yet
 
         self.coalescer = LatestSnapshot(PLOT_INTERVAL_MS, self)
         self.coalescer.updated.connect(self._show_snapshot)
@@ -340,12 +369,13 @@ class TrainingController(QObject):
         self.loss_plot.begin_run(f"lr {config.lr:g}, {config.optimizer}")
         self.accuracy_plot.reset()
         thread = TrainingThread(trainer, control, self)
-        thread.snapshot.connect(self.coalescer.push)
+        thread.snapshot.connect(self._on_snapshot)
         thread.finished.connect(self._on_finished)
         thread.failed.connect(self._on_failed)
         thread.done.connect(self._on_done)
         self.run_thread = thread
         self._edit_pending = False
+        self._unshown_fit = None
         self._set_state("paused" if single_step else "running")
         thread.start()
         return True
@@ -461,10 +491,25 @@ class TrainingController(QObject):
             self.fit_plot.set_dataset(ds)
 
     # -- from the worker ------------------------------------------------------------------
+    def _on_snapshot(self, snap: Any) -> None:
+        """Queue ``snap`` for the next frame, carrying over a fit the coalescer would drop.
+
+        The trainer sends a new fit only after the last one was drawn; a newer snapshot
+        without one must not make the frame lose it, or no fit would be asked for again.
+        """
+        if snap.fit is None:
+            snap.fit = self._unshown_fit
+        else:
+            self._unshown_fit = snap.fit
+        self.coalescer.push(snap)
+
     def _show_snapshot(self, snap: Any) -> None:
         self.last_snapshot = snap
         self.loss_plot.update_snapshot(snap)
         self.fit_plot.update_snapshot(snap)
+        if snap.fit is not None and isinstance(self.control, LiveControl):
+            self._unshown_fit = None
+            self.control.fit_shown()
         if snap.train_acc is not None:
             self.accuracy_plot.update_snapshot(snap)
         self.panel.update_progress(snap)

@@ -125,6 +125,12 @@ class TrainingControl:
     The GUI thread calls :meth:`set`, :meth:`pause`, :meth:`resume`, :meth:`step_once` and
     :meth:`stop`; the trainer reads between steps. While paused the trainer blocks on a
     condition variable instead of spinning, so a paused run costs no CPU.
+
+    Every GUI-side call raises ``_busy`` under the lock; while it is down (nothing queued, not
+    paused, not stopped) the trainer's per-step checks return at once without taking the lock,
+    which it would otherwise take several times per step and contend for with the GUI thread.
+    Reading a bool is atomic, and a call that lands just after the check is seen one step later,
+    exactly as if it had come a moment later.
     """
 
     def __init__(self) -> None:
@@ -134,6 +140,11 @@ class TrainingControl:
         self._paused = False
         self._grants = 0
         self._stopped = False
+        self._busy = False
+
+    def _update_busy(self) -> None:
+        """Recompute the fast-path hint (call with the lock held)."""
+        self._busy = bool(self._pending) or self._paused or self._grants > 0 or self._stopped
 
     # --- GUI side
     def set(self, **changes: Any) -> None:
@@ -142,18 +153,21 @@ class TrainingControl:
         with self._cond:
             self._pending.update(checked)
             self._settings.update(checked)
+            self._update_busy()
             self._cond.notify_all()
 
     def pause(self) -> None:
         with self._cond:
             self._paused = True
             self._grants = 0
+            self._update_busy()
             self._cond.notify_all()
 
     def resume(self) -> None:
         with self._cond:
             self._paused = False
             self._grants = 0
+            self._update_busy()
             self._cond.notify_all()
 
     def step_once(self) -> None:
@@ -161,11 +175,13 @@ class TrainingControl:
         with self._cond:
             self._paused = True
             self._grants += 1
+            self._update_busy()
             self._cond.notify_all()
 
     def stop(self) -> None:
         with self._cond:
             self._stopped = True
+            self._update_busy()
             self._cond.notify_all()
 
     def snapshot_settings(self) -> dict[str, Any]:
@@ -175,6 +191,8 @@ class TrainingControl:
 
     @property
     def paused(self) -> bool:
+        if not self._busy:
+            return False
         with self._cond:
             return self._paused and self._grants == 0 and not self._stopped
 
@@ -192,12 +210,17 @@ class TrainingControl:
 
     def take_changes(self) -> dict[str, Any]:
         """Pop the queued changes (the trainer applies them between steps)."""
+        if not self._pending:  # (read without the lock: see the class docstring)
+            return {}
         with self._cond:
             changes, self._pending = self._pending, {}
+            self._update_busy()
             return changes
 
     def wait_for_step(self) -> bool:
         """Block while paused; True when a step may run, False once stopped."""
+        if not self._busy:
+            return True
         with self._cond:
             while self._paused and self._grants == 0 and not self._stopped:
                 self._cond.wait()
@@ -205,6 +228,7 @@ class TrainingControl:
                 return False
             if self._paused:
                 self._grants -= 1
+                self._update_busy()
             return True
 
 
@@ -234,7 +258,11 @@ class Snapshot:
 
 
 class _Series:
-    """A growing float64 buffer (doubling), so per-step appends stay O(1)."""
+    """A growing float64 buffer (doubling), so per-step appends stay O(1).
+
+    Append-only: a value once written never changes, and growing allocates a new buffer, so
+    :meth:`view` can hand the filled part to another thread without copying it.
+    """
 
     def __init__(self, capacity: int = 1024) -> None:
         self._buf = np.empty(capacity)
@@ -251,6 +279,12 @@ class _Series:
 
     def copy(self) -> np.ndarray:
         return self._buf[: self._n].copy()
+
+    def view(self) -> np.ndarray:
+        """A read-only view of the values so far (O(1); later appends do not show in it)."""
+        out = self._buf[: self._n]
+        out.flags.writeable = False
+        return out
 
 
 # --------------------------------------------------------------------------- trainer
@@ -638,8 +672,20 @@ class Trainer:
         full_epochs = max(self.config.epochs - self.epoch - (1 if self._cursor else 0), 0)
         return self.global_step + left_in_epoch + full_epochs * math.ceil(self.n_train / bs)
 
+    def _want_fit(self) -> bool:
+        """Whether a live snapshot should carry a new fit-grid prediction (a forward pass).
+
+        Always here; the app's trainer answers from whether the GUI has drawn the last one.
+        """
+        return True
+
     def snapshot(self, state: str | None = None) -> Snapshot:
-        """A consistent copy of the metrics now (call from the training thread only)."""
+        """A consistent copy of the metrics now (call from the training thread only).
+
+        ``fit`` may be None in a running snapshot when :meth:`_want_fit` says the last one has
+        not been shown yet; any other snapshot has it, since no newer one may follow soon.
+        """
+        settled = (state or self.state) != "running"
         sps = self.samples_done / self._active_s if self._active_s > 0 else 0.0
         remaining = max(self.config.epochs * self.n_train - self.samples_done, 0)
         eta = remaining / sps if sps > 0 else math.inf
@@ -653,13 +699,15 @@ class Trainer:
             samples_per_s=sps,
             elapsed_s=self._active_s,
             eta_s=eta,
-            train_loss=self.train_loss.copy(),
-            val_loss=self.val_loss.copy(),
-            step_loss=self.step_loss.copy(),
-            train_acc=self.train_acc.copy() if cls else None,
-            val_acc=self.val_acc.copy() if cls else None,
+            # Views, not copies: the series are append-only (see _Series), and copying a whole
+            # long run's step losses into every snapshot cost the training thread O(steps).
+            train_loss=self.train_loss.view(),
+            val_loss=self.val_loss.view(),
+            step_loss=self.step_loss.view(),
+            train_acc=self.train_acc.view() if cls else None,
+            val_acc=self.val_acc.view() if cls else None,
             lr_changes=list(self.lr_changes),
-            fit=self._fit(),
+            fit=self._fit() if settled or self._want_fit() else None,
             confusion=None if self.confusion is None else self.confusion.copy(),
             state=state or self.state,
             message=self.message,

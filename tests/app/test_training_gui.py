@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QSettings, Qt
@@ -165,3 +167,33 @@ def test_closing_while_training_stops_the_thread(window_factory, qtbot):
     assert thread.isRunning()
     assert w.close()
     assert not thread.isRunning()
+
+
+def test_the_fit_keeps_moving_while_training_and_no_fit_is_lost_between_frames(
+    window_factory, qtbot
+):
+    w = window_factory("general-fit", epochs=5000)
+    ctl = w.controller
+    ctl.train()
+    qtbot.waitUntil(lambda: steps_done(w) > 20, timeout=10_000)
+    first = w.fit_plot.prediction_curve.getData()[1].copy()
+    # The trainer computes a new fit only after the last one was drawn: fits keep coming.
+    qtbot.waitUntil(
+        lambda: not np.array_equal(w.fit_plot.prediction_curve.getData()[1], first),
+        timeout=10_000,
+    )
+    ctl.pause()
+    qtbot.waitUntil(lambda: ctl.last_snapshot is not None and ctl.last_snapshot.state == "paused")
+    assert ctl.last_snapshot.fit is not None  # a paused view shows where the run stands
+
+    # A snapshot without a fit must not make the frame drop the undrawn one before it.
+    snap = ctl.last_snapshot
+    with_fit = dataclasses.replace(snap, state="running")
+    without = dataclasses.replace(snap, state="running", fit=None)
+    ctl.control.take_fit_request()  # as the trainer does when it sends a fit
+    assert not ctl.control.take_fit_request()
+    ctl._on_snapshot(with_fit)
+    ctl._on_snapshot(without)
+    assert without.fit is with_fit.fit
+    ctl.coalescer.flush()  # the frame draws it and asks the trainer for the next one
+    assert ctl.control.take_fit_request()

@@ -348,3 +348,49 @@ def test_swap_model_trains_the_new_model_with_a_fresh_optimizer():
     weights = trainer.weights()
     weights["0.weight"][...] = 0  # a copy: changing it leaves the model alone
     assert np.abs(new.state_dict()["0.weight"]).sum() > 0
+
+
+def test_snapshot_series_are_frozen_read_only_views_of_the_run_so_far():
+    trainer = Trainer(mlp(), regression_data(), TrainingConfig(epochs=300, batch_size=16))
+    for _ in range(4):
+        trainer.step()
+    snap = trainer.snapshot()
+    before = snap.step_loss.copy()
+    with pytest.raises(ValueError):
+        snap.step_loss[0] = 0.0  # the GUI cannot write into the trainer's history
+    for _ in range(1100):  # past the buffer's first doubling (1024 values)
+        trainer.step()
+    assert len(trainer.step_loss) == 1104
+    np.testing.assert_array_equal(snap.step_loss, before)  # later steps do not show in it
+    assert len(trainer.snapshot().step_loss) == trainer.global_step
+
+
+def test_a_running_snapshot_skips_the_fit_when_not_wanted_but_a_settled_one_never_does():
+    class Picky(Trainer):
+        wanted = False
+
+        def _want_fit(self) -> bool:
+            return self.wanted
+
+    trainer = Picky(mlp(), regression_data(), TrainingConfig(epochs=1, batch_size=16))
+    trainer.step()
+    assert trainer.snapshot("running").fit is None
+    assert trainer.snapshot("paused").fit is not None  # a pause may last: show where it is
+    trainer.wanted = True
+    assert trainer.snapshot("running").fit is not None
+    trainer.wanted = False
+    assert trainer.run().fit is not None  # the final snapshot
+
+
+def test_control_fast_path_still_sees_every_pause_change_and_stop():
+    control = TrainingControl()
+    assert control.wait_for_step() and not control.paused
+    control.set(lr=0.5)
+    assert control.take_changes() == {"lr": 0.5} and control.take_changes() == {}
+    control.step_once()
+    assert control.wait_for_step()  # the granted step
+    assert control.paused  # and paused after it
+    control.resume()
+    assert not control.paused and control.wait_for_step()
+    control.stop()
+    assert not control.wait_for_step()

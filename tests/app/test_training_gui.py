@@ -197,3 +197,24 @@ def test_the_fit_keeps_moving_while_training_and_no_fit_is_lost_between_frames(
     assert without.fit is with_fit.fit
     ctl.coalescer.flush()  # the frame draws it and asks the trainer for the next one
     assert ctl.control.take_fit_request()
+
+
+def test_the_loss_plot_skips_running_frames_but_never_a_paused_or_final_one(
+    window_factory, qtbot, monkeypatch
+):
+    from neurocanvas.app.training_controller import LOSS_FRAME_STRIDE
+
+    w = window_factory("general-fit", epochs=2)
+    ctl = w.controller
+    ctl.train()
+    qtbot.waitUntil(lambda: ctl.state == "finished", timeout=10_000)
+    seen: list[int] = []
+    monkeypatch.setattr(w.loss_plot, "update_snapshot", lambda s: seen.append(s.step))
+    ctl._frames = 0
+    running = [dataclasses.replace(ctl.last_snapshot, state="running", step=k) for k in range(6)]
+    for snap in running:
+        ctl._show_snapshot(snap)
+    assert seen == list(range(0, 6, LOSS_FRAME_STRIDE))
+    ctl._show_snapshot(dataclasses.replace(ctl.last_snapshot, state="paused", step=99))
+    ctl._show_snapshot(dataclasses.replace(ctl.last_snapshot, state="finished", step=100))
+    assert seen[-2:] == [99, 100]

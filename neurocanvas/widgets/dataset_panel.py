@@ -1,7 +1,8 @@
 """Choose a data set and edit its parameters, with a small preview.
 
-The editors are built from the data set registry (``core.datasets.DATASETS``): one editor
-class per parameter kind, so a new data set needs no GUI code. Every change is tried with
+The editors are built from the data set registry (``core.datasets.DATASETS``) by
+``param_editors.editor_for``, the same per-kind editors the inspector uses, so a new data set
+needs no GUI code. Every change is tried with
 ``make_dataset``; a ``DatasetError`` is shown inline next to the field it names and nothing
 is emitted, so the rest of the app only ever hears about data sets that can be built.
 """
@@ -15,25 +16,20 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
-    QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
-    QHBoxLayout,
     QLabel,
-    QLineEdit,
-    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
+from neurocanvas.core.datasets import DatasetError
+from neurocanvas.widgets.param_editors import ALL_FILES, ParamEditor, editor_for
 from neurocanvas.widgets.plots import CLASS_COLORS, TRAIN_COLOR, apply_palette
 
-__all__ = ["DatasetPanel", "make_editor"]
+__all__ = ["DatasetPanel"]
 
-ERROR_STYLE = "border: 1px solid #d55e00;"
 PREVIEW_MIN_HEIGHT = 130
 PREVIEW_MAX_HEIGHT = 360
 # Which files a path parameter expects, by data set key (the registry only says "str").
@@ -41,194 +37,6 @@ FILE_FILTERS = {
     "csv": "CSV files (*.csv *.txt);;All files (*)",
     "mnist": "IDX files (*idx* *.gz *ubyte);;All files (*)",
 }
-
-
-class ParamEditor(QWidget):
-    """Base of the editors: a value, a ``changed`` signal and an error mark."""
-
-    changed = Signal()
-
-    def __init__(self, spec: Any) -> None:
-        super().__init__()
-        self.spec = spec
-        self.setToolTip(spec.help)
-        self._layout = QHBoxLayout(self)
-        self._layout.setContentsMargins(0, 0, 0, 0)
-
-    def value(self) -> Any:
-        raise NotImplementedError
-
-    def set_value(self, value: Any) -> None:
-        raise NotImplementedError
-
-    def field(self) -> QWidget:
-        """The widget that gets the red border when this parameter is at fault."""
-        raise NotImplementedError
-
-    def set_error(self, on: bool) -> None:
-        self.field().setStyleSheet(ERROR_STYLE if on else "")
-
-
-class IntEditor(ParamEditor):
-    def __init__(self, spec: Any) -> None:
-        super().__init__(spec)
-        self.spin = QSpinBox()
-        self.spin.setRange(
-            int(spec.min) if spec.min is not None else -(2**31),
-            int(spec.max) if spec.max is not None else 2**31 - 1,
-        )
-        self.spin.setGroupSeparatorShown(True)
-        self.spin.setKeyboardTracking(False)  # validate a typed number once, not per digit
-        self._layout.addWidget(self.spin)
-        self.set_value(spec.default)
-        self.spin.valueChanged.connect(self.changed)
-
-    def value(self) -> int:
-        return self.spin.value()
-
-    def set_value(self, value: Any) -> None:
-        self.spin.blockSignals(True)
-        self.spin.setValue(int(value))
-        self.spin.blockSignals(False)
-
-    def field(self) -> QWidget:
-        return self.spin
-
-
-class FloatEditor(ParamEditor):
-    def __init__(self, spec: Any) -> None:
-        super().__init__(spec)
-        self.spin = QDoubleSpinBox()
-        self.spin.setDecimals(3)
-        self.spin.setRange(
-            float(spec.min) if spec.min is not None else -1e9,
-            float(spec.max) if spec.max is not None else 1e9,
-        )
-        span = self.spin.maximum() - self.spin.minimum()
-        self.spin.setSingleStep(0.01 if span <= 5 else 0.1)
-        self.spin.setKeyboardTracking(False)
-        self._layout.addWidget(self.spin)
-        self.set_value(spec.default)
-        self.spin.valueChanged.connect(self.changed)
-
-    def value(self) -> float:
-        return float(self.spin.value())
-
-    def set_value(self, value: Any) -> None:
-        self.spin.blockSignals(True)
-        self.spin.setValue(float(value))
-        self.spin.blockSignals(False)
-
-    def field(self) -> QWidget:
-        return self.spin
-
-
-class BoolEditor(ParamEditor):
-    def __init__(self, spec: Any) -> None:
-        super().__init__(spec)
-        self.check = QCheckBox()
-        self._layout.addWidget(self.check)
-        self.set_value(spec.default)
-        self.check.toggled.connect(self.changed)
-
-    def value(self) -> bool:
-        return self.check.isChecked()
-
-    def set_value(self, value: Any) -> None:
-        self.check.blockSignals(True)
-        self.check.setChecked(bool(value))
-        self.check.blockSignals(False)
-
-    def field(self) -> QWidget:
-        return self.check
-
-
-class ChoiceEditor(ParamEditor):
-    def __init__(self, spec: Any) -> None:
-        super().__init__(spec)
-        self.combo = QComboBox()
-        self.combo.addItems(list(spec.choices))
-        self._layout.addWidget(self.combo)
-        self.set_value(spec.default)
-        self.combo.currentIndexChanged.connect(self.changed)
-
-    def value(self) -> str:
-        return self.combo.currentText()
-
-    def set_value(self, value: Any) -> None:
-        self.combo.blockSignals(True)
-        self.combo.setCurrentText(str(value))
-        self.combo.blockSignals(False)
-
-    def field(self) -> QWidget:
-        return self.combo
-
-
-class TextEditor(ParamEditor):
-    """Free text (a formula, column names); checked when editing finishes, not per key."""
-
-    def __init__(self, spec: Any) -> None:
-        super().__init__(spec)
-        self.edit = QLineEdit()
-        self.edit.setClearButtonEnabled(True)
-        self.edit.setPlaceholderText(spec.help.split(".")[0] if spec.help else "")
-        self._layout.addWidget(self.edit)
-        self.set_value(spec.default)
-        self.edit.editingFinished.connect(self._finished)
-        self._last = self.edit.text()
-
-    def _finished(self) -> None:
-        if self.edit.text() != self._last:
-            self._last = self.edit.text()
-            self.changed.emit()
-
-    def value(self) -> str:
-        return self.edit.text().strip()
-
-    def set_value(self, value: Any) -> None:
-        self.edit.setText(str(value))
-        self._last = self.edit.text()
-
-    def field(self) -> QWidget:
-        return self.edit
-
-
-class FileEditor(TextEditor):
-    """A path with a Browse… button that opens a file dialog."""
-
-    def __init__(self, spec: Any, file_filter: str) -> None:
-        super().__init__(spec)
-        self.file_filter = file_filter
-        self.edit.setPlaceholderText("choose a file…")
-        self.browse = QPushButton("Browse…")
-        self.browse.setToolTip(f"Choose the {spec.label or spec.name}")
-        self.browse.clicked.connect(self.choose)
-        self._layout.addWidget(self.browse)
-
-    def choose(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, f"Choose {self.spec.label or self.spec.name}", self.value(), self.file_filter
-        )
-        if path:
-            self.edit.setText(path)
-            self._finished()
-
-
-def make_editor(dataset_key: str, spec: Any) -> ParamEditor:
-    """The editor for one parameter, chosen by its kind (and, for text, its name)."""
-    if spec.kind == "int":
-        return IntEditor(spec)
-    if spec.kind == "float":
-        return FloatEditor(spec)
-    if spec.kind == "bool":
-        return BoolEditor(spec)
-    if spec.kind == "choice":
-        return ChoiceEditor(spec)
-    if spec.kind == "str" and spec.name.endswith("path"):
-        return FileEditor(spec, FILE_FILTERS.get(dataset_key, "All files (*)"))
-    if spec.kind == "str":
-        return TextEditor(spec)
-    raise ValueError(f"data set '{dataset_key}': no editor for parameter kind {spec.kind!r}")
 
 
 class DatasetPreview(pg.PlotWidget):
@@ -378,6 +186,7 @@ class DatasetPanel(QWidget):
         return self.combo.currentData()
 
     def params(self) -> dict[str, Any]:
+        """The parameters as entered; ValueError if a field's text cannot be parsed."""
         return {name: editor.value() for name, editor in self.editors.items()}
 
     def seed(self) -> int:
@@ -449,13 +258,9 @@ class DatasetPanel(QWidget):
         info = self.registry[key]
         self.help_label.setText(info.help)
         for spec in info.params:
-            editor = make_editor(key, spec)
-            editor.setObjectName(f"param_{spec.name}")
-            # Text is checked on editingFinished already; numbers may come in bursts.
-            if isinstance(editor, TextEditor | ChoiceEditor | BoolEditor):
-                editor.changed.connect(self.validate_now)
-            else:
-                editor.changed.connect(self._schedule)
+            editor = editor_for(spec, file_filter=FILE_FILTERS.get(key, ALL_FILES))
+            # Spin boxes fire per arrow click: wait for the burst; other edits are final.
+            editor.edited.connect(self._schedule if editor.bursty else self.validate_now)
             label = QLabel(spec.label or spec.name)
             label.setToolTip(spec.help)
             self.form.addRow(label, editor)
@@ -466,7 +271,8 @@ class DatasetPanel(QWidget):
         for editor in self.editors.values():
             editor.set_error(False)
         try:
-            ds = self.factory(self.key(), self.params(), seed=self.seed())
+            params = self._read_params()
+            ds = self.factory(self.key(), params, seed=self.seed())
         except ValueError as exc:  # DatasetError is a ValueError; so are bad spec values
             param = getattr(exc, "param", None)
             if param in self.editors:
@@ -480,6 +286,16 @@ class DatasetPanel(QWidget):
         self._show_summary(ds)
         self.preview.show_dataset(ds)
         return True
+
+    def _read_params(self) -> dict[str, Any]:
+        """``params()``, but unparsable text raises a DatasetError naming its field."""
+        values = {}
+        for name, editor in self.editors.items():
+            try:
+                values[name] = editor.value()
+            except ValueError as exc:  # named as the builder names a field, to outline it
+                raise DatasetError(str(exc), name) from None
+        return values
 
     def _show_summary(self, ds: Any) -> None:
         shape = "×".join(str(s) for s in ds.input_shape)

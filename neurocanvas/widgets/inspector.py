@@ -1,218 +1,33 @@
 """The inspector: the selected node's name and one editor per parameter, from the catalogue.
 
-Each parameter kind has its own small editor class. An edit is validated by the parameter's
-``ParamSpec.validate`` before anything happens; a valid change becomes a SetParamCommand. The
-inspector follows graph events (undo, redo, other views) and writes editors with their signals
-blocked, so a refresh never turns into a new edit.
+The editors come from ``param_editors`` (one class per parameter kind, shared with the data
+set panel). An edit is validated by the parameter's ``ParamSpec.validate`` before anything
+happens: a refused value is explained under the form and its editor outlined; a valid change
+becomes a SetParamCommand. The inspector follows graph events (undo, redo, other views) and
+writes editors with ``set_value``, which never announces an edit, so a refresh never turns
+into a new one.
 """
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette, QUndoStack
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QDoubleSpinBox,
     QFormLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
-    QSpinBox,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from neurocanvas.core.catalogue import ParamSpec, is_valid_name
+from neurocanvas.core.catalogue import is_valid_name
 from neurocanvas.core.graph import Graph, GraphEvent
 from neurocanvas.core.shapes import GraphReport
 from neurocanvas.widgets.canvas.commands import RenameNodeCommand, SetParamCommand
-
-_INT_LIMIT = 2**31 - 1
-
-
-class ParamEditor(QObject):
-    """Base of the per-kind editors: ``widget`` shows the value, ``edited`` fires on a user edit.
-
-    ``read()`` returns the value as typed, or raises ValueError when the text cannot even be
-    parsed; range and kind checks are left to ``ParamSpec.validate``.
-    """
-
-    edited = Signal()
-
-    def __init__(self, spec: ParamSpec, parent: QWidget):
-        super().__init__(parent)
-        self.spec = spec
-        self.widget = self._make(parent)
-        self.widget.setObjectName(f"param_{spec.name}")
-        self.widget.setToolTip(spec.help)
-
-    def _make(self, parent: QWidget) -> QWidget:
-        raise NotImplementedError
-
-    def read(self) -> Any:
-        raise NotImplementedError
-
-    def _show(self, value: Any) -> None:
-        raise NotImplementedError
-
-    def set_value(self, value: Any) -> None:
-        """Show ``value`` without announcing it as an edit."""
-        blocked = self.widget.blockSignals(True)
-        try:
-            self._show(value)
-        finally:
-            self.widget.blockSignals(blocked)
-
-
-class IntEditor(ParamEditor):
-    """A spin box limited to the schema's range; commits on Enter, focus loss or arrows."""
-
-    def _make(self, parent):
-        box = QSpinBox(parent)
-        box.setRange(
-            int(self.spec.min) if self.spec.min is not None else -_INT_LIMIT,
-            int(self.spec.max) if self.spec.max is not None else _INT_LIMIT,
-        )
-        box.setKeyboardTracking(False)  # one edit per typed number, not per keystroke
-        box.valueChanged.connect(self.edited)
-        return box
-
-    def read(self):
-        return self.widget.value()
-
-    def _show(self, value):
-        self.widget.setValue(int(value))
-
-
-class FloatEditor(ParamEditor):
-    """A spin box for floats in the schema's range, stepping by the shown decimal."""
-
-    def _make(self, parent):
-        box = QDoubleSpinBox(parent)
-        box.setDecimals(4)
-        box.setRange(
-            self.spec.min if self.spec.min is not None else -1e12,
-            self.spec.max if self.spec.max is not None else 1e12,
-        )
-        box.setStepType(QDoubleSpinBox.StepType.AdaptiveDecimalStepType)
-        box.setKeyboardTracking(False)
-        box.valueChanged.connect(self.edited)
-        return box
-
-    def read(self):
-        return self.widget.value()
-
-    def _show(self, value):
-        self.widget.setValue(float(value))
-
-
-class LogFloatEditor(ParamEditor):
-    """Text entry for floats spanning decades (1e-5 ... 1): a spin box cannot show them all."""
-
-    def _make(self, parent):
-        edit = QLineEdit(parent)
-        edit.setPlaceholderText("e.g. 1e-5")
-        edit.editingFinished.connect(self.edited)
-        return edit
-
-    def read(self):
-        text = self.widget.text().strip()
-        try:
-            return float(text)
-        except ValueError:
-            raise ValueError(
-                f"{self.spec.name} must be a number such as 1e-5, got {text!r}"
-            ) from None
-
-    def _show(self, value):
-        self.widget.setText(f"{float(value):g}")
-
-
-class ChoiceEditor(ParamEditor):
-    def _make(self, parent):
-        combo = QComboBox(parent)
-        combo.addItems(list(self.spec.choices))
-        combo.currentTextChanged.connect(self.edited)
-        return combo
-
-    def read(self):
-        return self.widget.currentText()
-
-    def _show(self, value):
-        self.widget.setCurrentText(str(value))
-
-
-class BoolEditor(ParamEditor):
-    def _make(self, parent):
-        box = QCheckBox(parent)
-        box.toggled.connect(self.edited)
-        return box
-
-    def read(self):
-        return self.widget.isChecked()
-
-    def _show(self, value):
-        self.widget.setChecked(bool(value))
-
-
-class StrEditor(ParamEditor):
-    def _make(self, parent):
-        edit = QLineEdit(parent)
-        edit.editingFinished.connect(self.edited)
-        return edit
-
-    def read(self):
-        return self.widget.text()
-
-    def _show(self, value):
-        self.widget.setText(str(value))
-
-
-class ShapeEditor(ParamEditor):
-    """Sizes typed as ``1, 28, 28``; spaces or commas separate them."""
-
-    def _make(self, parent):
-        edit = QLineEdit(parent)
-        edit.setPlaceholderText("e.g. 1, 28, 28")
-        edit.editingFinished.connect(self.edited)
-        return edit
-
-    def read(self):
-        text = self.widget.text().strip().strip("()[]")
-        parts = [p for p in re.split(r"[,\s]+", text) if p]
-        try:
-            return tuple(int(p) for p in parts)
-        except ValueError:
-            raise ValueError(
-                f"{self.spec.name} must be whole numbers separated by commas, "
-                f"e.g. 1, 28, 28; got {self.widget.text()!r}"
-            ) from None
-
-    def _show(self, value):
-        self.widget.setText(", ".join(str(v) for v in value))
-
-
-EDITORS: dict[str, type[ParamEditor]] = {
-    "int": IntEditor,
-    "float": FloatEditor,
-    "choice": ChoiceEditor,
-    "bool": BoolEditor,
-    "str": StrEditor,
-    "shape": ShapeEditor,
-}
-
-
-def editor_for(spec: ParamSpec, parent: QWidget) -> ParamEditor:
-    """The editor class for ``spec``'s kind (log-scale floats get text entry)."""
-    if spec.kind == "float" and spec.log:
-        return LogFloatEditor(spec, parent)
-    return EDITORS[spec.kind](spec, parent)
+from neurocanvas.widgets.param_editors import ParamEditor, editor_for
 
 
 def format_count(n: int) -> str:
@@ -403,7 +218,7 @@ class Inspector(QWidget):
             column = QVBoxLayout(cell)
             column.setContentsMargins(0, 0, 0, 0)
             column.setSpacing(1)
-            column.addWidget(editor.widget)
+            column.addWidget(editor)
             if param.help:
                 column.addWidget(self._help_label(param.help))
             self.form.addRow(param.label or param.name, cell)
@@ -415,15 +230,16 @@ class Inspector(QWidget):
             self.summary.show_report(self.graph, report)
 
     def _clear_form(self) -> None:
-        for editor in self.editors.values():
-            editor.deleteLater()
-        self.editors.clear()
+        self.editors.clear()  # removeRow deletes each row's cell and the editor in it
         while self.form.rowCount():
             self.form.removeRow(0)
 
-    def _show_error(self, message: str) -> None:
+    def _show_error(self, message: str, key: str | None = None) -> None:
+        """Show ``message`` under the form and outline the editor of parameter ``key``."""
         self.error.setText(message)
         self.error.setVisible(bool(message))
+        for name, editor in self.editors.items():
+            editor.set_error(bool(message) and name == key)
 
     # -- edits -------------------------------------------------------------------------------
     def _apply(self, key: str) -> None:
@@ -432,9 +248,9 @@ class Inspector(QWidget):
         editor = self.editors[key]
         node = self.graph.nodes[self.node_id]
         try:
-            value = editor.spec.validate(editor.read())
+            value = editor.spec.validate(editor.value())
         except ValueError as exc:
-            self._show_error(str(exc))
+            self._show_error(str(exc), key)
             return
         self._show_error("")
         if value == node.params[key] and type(value) is type(node.params[key]):

@@ -7,10 +7,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFormLayout
 
 from neurocanvas.core.datasets import DATASETS
-from neurocanvas.widgets.dataset_panel import (
+from neurocanvas.widgets.dataset_panel import DatasetPanel
+from neurocanvas.widgets.param_editors import (
     BoolEditor,
     ChoiceEditor,
-    DatasetPanel,
     FileEditor,
     FloatEditor,
     IntEditor,
@@ -236,3 +236,29 @@ def test_the_preview_takes_the_spare_height_in_a_scroll_area(qtbot):
     qtbot.wait(20)
     assert panel.preview.height() == PREVIEW_MIN_HEIGHT
     assert scroll.verticalScrollBar().maximum() > 0
+
+
+def test_unparsable_text_outlines_its_field_and_builds_nothing(qtbot):
+    """A kind the built-in data sets lack (shape) still goes through the shared editors."""
+    from types import SimpleNamespace
+
+    from neurocanvas.core.catalogue import ParamSpec
+    from neurocanvas.core.datasets import make_dataset
+
+    shape = ParamSpec("size", "shape", (2, 2), "Size", "Sizes.", 1, None)
+    registry = {"grid": SimpleNamespace(display_name="Grid", help="", params=(shape,))}
+    built = []
+
+    def factory(key, params, seed):
+        built.append(params)
+        return make_dataset("sine", {}, seed=seed)
+
+    panel = DatasetPanel(registry, factory)
+    qtbot.addWidget(panel)
+    assert built == [{"size": (2, 2)}]
+    editor = panel.editors["size"]
+    editor.edit.setText("2, two")
+    with qtbot.assertNotEmitted(panel.dataset_changed, wait=50):
+        editor.edit.editingFinished.emit()
+    assert "size must be whole numbers" in panel.error()
+    assert "d55e00" in editor.edit.styleSheet() and len(built) == 1

@@ -16,7 +16,8 @@ from PySide6.QtWidgets import (
 
 from neurocanvas.core.catalogue import LAYERS
 from neurocanvas.core.graph import Graph
-from neurocanvas.widgets.inspector import Inspector, LogFloatEditor
+from neurocanvas.widgets.inspector import Inspector
+from neurocanvas.widgets.param_editors import LogFloatEditor
 
 ENTER = Qt.Key.Key_Return
 
@@ -121,10 +122,11 @@ def test_shape_editor_parses_and_refuses_bad_text_with_a_message(inspector):
     assert "whole numbers" in inspector.error.text() and inspector.error.isVisible()
     type_into(line, "0, 3")  # parses, but ParamSpec.validate refuses it
     assert "at least 1" in inspector.error.text()
+    assert "d55e00" in line.styleSheet()  # the refused field is outlined
     assert inspector.undo_stack.count() == count
     inspector.undo_stack.undo()
     assert line.text() == "1"  # the editor follows the undo
-    assert not inspector.error.isVisible()
+    assert not inspector.error.isVisible() and line.styleSheet() == ""
 
 
 def test_log_scale_float_takes_scientific_text(inspector):

@@ -235,7 +235,8 @@ class TrainingControl:
 # --------------------------------------------------------------------------- snapshot
 @dataclass
 class Snapshot:
-    """Everything the plots need, as plain numpy copies (safe to hand to another thread)."""
+    """Everything the plots need as plain numpy: copies, or read-only views of append-only
+    series (safe to hand to another thread either way)."""
 
     epoch: int
     step: int

@@ -3,33 +3,19 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QComboBox, QMessageBox
+from PySide6.QtWidgets import QApplication, QComboBox
 
 from neurocanvas.app.main_window import MainWindow
-from neurocanvas.app.settings import AppSettings
 
 LEFT = Qt.MouseButton.LeftButton
 NONE = Qt.KeyboardModifier.NoModifier
 
 
-@pytest.fixture(autouse=True)
-def no_dialogs(monkeypatch):
-    """Unsaved changes are discarded instead of asking."""
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
-
-
 @pytest.fixture
-def window(qtbot, tmp_path):
-    store = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(AppSettings(store))
-    qtbot.addWidget(w)
-    assert w.open_example("general-fit", ask=False)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    assert w.controller.shutdown()
+def window(window_factory):
+    return window_factory("general-fit")
 
 
 def choose_dataset(qtbot, w: MainWindow, key: str) -> None:

@@ -4,53 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from neurocanvas.app.commands import SetParamCommand
 from neurocanvas.app.main_window import MainWindow
-from neurocanvas.app.settings import AppSettings
 from neurocanvas.core.export import EXPORT_FORMATS
 
 
-@pytest.fixture(autouse=True)
-def dialogs(monkeypatch):
-    """Record message boxes; the unsaved-changes answer is ``dialogs.answer`` (Discard)."""
-
-    class Shown(list):
-        answer = QMessageBox.StandardButton.Discard
-
-    shown = Shown()
-
-    def record(kind):
-        def show(parent, title, text, *args, **kwargs):
-            shown.append((kind, title, text))
-            return QMessageBox.StandardButton.Ok
-
-        return show
-
-    monkeypatch.setattr(QMessageBox, "warning", record("warning"))
-    monkeypatch.setattr(QMessageBox, "critical", record("critical"))
-
-    def question(parent, title, text, *args, **kwargs):
-        shown.append(("question", title, text))
-        return shown.answer
-
-    monkeypatch.setattr(QMessageBox, "question", question)
-    return shown
-
-
 @pytest.fixture
-def make(qtbot, tmp_path):
-    def make_window(example: str | None = "linear-regression") -> MainWindow:
-        store = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-        w = MainWindow(AppSettings(store))
-        qtbot.addWidget(w)
-        if example:
-            assert w.open_example(example, ask=False)
-        return w
-
-    return make_window
+def make(window_factory):
+    return lambda example="linear-regression": window_factory(example, show=False)
 
 
 def save_dialog_returns(monkeypatch, path) -> list[str]:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import QPoint, QSettings, QSize, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QMessageBox
 
 from neurocanvas.app.main_window import MainWindow, default_window_size
 from neurocanvas.app.settings import AppSettings
@@ -14,11 +13,6 @@ from neurocanvas.app.settings import AppSettings
 LAPTOP = QSize(1366, 768)
 LEFT = Qt.MouseButton.LeftButton
 NONE = Qt.KeyboardModifier.NoModifier
-
-
-@pytest.fixture(autouse=True)
-def no_dialogs(monkeypatch):
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
 
 
 @pytest.fixture

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 from neurocanvas.app.commands import DisconnectCommand, SetParamCommand
 from neurocanvas.app.main_window import MainWindow
-from neurocanvas.app.settings import AppSettings
 
 NAMED = (
     "palette",
@@ -25,37 +24,9 @@ NAMED = (
 )
 
 
-def make_window(qtbot, tmp_path, example: str = "general-fit") -> MainWindow:
-    store = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(AppSettings(store))
-    qtbot.addWidget(w)
-    assert w.open_example(example, ask=False)
-    return w
-
-
-@pytest.fixture(autouse=True)
-def dialogs(monkeypatch):
-    """Record message boxes instead of blocking; unsaved changes are discarded on close."""
-    shown: list[tuple[str, str, str]] = []
-
-    def record(kind):
-        def show(parent, title, text, *args, **kwargs):
-            shown.append((kind, title, text))
-            return QMessageBox.StandardButton.Ok
-
-        return show
-
-    monkeypatch.setattr(QMessageBox, "warning", record("warning"))
-    monkeypatch.setattr(QMessageBox, "critical", record("critical"))
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
-    return shown
-
-
 @pytest.fixture
-def window(qtbot, tmp_path):
-    w = make_window(qtbot, tmp_path)
-    yield w
-    w.controller.shutdown()
+def window(window_factory):
+    return window_factory("general-fit", show=False)
 
 
 def node_named(window: MainWindow, name: str) -> str:
@@ -152,17 +123,13 @@ def test_changing_the_data_set_adapts_the_ends_in_one_undo_step(window, qtbot):
     assert not window.isWindowModified()
 
 
-def test_window_layout_is_remembered_in_the_given_settings(qtbot, tmp_path):
-    w = make_window(qtbot, tmp_path)
-    w.show()
-    qtbot.waitExposed(w)
+def test_window_layout_is_remembered_in_the_given_settings(window_factory):
+    w = window_factory("general-fit")
     assert w.settings.geometry() is None
     w.problems_dock.hide()  # a person closed a panel
     w.close()
     assert w.settings.geometry() is not None
-    again = make_window(qtbot, tmp_path)
-    again.show()
-    qtbot.waitExposed(again)
+    again = window_factory("general-fit")
     assert again.problems_dock.isHidden()
     assert not again.palette_dock.isHidden()
     again.close()

@@ -6,56 +6,10 @@ import dataclasses
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import Qt
 
 from neurocanvas.app.commands import DisconnectCommand, SetParamCommand
 from neurocanvas.app.main_window import MainWindow
-from neurocanvas.app.settings import AppSettings
-
-
-@pytest.fixture(autouse=True)
-def dialogs(monkeypatch):
-    """Record message boxes instead of blocking; unsaved changes are discarded on close."""
-    shown: list[tuple[str, str, str]] = []
-
-    def record(kind):
-        def show(parent, title, text, *args, **kwargs):
-            shown.append((kind, title, text))
-            return QMessageBox.StandardButton.Ok
-
-        return show
-
-    monkeypatch.setattr(QMessageBox, "warning", record("warning"))
-    monkeypatch.setattr(QMessageBox, "critical", record("critical"))
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
-    return shown
-
-
-def open_window(qtbot, tmp_path, example: str) -> MainWindow:
-    store = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-    w = MainWindow(AppSettings(store))
-    qtbot.addWidget(w)
-    assert w.open_example(example, ask=False)
-    return w
-
-
-@pytest.fixture
-def window_factory(qtbot, tmp_path):
-    made: list[MainWindow] = []
-
-    def make(example: str, epochs: int | None = None) -> MainWindow:
-        w = open_window(qtbot, tmp_path, example)
-        w.show()  # buttons take clicks only when shown
-        qtbot.waitExposed(w)
-        if epochs is not None:
-            w.training_panel.epochs_spin.setValue(epochs)
-        made.append(w)
-        return w
-
-    yield make
-    for w in made:
-        assert w.controller.shutdown()
 
 
 def steps_done(w: MainWindow) -> int:

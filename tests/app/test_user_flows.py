@@ -7,55 +7,21 @@ import threading
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, QPointF, QSettings, Qt
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox, QSpinBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QSpinBox
 
 from neurocanvas.app import training_controller
 from neurocanvas.app.main_window import MainWindow
-from neurocanvas.app.settings import AppSettings
 
 LEFT = Qt.MouseButton.LeftButton
 NONE = Qt.KeyboardModifier.NoModifier
 
 
-@pytest.fixture(autouse=True)
-def dialogs(monkeypatch):
-    """Record message boxes instead of blocking; unsaved changes are discarded."""
-    shown: list[tuple[str, str, str]] = []
-
-    def record(kind):
-        def show(parent, title, text, *args, **kwargs):
-            shown.append((kind, title, text))
-            return QMessageBox.StandardButton.Ok
-
-        return show
-
-    monkeypatch.setattr(QMessageBox, "warning", record("warning"))
-    monkeypatch.setattr(QMessageBox, "critical", record("critical"))
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
-    return shown
-
-
 @pytest.fixture
-def make(qtbot, tmp_path):
-    made: list[MainWindow] = []
-
-    def make_window(example: str | None = "linear-regression") -> MainWindow:
-        store = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
-        w = MainWindow(AppSettings(store))
-        qtbot.addWidget(w)
-        if example:
-            assert w.open_example(example, ask=False)
-        w.show()
-        qtbot.waitExposed(w)
-        made.append(w)
-        return w
-
-    yield make_window
-    for w in made:
-        assert w.controller.shutdown()
+def make(window_factory):
+    return window_factory
 
 
 def steps_done(w: MainWindow) -> int:

@@ -10,12 +10,19 @@ window down. ``TrainingThread`` owns the thread and stops it cleanly (stop the c
 
 from __future__ import annotations
 
+import gc
 import traceback
 from typing import Any, Protocol
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer, Signal, Slot
 
-__all__ = ["TrainingThread", "TrainingWorker", "describe_error"]
+__all__ = [
+    "GUI_THREAD_GC",
+    "GuiThreadGarbageCollection",
+    "TrainingThread",
+    "TrainingWorker",
+    "describe_error",
+]
 
 
 class _Runnable(Protocol):
@@ -75,6 +82,64 @@ class TrainingWorker(QObject):
             self.done.emit()
 
 
+class GuiThreadGarbageCollection:
+    """While a training thread runs, Python's cyclic garbage collector runs in the GUI thread only.
+
+    Python collects in whichever thread happens to allocate when a threshold is crossed. When
+    that is the training thread and the garbage holds Qt objects (a closed window, a replaced
+    plot item), their C++ destructors run there, and Qt deadlocks or crashes: seen here as a
+    training thread collecting a widget while the GUI thread deleted a menu, each waiting for
+    what the other held. As pyqtgraph's ``GarbageCollector`` does, automatic collection is
+    switched off and a GUI-thread timer collects instead; unlike it, only while training runs.
+    """
+
+    def __init__(self, interval_ms: int = 250) -> None:
+        self.interval_ms = interval_ms
+        self._users = 0
+        self._was_enabled = True
+        self._timer: QTimer | None = None
+
+    @property
+    def active(self) -> bool:
+        return self._users > 0
+
+    def acquire(self) -> None:
+        """Call in the GUI thread before a training thread starts."""
+        if self._users == 0:
+            self._was_enabled = gc.isenabled()
+            gc.disable()
+            self._timer = QTimer()
+            self._timer.timeout.connect(self._collect)
+            self._timer.start(self.interval_ms)
+        self._users += 1
+
+    def release(self) -> None:
+        """Call in the GUI thread once that training thread has ended."""
+        self._users -= 1
+        if self._users == 0:
+            if self._timer is not None:
+                self._timer.stop()
+                self._timer = None
+            if self._was_enabled:
+                gc.enable()
+
+    @staticmethod
+    def _collect() -> None:
+        # The generations' own thresholds, as automatic collection would apply them.
+        thresholds, counts = gc.get_threshold(), gc.get_count()
+        generation = -1
+        for g in range(3):
+            if counts[g] > thresholds[g]:
+                generation = g
+            else:
+                break
+        if generation >= 0:
+            gc.collect(generation)
+
+
+GUI_THREAD_GC = GuiThreadGarbageCollection()
+
+
 class TrainingThread(QObject):
     """Owns a QThread running one ``TrainingWorker``; ``stop()`` joins it.
 
@@ -99,6 +164,7 @@ class TrainingThread(QObject):
     def __init__(self, trainer: _Runnable, control: Any, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.control = control
+        self._holds_gc = False
         self.thread = QThread()
         self.thread.setObjectName("trainingThread")
         self.worker = TrainingWorker(trainer)
@@ -115,7 +181,16 @@ class TrainingThread(QObject):
             app.aboutToQuit.connect(self.stop)
 
     def start(self) -> None:
+        GUI_THREAD_GC.acquire()
+        self._holds_gc = True
+        self.thread.finished.connect(self._release_gc)
         self.thread.start()
+
+    @Slot()
+    def _release_gc(self) -> None:
+        if self._holds_gc:
+            self._holds_gc = False
+            GUI_THREAD_GC.release()
 
     def is_running(self) -> bool:
         return self.thread.isRunning()
@@ -124,6 +199,7 @@ class TrainingThread(QObject):
         """Ask the trainer to stop and wait for the thread to end; True when it did."""
         if self.control is not None:
             self.control.stop()
-        if not self.thread.isRunning():
-            return True
-        return self.thread.wait(timeout_ms)
+        ended = not self.thread.isRunning() or self.thread.wait(timeout_ms)
+        if ended:
+            self._release_gc()
+        return ended

@@ -132,3 +132,41 @@ def _no_leftover_threads():
     before = threading.active_count()
     yield
     assert threading.active_count() <= before
+
+
+def test_while_training_runs_garbage_is_collected_in_the_gui_thread_only(qtbot):
+    """Qt objects in garbage must never be destroyed by the training thread's collections."""
+    import gc
+    import weakref
+
+    class Cycle:
+        pass
+
+    trainer, control = tiny_trainer(epochs=100_000)
+    collected_in: list[int] = []
+
+    def note_thread(phase, info):
+        if phase == "start":
+            collected_in.append(threading.get_ident())
+
+    assert gc.isenabled()
+    job = TrainingThread(trainer, control)
+    gc.callbacks.append(note_thread)
+    try:
+        job.start()
+        qtbot.waitUntil(lambda: trainer.global_step > 20, timeout=10_000)
+        assert not gc.isenabled()  # no automatic collection, in any thread, while it runs
+        cycle = Cycle()
+        cycle.me = cycle
+        alive = weakref.ref(cycle)
+        del cycle
+        for _ in range(2000):  # enough allocations to pass the first generation's threshold
+            junk = Cycle()
+            junk.me = junk
+        del junk
+        qtbot.waitUntil(lambda: alive() is None, timeout=5_000)  # the GUI-thread timer did it
+    finally:
+        assert job.stop()
+        gc.callbacks.remove(note_thread)
+    assert collected_in and set(collected_in) == {threading.get_ident()}
+    qtbot.waitUntil(gc.isenabled, timeout=2_000)  # automatic collection is back

@@ -319,11 +319,9 @@ class Graph:
 
     # ------------------------------------------------------------------ order
 
-    def topological_order(self) -> list[str]:
-        """Node ids so that every wire goes forward; ``CycleError`` names a loop's nodes.
-
-        Ties keep insertion order, so the order is stable across runs and saves.
-        """
+    def partial_order(self) -> tuple[list[str], list[str]]:
+        """(ordered, stuck): Kahn's order over the acyclic part, and the nodes it cannot place
+        (on a loop, or after one). Ties keep insertion order, so the order is stable."""
         indegree = {nid: 0 for nid in self.nodes}
         for e in self.edges:
             indegree[e.dst] += 1
@@ -332,13 +330,17 @@ class Graph:
         while ready:
             nid = ready.pop(0)
             order.append(nid)
-            for e in self.edges:
-                if e.src == nid:
-                    indegree[e.dst] -= 1
-                    if indegree[e.dst] == 0:
-                        ready.append(e.dst)
-        if len(order) < len(self.nodes):
-            stuck = [nid for nid in self.nodes if nid not in set(order)]
+            for e in self.edges_out_of(nid):
+                indegree[e.dst] -= 1
+                if indegree[e.dst] == 0:
+                    ready.append(e.dst)
+        placed = set(order)
+        return order, [nid for nid in self.nodes if nid not in placed]
+
+    def topological_order(self) -> list[str]:
+        """Node ids so that every wire goes forward; ``CycleError`` names a loop's nodes."""
+        order, stuck = self.partial_order()
+        if stuck:
             names = ", ".join(f"'{self.nodes[n].name}'" for n in stuck)
             raise CycleError(f"the wires form a cycle through {names}", stuck)
         return order

@@ -129,22 +129,9 @@ class _Analysis:
         return blocked
 
     def _order(self) -> tuple[list[str], list[str]]:
-        """Kahn's order over the acyclic part; nodes on (or after) a loop are left out."""
-        indegree = {nid: 0 for nid in self.graph.nodes}
-        for e in self.graph.edges:
-            indegree[e.dst] += 1
-        ready = [nid for nid, d in indegree.items() if d == 0]
-        order: list[str] = []
-        while ready:
-            nid = ready.pop(0)
-            order.append(nid)
-            for e in self.graph.edges_out_of(nid):
-                indegree[e.dst] -= 1
-                if indegree[e.dst] == 0:
-                    ready.append(e.dst)
-        done = set(order)
-        left = [nid for nid in self.graph.nodes if nid not in done]
-        return order, [nid for nid in left if self._on_cycle(nid)]
+        """Kahn's order over the acyclic part, and the stuck nodes that sit on a loop."""
+        order, stuck = self.graph.partial_order()
+        return order, [nid for nid in stuck if self._on_cycle(nid)]
 
     def _on_cycle(self, start: str) -> bool:
         seen: set[str] = set()

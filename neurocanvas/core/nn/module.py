@@ -25,6 +25,17 @@ def _array_device(arr: Any) -> str:
     return "cpu" if isinstance(arr, np.ndarray) else "cuda"
 
 
+def zero_grads(params: Iterator[Tensor] | list[Tensor], set_to_none: bool = True) -> None:
+    """Drop (or zero in place) the gradients of ``params``: shared by Module and Optimizer."""
+    for p in params:
+        if p.grad is None:
+            continue
+        if set_to_none:
+            p.grad = None
+        else:
+            p.grad.data[...] = 0
+
+
 class Parameter(Tensor):
     """A leaf tensor that a ``Module`` registers as trainable (``requires_grad=True``)."""
 
@@ -219,13 +230,7 @@ class Module:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget accumulated gradients; ``None`` (the default) avoids touching memory."""
-        for p in self.parameters():
-            if p.grad is None:
-                continue
-            if set_to_none:
-                p.grad = None
-            else:
-                p.grad.data[...] = 0
+        zero_grads(self.parameters(), set_to_none)
 
     # ------------------------------------------------------------------ dtype / device
     def _apply(self, fn: Callable[[Any], Any], floating_only: bool) -> Module:

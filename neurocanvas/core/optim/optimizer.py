@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from neurocanvas.core.backend import to_device, to_numpy
+from neurocanvas.core.nn.module import zero_grads
 from neurocanvas.core.tensor import Tensor, no_grad
 
 __all__ = ["Optimizer"]
@@ -65,13 +66,7 @@ class Optimizer:
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Forget gradients before the next backward (they accumulate otherwise)."""
         for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    p.grad.data[...] = 0
+            zero_grads(group["params"], set_to_none)
 
     def step(self, closure: Any = None) -> Any:
         """Update every parameter that has a gradient, in place."""

@@ -38,11 +38,11 @@ TIMEOUT_S = 300
 
 
 def headless(epochs: int) -> dict[str, float]:
-    from neurocanvas.core.compiler import compile_graph
     from neurocanvas.core.datasets import make_dataset
-    from neurocanvas.core.examples import load_example
+    from neurocanvas.core.io.examples import load_example
+    from neurocanvas.core.network.compiler import compile_graph
     from neurocanvas.core.random import manual_seed
-    from neurocanvas.core.trainer import Trainer, TrainingConfig
+    from neurocanvas.core.training.trainer import Trainer, TrainingConfig
 
     project = load_example("general-fit")
     ds = make_dataset(project.dataset_key, project.dataset_params, seed=project.dataset_seed)

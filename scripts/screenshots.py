@@ -56,7 +56,7 @@ def build_network(window) -> None:
     from PySide6.QtCore import QPointF
 
     from neurocanvas.app.commands import ConnectCommand, MoveNodesCommand, SetParamCommand
-    from neurocanvas.core.examples import COLUMN, ROW
+    from neurocanvas.core.io.examples import COLUMN, ROW
     from neurocanvas.widgets.canvas.items import HEADER_HEIGHT, NODE_WIDTH
 
     window.new_project()

@@ -16,11 +16,11 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from neurocanvas.app.commands import AddNodeCommand, SetParamCommand
-from neurocanvas.core.catalogue import REGRESSION_LOSSES, get_layer
 from neurocanvas.core.datasets import DATASETS, make_dataset
-from neurocanvas.core.graph import Graph
-from neurocanvas.core.project import Project
-from neurocanvas.core.trainer import TrainingConfig
+from neurocanvas.core.io.project import Project
+from neurocanvas.core.network.catalogue import REGRESSION_LOSSES, get_layer
+from neurocanvas.core.network.graph import Graph
+from neurocanvas.core.training.trainer import TrainingConfig
 
 DatasetChoice = tuple[str, dict, int]  # (key, params, seed)
 

@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     files = [a for a in args if not a.startswith("-")]
     app = make_application(args)
     from neurocanvas.app.main_window import MainWindow
-    from neurocanvas.core.examples import default_example
+    from neurocanvas.core.io.examples import default_example
 
     window = MainWindow()
     opened = bool(files) and window.open_file(files[0], ask=False)

@@ -33,18 +33,18 @@ from neurocanvas import __version__
 from neurocanvas.app.document import Document, unadapted_reasons
 from neurocanvas.app.settings import LAYOUT_VERSION, AppSettings
 from neurocanvas.app.training_controller import TrainingController
-from neurocanvas.core.compiler import CompileError, compile_graph
-from neurocanvas.core.examples import ExampleError, list_examples, load_example
-from neurocanvas.core.export import (
+from neurocanvas.core.io.examples import ExampleError, list_examples, load_example
+from neurocanvas.core.io.export import (
     EXPORT_FORMATS,
     ExportError,
     WeightsError,
     export_model,
 )
-from neurocanvas.core.export.torch_code import torch_code
-from neurocanvas.core.project import SUFFIX, Project, ProjectError, load_project, save_project
-from neurocanvas.core.shapes import analyse
-from neurocanvas.core.trainer import TrainingConfig
+from neurocanvas.core.io.export.torch_code import torch_code
+from neurocanvas.core.io.project import SUFFIX, Project, ProjectError, load_project, save_project
+from neurocanvas.core.network.compiler import CompileError, compile_graph
+from neurocanvas.core.network.shapes import analyse
+from neurocanvas.core.training.trainer import TrainingConfig
 from neurocanvas.widgets.canvas import NodeCanvas
 from neurocanvas.widgets.code_view import CodeView
 from neurocanvas.widgets.dataset_panel import DatasetPanel

@@ -17,12 +17,12 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from neurocanvas.app.worker import TrainingThread
-from neurocanvas.core.compiler import CompileError, compile_graph
-from neurocanvas.core.export import WeightsError, check_weights_fit, load_weights
-from neurocanvas.core.graph import GraphEvent
+from neurocanvas.core.io.export import WeightsError, check_weights_fit, load_weights
+from neurocanvas.core.network.compiler import CompileError, compile_graph
+from neurocanvas.core.network.graph import GraphEvent
+from neurocanvas.core.network.shapes import analyse
 from neurocanvas.core.random import manual_seed
-from neurocanvas.core.shapes import analyse
-from neurocanvas.core.trainer import Trainer, TrainingConfig, TrainingControl
+from neurocanvas.core.training.trainer import Trainer, TrainingConfig, TrainingControl
 from neurocanvas.widgets.plots import LatestSnapshot
 
 # Graph events that change what the model computes (moving a node does not).

@@ -49,12 +49,12 @@ def load_source(
     the project's training seed).
     """
     from neurocanvas.core import manual_seed
-    from neurocanvas.core.compiler import CompileError, compile_graph
     from neurocanvas.core.datasets import DatasetError, make_dataset
-    from neurocanvas.core.examples import ExampleError, list_examples, load_example
-    from neurocanvas.core.export import WeightsError, import_weights
-    from neurocanvas.core.project import ProjectError, load_project
-    from neurocanvas.core.shapes import analyse
+    from neurocanvas.core.io.examples import ExampleError, list_examples, load_example
+    from neurocanvas.core.io.export import WeightsError, import_weights
+    from neurocanvas.core.io.project import ProjectError, load_project
+    from neurocanvas.core.network.compiler import CompileError, compile_graph
+    from neurocanvas.core.network.shapes import analyse
 
     saved = None
     path = Path(source)
@@ -87,7 +87,7 @@ def load_source(
             if weights is not None:
                 import_weights(model, weights)
             elif saved is not None and use_saved_weights:
-                from neurocanvas.core.export import check_weights_fit
+                from neurocanvas.core.io.export import check_weights_fit
 
                 check_weights_fit(model.state_dict(), saved, source="the saved weights")
                 model.load_state_dict(saved)
@@ -106,7 +106,7 @@ def _problems_line(loaded: Loaded) -> str:
 
 
 def cmd_examples(args: argparse.Namespace) -> int:
-    from neurocanvas.core.examples import list_examples
+    from neurocanvas.core.io.examples import list_examples
 
     examples = list_examples()
     if args.json:
@@ -121,7 +121,7 @@ def cmd_examples(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from neurocanvas.core.catalogue import fmt_shape
+    from neurocanvas.core.network.catalogue import fmt_shape
 
     loaded = load_source(args.project, use_saved_weights=False)
     graph, report = loaded.project.graph, loaded.report
@@ -180,7 +180,7 @@ def _display_order(graph) -> list[str]:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from neurocanvas.core.trainer import Trainer
+    from neurocanvas.core.training.trainer import Trainer
 
     if args.export and not args.format:
         args.format = _format_from_suffix(args.export)
@@ -219,7 +219,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             progress.close()
     result = _final_metrics(final, trainer, time.perf_counter() - started)
     if args.export:
-        from neurocanvas.core.export import ExportError, WeightsError, export_model
+        from neurocanvas.core.io.export import ExportError, WeightsError, export_model
 
         try:
             written = export_model(
@@ -294,7 +294,7 @@ def _progress_bar(trainer, args) -> _Progress | None:
 
 
 def _format_from_suffix(path: str) -> str:
-    from neurocanvas.core.export import EXPORT_FORMATS
+    from neurocanvas.core.io.export import EXPORT_FORMATS
 
     suffix = Path(path).suffix.lower()
     for fmt in EXPORT_FORMATS.values():
@@ -304,7 +304,7 @@ def _format_from_suffix(path: str) -> str:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from neurocanvas.core.export import ExportError, WeightsError, export_model
+    from neurocanvas.core.io.export import ExportError, WeightsError, export_model
 
     loaded = load_source(args.project, weights=args.weights)
     if loaded.model is None:
@@ -333,7 +333,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     from neurocanvas import __version__
-    from neurocanvas.core.export import EXPORT_FORMATS
+    from neurocanvas.core.io.export import EXPORT_FORMATS
 
     parser = _Parser(
         prog="neurocanvas",

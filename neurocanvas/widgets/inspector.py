@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from neurocanvas.core.catalogue import is_valid_name
-from neurocanvas.core.graph import Graph, GraphEvent
-from neurocanvas.core.shapes import GraphReport
+from neurocanvas.core.network.catalogue import is_valid_name
+from neurocanvas.core.network.graph import Graph, GraphEvent
+from neurocanvas.core.network.shapes import GraphReport
 from neurocanvas.widgets.canvas.commands import RenameNodeCommand, SetParamCommand
 from neurocanvas.widgets.param_editors import ParamEditor, editor_for
 

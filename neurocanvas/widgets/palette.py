@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from neurocanvas.core.catalogue import CATEGORIES, LAYERS, LayerSpec
+from neurocanvas.core.network.catalogue import CATEGORIES, LAYERS, LayerSpec
 
 LAYER_MIME = "application/x-neurocanvas-layer"
 """Drag-and-drop format: the payload is the layer type (catalogue key) as UTF-8."""

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from neurocanvas.core.catalogue import ParamSpec
+from neurocanvas.core.network.catalogue import ParamSpec
 
 __all__ = [
     "ALL_FILES",

@@ -1,7 +1,7 @@
 """Live training plots: loss, accuracy and the model's fit.
 
 The plots never see engine tensors: they read plain numpy ``Snapshot`` objects (see
-``neurocanvas.core.trainer``). Snapshots can arrive far faster than a screen can redraw, so
+``neurocanvas.core.training.trainer``). Snapshots can arrive far faster than a screen can redraw, so
 :class:`LatestSnapshot` coalesces them and hands out only the newest one on a ~30 ms timer;
 every plot then updates its curves with ``setData`` on preallocated buffers (pyqtgraph's
 ``scrollingPlots`` example), which keeps a redraw cheap however long the run gets.

@@ -15,7 +15,7 @@ from neurocanvas.app.commands import (
     connection_problem,
     subgraph_dict,
 )
-from neurocanvas.core.graph import Graph
+from neurocanvas.core.network.graph import Graph
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from neurocanvas.app.commands import SetParamCommand
 from neurocanvas.app.main_window import MainWindow
-from neurocanvas.core.export import EXPORT_FORMATS
+from neurocanvas.core.io.export import EXPORT_FORMATS
 
 
 @pytest.fixture

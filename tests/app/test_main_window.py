@@ -149,7 +149,7 @@ def test_main_opens_a_file_or_else_general_fit(qtbot, tmp_path, monkeypatch):
     assert len(opened) == 1 and opened[0].document.dataset_key == "sine"
     qtbot.addWidget(opened[0])
     path = tmp_path / "lin.ncproj"
-    from neurocanvas.core.examples import example_path
+    from neurocanvas.core.io.examples import example_path
 
     path.write_bytes(example_path("linear-regression").read_bytes())
     assert app_main.main([str(path)]) == 0

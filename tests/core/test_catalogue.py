@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from neurocanvas.core.catalogue import (
+from neurocanvas.core.network.catalogue import (
     CATEGORIES,
     LAYERS,
     ParamSpec,

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from neurocanvas.core.cli import main
-from neurocanvas.core.examples import list_examples, load_example
-from neurocanvas.core.export import load_weights
-from neurocanvas.core.project import save_project
+from neurocanvas.core.io.examples import list_examples, load_example
+from neurocanvas.core.io.export import load_weights
+from neurocanvas.core.io.project import save_project
 
 
 def run(capsys, *argv):

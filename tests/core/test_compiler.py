@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from neurocanvas.core import Tensor, manual_seed, nn
-from neurocanvas.core.compiler import (
+from neurocanvas.core.network.compiler import (
     CompileError,
     GraphModule,
     PolynomialFeatures,
@@ -14,8 +14,8 @@ from neurocanvas.core.compiler import (
     loss_targets,
     make_loss,
 )
-from neurocanvas.core.graph import Graph
-from neurocanvas.core.shapes import DataSpec, analyse
+from neurocanvas.core.network.graph import Graph
+from neurocanvas.core.network.shapes import DataSpec, analyse
 
 
 def build(spec: list[tuple[str, str, dict]], wires: list[tuple[str, str]]) -> Graph:

@@ -6,7 +6,6 @@ import struct
 import numpy as np
 import pytest
 
-from neurocanvas.core.catalogue import ParamSpec
 from neurocanvas.core.datasets import (
     DATASETS,
     Dataset,
@@ -16,6 +15,7 @@ from neurocanvas.core.datasets import (
 )
 from neurocanvas.core.datasets.classification import class_sizes
 from neurocanvas.core.datasets.images import FASHION_CLASSES
+from neurocanvas.core.network.catalogue import ParamSpec
 
 REGRESSION = ["linear", "polynomial", "sine", "step", "formula"]
 TOY_2D = ["moons", "circles", "spirals", "xor", "blobs"]
@@ -246,7 +246,7 @@ def test_preview_is_a_stable_subset_of_the_training_data():
 
 
 def test_data_spec_describes_what_the_graph_must_fit():
-    pytest.importorskip("neurocanvas.core.shapes")
+    pytest.importorskip("neurocanvas.core.network.shapes")
     spec = make_dataset("blobs", {"classes": 4}).data_spec()
     assert spec.input_shape == (2,) and spec.target_kind == "classification"
     assert spec.n_outputs == 4

@@ -9,9 +9,8 @@ import numpy as np
 import pytest
 
 from neurocanvas.core import manual_seed
-from neurocanvas.core.compiler import compile_graph
 from neurocanvas.core.datasets import make_dataset
-from neurocanvas.core.examples import (
+from neurocanvas.core.io.examples import (
     EXAMPLES_DIR,
     ExampleError,
     default_example,
@@ -20,8 +19,9 @@ from neurocanvas.core.examples import (
     load_example,
     regenerate,
 )
-from neurocanvas.core.shapes import analyse
-from neurocanvas.core.trainer import Trainer, TrainingConfig
+from neurocanvas.core.network.compiler import compile_graph
+from neurocanvas.core.network.shapes import analyse
+from neurocanvas.core.training.trainer import Trainer, TrainingConfig
 
 NAMES = [
     "linear-regression",

@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 
 from neurocanvas.core import Tensor, manual_seed, no_grad
-from neurocanvas.core.compiler import compile_graph
-from neurocanvas.core.export import (
+from neurocanvas.core.io.export import (
     EXPORT_FORMATS,
     ExportError,
     WeightsError,
@@ -17,8 +16,9 @@ from neurocanvas.core.export import (
     import_weights,
     load_weights,
 )
-from neurocanvas.core.export.onnx_export import to_onnx
-from neurocanvas.core.graph import Graph
+from neurocanvas.core.io.export.onnx_export import to_onnx
+from neurocanvas.core.network.compiler import compile_graph
+from neurocanvas.core.network.graph import Graph
 
 
 def _chain(*layers, shape=(3,), loss="mse"):

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from neurocanvas.core.graph import CycleError, Edge, Graph, GraphError, GraphEvent
+from neurocanvas.core.network.graph import CycleError, Edge, Graph, GraphError, GraphEvent
 
 
 class Recorder:

@@ -9,15 +9,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from neurocanvas.core.examples import load_example
-from neurocanvas.core.project import (
+from neurocanvas.core.io.examples import load_example
+from neurocanvas.core.io.project import (
     Project,
     ProjectError,
     load_project,
     save_project,
     weights_path,
 )
-from neurocanvas.core.trainer import TrainingConfig
+from neurocanvas.core.training.trainer import TrainingConfig
 
 
 def sample_project() -> Project:

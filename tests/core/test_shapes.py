@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from neurocanvas.core.graph import Graph
-from neurocanvas.core.shapes import DataSpec, analyse
+from neurocanvas.core.network.graph import Graph
+from neurocanvas.core.network.shapes import DataSpec, analyse
 
 
 def build(spec: list[tuple[str, str, dict]], wires: list[tuple[str, str]]) -> Graph:

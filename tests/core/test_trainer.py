@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from neurocanvas.core import is_grad_enabled, manual_seed, nn, optim
-from neurocanvas.core.trainer import Snapshot, Trainer, TrainingConfig, TrainingControl
+from neurocanvas.core.training.trainer import Snapshot, Trainer, TrainingConfig, TrainingControl
 
 
 def regression_data(n: int = 100, seed: int = 0) -> SimpleNamespace:

@@ -6,9 +6,9 @@ from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QUndoStac
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from neurocanvas.core.catalogue import LAYERS
-from neurocanvas.core.graph import Graph
-from neurocanvas.core.shapes import analyse
+from neurocanvas.core.network.catalogue import LAYERS
+from neurocanvas.core.network.graph import Graph
+from neurocanvas.core.network.shapes import analyse
 from neurocanvas.widgets.canvas import NodeCanvas
 from neurocanvas.widgets.canvas.items import NodeItem
 from neurocanvas.widgets.palette import Palette

@@ -242,8 +242,8 @@ def test_unparsable_text_outlines_its_field_and_builds_nothing(qtbot):
     """A kind the built-in data sets lack (shape) still goes through the shared editors."""
     from types import SimpleNamespace
 
-    from neurocanvas.core.catalogue import ParamSpec
     from neurocanvas.core.datasets import make_dataset
+    from neurocanvas.core.network.catalogue import ParamSpec
 
     shape = ParamSpec("size", "shape", (2, 2), "Size", "Sizes.", 1, None)
     registry = {"grid": SimpleNamespace(display_name="Grid", help="", params=(shape,))}

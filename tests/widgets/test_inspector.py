@@ -14,8 +14,8 @@ from PySide6.QtWidgets import (
     QSpinBox,
 )
 
-from neurocanvas.core.catalogue import LAYERS
-from neurocanvas.core.graph import Graph
+from neurocanvas.core.network.catalogue import LAYERS
+from neurocanvas.core.network.graph import Graph
 from neurocanvas.widgets.inspector import Inspector
 from neurocanvas.widgets.param_editors import LogFloatEditor
 
@@ -176,7 +176,7 @@ def test_selecting_a_node_on_the_canvas_shows_it_in_the_inspector(inspector, qtb
 
 
 def test_with_nothing_selected_the_summary_shows_the_analysed_network(inspector):
-    from neurocanvas.core.shapes import DataSpec, analyse
+    from neurocanvas.core.network.shapes import DataSpec, analyse
 
     graph = inspector.graph
     inp = graph.add_node("Input", {"shape": (3,)}, pos=(0.0, 0.0)).id
@@ -203,7 +203,7 @@ def test_with_nothing_selected_the_summary_shows_the_analysed_network(inspector)
 
 
 def test_the_summary_names_problems_and_waits_for_an_analysis(inspector):
-    from neurocanvas.core.shapes import analyse
+    from neurocanvas.core.network.shapes import analyse
 
     graph = inspector.graph
     graph.add_node("Linear")

@@ -4,7 +4,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from neurocanvas.core.catalogue import LAYERS
+from neurocanvas.core.network.catalogue import LAYERS
 from neurocanvas.widgets.palette import LAYER_MIME, TYPE_ROLE, Palette
 
 

@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QLineEdit, QSpinBox
 
-from neurocanvas.core.catalogue import ParamSpec
+from neurocanvas.core.network.catalogue import ParamSpec
 from neurocanvas.widgets.param_editors import (
     ERROR_STYLE,
     BoolEditor,

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton, QSlider
 
-from neurocanvas.core.trainer import Snapshot, TrainingControl
+from neurocanvas.core.training.trainer import Snapshot, TrainingControl
 from neurocanvas.widgets.training_panel import LogScale, TrainingPanel, format_duration
 
 
@@ -129,7 +129,7 @@ def test_buttons_emit_requests_and_pause_toggles_to_resume(panel, qtbot):
 
 
 def test_settings_match_training_config_fields_and_apply_back(panel):
-    from neurocanvas.core.trainer import TrainingConfig
+    from neurocanvas.core.training.trainer import TrainingConfig
 
     panel.apply_settings({"epochs": 7, "batch_size": 8, "optimizer": "rmsprop", "lr": 0.02})
     s = panel.settings()

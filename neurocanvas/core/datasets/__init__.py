@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from neurocanvas.core.catalogue import ParamSpec
+from neurocanvas.core.network.catalogue import ParamSpec
 
 from . import classification, images, regression, tabular
 from ._base import Dataset, DatasetError, RawData, split_dataset

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 if TYPE_CHECKING:  # shapes.py imports nothing from here, but keep the import lazy anyway
-    from neurocanvas.core.shapes import DataSpec
+    from neurocanvas.core.network.shapes import DataSpec
 
 Shape = tuple[int, ...]
 
@@ -62,7 +62,7 @@ class Dataset:
 
     def data_spec(self) -> DataSpec:
         """What a graph must fit to train on this data set."""
-        from neurocanvas.core.shapes import DataSpec
+        from neurocanvas.core.network.shapes import DataSpec
 
         return DataSpec(
             input_shape=tuple(self.input_shape), target_kind=self.kind, n_outputs=self.n_outputs

@@ -13,8 +13,8 @@ from typing import Any
 
 from PySide6.QtGui import QUndoCommand
 
-from neurocanvas.core.catalogue import get_layer
-from neurocanvas.core.graph import Edge, Graph
+from neurocanvas.core.network.catalogue import get_layer
+from neurocanvas.core.network.graph import Edge, Graph
 
 Pos = tuple[float, float]
 

@@ -19,7 +19,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QStyleOptionGraphicsItem
 
-from neurocanvas.core.catalogue import LayerSpec
+from neurocanvas.core.network.catalogue import LayerSpec
 from neurocanvas.widgets.theme import Theme
 
 NODE_WIDTH = 132.0

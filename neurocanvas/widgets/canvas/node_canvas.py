@@ -12,7 +12,7 @@ import json
 from PySide6.QtCore import QMimeData, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence, QUndoStack
 
-from neurocanvas.core.graph import CycleError, Graph
+from neurocanvas.core.network.graph import CycleError, Graph
 from neurocanvas.widgets.canvas.commands import (
     AddNodeCommand,
     DisconnectCommand,

@@ -12,8 +12,8 @@ from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QPainter, QPen, QUndoStack
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent
 
-from neurocanvas.core.catalogue import get_layer
-from neurocanvas.core.graph import Edge, Graph, GraphEvent
+from neurocanvas.core.network.catalogue import get_layer
+from neurocanvas.core.network.graph import Edge, Graph, GraphEvent
 from neurocanvas.widgets.canvas.interactions import MoveGesture, WiringGesture
 from neurocanvas.widgets.canvas.items import NodeItem, PortItem, WireItem, format_shape
 from neurocanvas.widgets.theme import Theme

@@ -4,7 +4,7 @@ Each example is a ``.ncproj`` file in ``neurocanvas/resources/examples/`` listed
 ``manifest.json`` (name, title, description, the result it trains to). The files are generated
 from the definitions below, so a layout or setting is changed in one place:
 
-    python -m neurocanvas.core.examples --regenerate
+    python -m neurocanvas.core.io.examples --regenerate
 
 A test checks that the shipped files match what this module generates.
 """
@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from neurocanvas.core.project import Project, ProjectError, load_project, save_project
-from neurocanvas.core.trainer import TrainingConfig
+from neurocanvas.core.io.project import Project, ProjectError, load_project, save_project
+from neurocanvas.core.training.trainer import TrainingConfig
 
-EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "resources" / "examples"
+EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "resources" / "examples"
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = "neurocanvas-examples"
 DEFAULT_EXAMPLE = "general-fit"
@@ -98,7 +98,7 @@ def _chain(*layers: tuple[str, dict[str, Any], str]) -> list[_Layer]:
 
 def _graph_from_chain(layers: list[_Layer], row: float = 0.0) -> Any:
     """A straight pipeline laid out left to right on one row."""
-    from neurocanvas.core.graph import Graph
+    from neurocanvas.core.network.graph import Graph
 
     graph = Graph()
     prev = None
@@ -168,7 +168,7 @@ def _residual_mlp() -> Any:
 
     The skip wire runs above the main row so the Add node visibly joins two paths.
     """
-    from neurocanvas.core.graph import Graph
+    from neurocanvas.core.network.graph import Graph
 
     g = Graph()
 
@@ -362,7 +362,7 @@ def default_example() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m neurocanvas.core.examples")
+    parser = argparse.ArgumentParser(prog="python -m neurocanvas.core.io.examples")
     parser.add_argument("--regenerate", action="store_true", help="rewrite the example files")
     args = parser.parse_args(argv)
     if args.regenerate:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from neurocanvas.core import compiler, nn
+from neurocanvas.core import nn
+from neurocanvas.core.network import compiler
 
 from ._common import ExportError, value_names
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from neurocanvas.core.catalogue import (
+from neurocanvas.core.network.catalogue import (
     CLASSIFICATION_LOSSES,
     REGRESSION_LOSSES,
     Shape,
     ShapeError,
     fmt_shape,
 )
-from neurocanvas.core.graph import Edge, Graph, Node
+from neurocanvas.core.network.graph import Edge, Graph, Node
 
 __all__ = ["DataSpec", "GraphReport", "NodeInfo", "Problem", "Shape", "ShapeError", "analyse"]
 

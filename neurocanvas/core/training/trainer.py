@@ -296,7 +296,7 @@ def _default_loss_kind(dataset: Any) -> str:
 def _make_loss(kind: str) -> nn.Module:
     """The compiler's loss factory when present; a local table keeps the trainer testable alone."""
     try:
-        from neurocanvas.core.compiler import make_loss
+        from neurocanvas.core.network.compiler import make_loss
     except ImportError:  # compiler not built yet / stripped-down install
         table = {
             "mse": nn.MSELoss,

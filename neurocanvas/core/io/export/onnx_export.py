@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from neurocanvas.core import compiler, nn
+from neurocanvas.core import nn
+from neurocanvas.core.network import compiler
 
 from ._common import ExportError
 

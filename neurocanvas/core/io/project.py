@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from neurocanvas.core.trainer import LIVE_SETTINGS, TrainingConfig
+from neurocanvas.core.training.trainer import LIVE_SETTINGS, TrainingConfig
 
 FORMAT = "neurocanvas-project"
 VERSION = 1
@@ -48,7 +48,7 @@ class ProjectError(ValueError):
 class Project:
     """What a person saves: everything needed to rebuild the model and train it again."""
 
-    graph: Any  # neurocanvas.core.graph.Graph
+    graph: Any  # neurocanvas.core.network.graph.Graph
     dataset_key: str = "sine"
     dataset_params: dict[str, Any] = field(default_factory=dict)
     dataset_seed: int = 0
@@ -314,8 +314,8 @@ def _config_from(r: _Reader) -> TrainingConfig:
 
 def _graph_from(r: _Reader) -> Any:
     """Check the graph's JSON field by field, then let ``Graph.from_dict`` build it."""
-    from neurocanvas.core.catalogue import LAYERS
-    from neurocanvas.core.graph import Graph
+    from neurocanvas.core.network.catalogue import LAYERS
+    from neurocanvas.core.network.graph import Graph
 
     ids: set[str] = set()
     for node in r.list("nodes"):

@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 
 from neurocanvas.core import nn
-from neurocanvas.core.catalogue import LOSSES, Shape, get_layer
-from neurocanvas.core.graph import Graph
-from neurocanvas.core.shapes import DataSpec, GraphReport, analyse
+from neurocanvas.core.network.catalogue import LOSSES, Shape, get_layer
+from neurocanvas.core.network.graph import Graph
+from neurocanvas.core.network.shapes import DataSpec, GraphReport, analyse
 from neurocanvas.core.tensor import Tensor, cat
 
 __all__ = [

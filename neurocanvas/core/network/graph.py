@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from neurocanvas.core.catalogue import LayerSpec, get_layer, is_valid_name
+from neurocanvas.core.network.catalogue import LayerSpec, get_layer, is_valid_name
 
 FORMAT_VERSION = 1
 

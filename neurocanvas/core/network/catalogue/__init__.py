@@ -432,7 +432,7 @@ def _nn() -> Any:
 
 
 def _custom(name: str) -> Any:
-    from neurocanvas.core import compiler
+    from neurocanvas.core.network import compiler
 
     return getattr(compiler, name)
 

@@ -1,0 +1,1 @@
+"""Files in and out: project files, bundled examples, model export and import."""

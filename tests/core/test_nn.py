@@ -490,3 +490,20 @@ def test_grouped_conv_has_pytorch_shapes_and_gradients():
     check_module_grads(conv, rand(2, 4, 5, 5))
     with pytest.raises(ValueError, match="divisible by groups"):
         nn.Conv2d(4, 6, 3, groups=4)
+
+
+def test_forward_hook_sees_output_and_is_removed_by_its_handle():
+    lin = nn.Linear(2, 3)
+    seen = []
+    handle = lin.register_forward_hook(lambda mod, inputs, out: seen.append((mod, out.shape)))
+    lin(Tensor(np.ones((4, 2), dtype=np.float32)))
+    handle.remove()
+    lin(Tensor(np.ones((4, 2), dtype=np.float32)))
+    assert seen == [(lin, (4, 3))]
+
+
+def test_forward_hook_that_returns_a_value_replaces_the_output():
+    relu = nn.ReLU()
+    relu.register_forward_hook(lambda mod, inputs, out: out * 0)
+    out = relu(Tensor(np.ones((2, 2), dtype=np.float32)))
+    assert np.all(out.numpy() == 0)

@@ -50,6 +50,20 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
+class RemovableHandle:
+    """Removes the hook it was returned for (``torch.utils.hooks.RemovableHandle``)."""
+
+    _next_id = 0
+
+    def __init__(self, hooks: OrderedDict[int, Any]) -> None:
+        self._hooks = hooks
+        self.id = RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+
+    def remove(self) -> None:
+        self._hooks.pop(self.id, None)
+
+
 class _IncompatibleKeys(NamedTuple):
     """What ``load_state_dict(strict=False)`` could not match (PyTorch returns the same pair)."""
 
@@ -154,7 +168,31 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} does not define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self.forward(*args, **kwargs)
+        hooks = self.__dict__.get("_forward_hooks")
+        if not hooks:  # the common case stays one dict lookup
+            return self.forward(*args, **kwargs)
+        out = self.forward(*args, **kwargs)
+        for hook in list(hooks.values()):
+            result = hook(self, args, out)
+            if result is not None:
+                out = result
+        return out
+
+    def register_forward_hook(
+        self, hook: Callable[[Module, tuple[Any, ...], Any], Any]
+    ) -> RemovableHandle:
+        """Call ``hook(module, inputs, output)`` after every forward pass (PyTorch's signature).
+
+        A hook that returns a value replaces the output. Returns a handle whose ``remove()``
+        detaches the hook. Probes use this to see activations of the training step itself.
+        """
+        hooks = self.__dict__.get("_forward_hooks")
+        if hooks is None:
+            hooks = OrderedDict()
+            object.__setattr__(self, "_forward_hooks", hooks)
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
 
     # ------------------------------------------------------------------ traversal
     def named_modules(

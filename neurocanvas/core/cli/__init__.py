@@ -1,0 +1,62 @@
+"""The headless command line: list examples, validate, train and export projects.
+
+Same entry point as the app (``neurocanvas``): a subcommand runs here, anything else opens the
+window. Every failure is one line on stderr and a non-zero exit status; nothing is written
+unless an option asks for it.
+
+Each subcommand is a module of this package with ``NAME``, ``register(subparsers)`` and the
+function it sets as ``func``; adding one is a new module and one entry in ``COMMANDS``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from neurocanvas.core.cli import examples, export, train, validate
+from neurocanvas.core.cli._common import EXIT_ERROR, EXIT_USAGE, CliError, load_source
+
+COMMANDS = (examples, validate, train, export)
+SUBCOMMANDS = tuple(c.NAME for c in COMMANDS)
+
+__all__ = ["COMMANDS", "SUBCOMMANDS", "CliError", "build_parser", "load_source", "main"]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (the default prints the usage block too)."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"neurocanvas: error: {message} (see 'neurocanvas --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from neurocanvas import __version__
+
+    parser = _Parser(
+        prog="neurocanvas",
+        description="Build neural networks by drag-and-drop and watch them learn. Without a "
+        "subcommand, opens the app (on FILE.ncproj if given).",
+    )
+    parser.add_argument("--version", action="version", version=f"neurocanvas {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for command in COMMANDS:
+        command.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return args.func(args)
+    except CliError as exc:
+        print(f"neurocanvas: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

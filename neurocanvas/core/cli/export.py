@@ -1,0 +1,48 @@
+"""``neurocanvas export``: export a project's model without training."""
+
+from __future__ import annotations
+
+import argparse
+
+from neurocanvas.core.cli._common import (
+    EXIT_OK,
+    CliError,
+    format_from_suffix,
+    load_source,
+    problems_line,
+)
+
+NAME = "export"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from neurocanvas.core.io.export import EXPORT_FORMATS
+
+    p = sub.add_parser(NAME, help="export a project's model without training")
+    p.add_argument("project", help="a .ncproj file or an example name")
+    p.add_argument(
+        "--weights",
+        metavar="FILE",
+        help=".safetensors or .npz weights to use (default: the project's saved weights)",
+    )
+    p.add_argument(
+        "--format", choices=list(EXPORT_FORMATS), help="default: from the output's suffix"
+    )
+    p.add_argument("--output", "-o", required=True, metavar="PATH")
+    p.set_defaults(func=cmd_export)
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from neurocanvas.core.io.export import ExportError, WeightsError, export_model
+
+    loaded = load_source(args.project, weights=args.weights)
+    if loaded.model is None:
+        raise CliError(f"the network is not valid: {problems_line(loaded)}")
+    fmt = args.format or format_from_suffix(args.output)
+    try:
+        written = export_model(loaded.model, args.output, fmt, title=loaded.project.name)
+    except (ExportError, WeightsError) as exc:
+        raise CliError(str(exc)) from exc
+    for path in written:
+        print(path)
+    return EXIT_OK

@@ -1,0 +1,158 @@
+"""``neurocanvas train``: train a project or example and print the final metrics."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from neurocanvas.core.cli._common import (
+    EXIT_ERROR,
+    EXIT_OK,
+    CliError,
+    format_from_suffix,
+    load_source,
+    problems_line,
+)
+
+NAME = "train"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from neurocanvas.core.io.export import EXPORT_FORMATS
+
+    p = sub.add_parser(NAME, help="train a project or example and print the final metrics")
+    p.add_argument("project", help="a .ncproj file or an example name")
+    p.add_argument("--epochs", type=int, help="number of epochs (default: the project's)")
+    p.add_argument("--lr", type=float, help="learning rate (default: the project's)")
+    p.add_argument("--batch-size", type=int, help="batch size (default: the project's)")
+    p.add_argument("--seed", type=int, help="random seed for weights and batch order")
+    p.add_argument("--device", choices=("cpu", "cuda"), help="where to train (default: cpu)")
+    p.add_argument("--weights", help=argparse.SUPPRESS)
+    p.add_argument("--export", metavar="PATH", help="write the trained model here")
+    p.add_argument(
+        "--format", choices=list(EXPORT_FORMATS), help="export format (default: from PATH)"
+    )
+    p.add_argument("--json", action="store_true", help="print the final metrics as JSON")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_train)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from neurocanvas.core.training.trainer import Trainer
+
+    if args.export and not args.format:
+        args.format = format_from_suffix(args.export)
+    loaded = load_source(args.project, weights=args.weights, seed=args.seed)
+    if loaded.model is None:
+        raise CliError(f"the network is not valid: {problems_line(loaded)}")
+    config = loaded.project.config
+    overrides = {
+        k: v
+        for k, v in {
+            "epochs": args.epochs,
+            "lr": args.lr,
+            "batch_size": args.batch_size,
+            "seed": args.seed,
+            "device": args.device,
+        }.items()
+        if v is not None
+    }
+    try:
+        config = replace(config, **overrides).validate()
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    try:
+        trainer = Trainer(loaded.model, loaded.dataset, config, snapshot_every_s=0.1)
+    except (RuntimeError, ValueError) as exc:  # e.g. cuda asked for without CuPy
+        raise CliError(str(exc)) from exc
+    started = time.perf_counter()
+    progress = _progress_bar(trainer, args)
+    try:
+        final = trainer.run(progress.update if progress else None)
+    except KeyboardInterrupt:
+        trainer.control.stop()
+        raise CliError("interrupted") from None
+    finally:
+        if progress:
+            progress.close()
+    result = _final_metrics(final, trainer, time.perf_counter() - started)
+    if args.export:
+        from neurocanvas.core.io.export import ExportError, WeightsError, export_model
+
+        try:
+            written = export_model(
+                loaded.model, args.export, args.format, title=loaded.project.name
+            )
+        except (ExportError, WeightsError) as exc:
+            raise CliError(str(exc)) from exc
+        result["exported"] = [str(p) for p in written]
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for key, value in result.items():
+            print(f"{key}: {_fmt(value)}")
+    return EXIT_OK if final.state == "finished" else EXIT_ERROR
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, list):
+        return ", ".join(_fmt(v) for v in value)
+    return str(value)
+
+
+def _last(series) -> float | None:
+    if series is None or len(series) == 0:
+        return None
+    value = float(np.asarray(series)[-1])
+    return value if math.isfinite(value) else None
+
+
+def _final_metrics(final, trainer, seconds: float) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "state": final.state,
+        "epochs": final.epoch,
+        "steps": final.step,
+        "train_loss": _last(final.train_loss),
+        "val_loss": _last(final.val_loss),
+    }
+    if final.val_acc is not None and len(final.val_acc):
+        result["val_accuracy"] = _last(final.val_acc)
+        result["train_accuracy"] = _last(final.train_acc)
+    result["seconds"] = round(seconds, 3)
+    result["samples_per_s"] = round(float(final.samples_per_s), 1)
+    if final.message and final.state != "finished":
+        result["message"] = final.message
+    return result
+
+
+class _Progress:
+    """A tqdm bar fed from trainer snapshots (shown only on a terminal)."""
+
+    def __init__(self, total: int, stream) -> None:
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=total, unit="step", file=stream, dynamic_ncols=True, leave=False)
+
+    def update(self, snap) -> None:
+        self.bar.update(snap.step - self.bar.n)
+        loss = _last(snap.step_loss)
+        if loss is not None:
+            self.bar.set_postfix(epoch=snap.epoch, loss=f"{loss:.4g}", refresh=False)
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def _progress_bar(trainer, args) -> _Progress | None:
+    if args.json or args.quiet or not sys.stderr.isatty():
+        return None
+    return _Progress(trainer.total_steps, sys.stderr)

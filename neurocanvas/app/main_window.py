@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from neurocanvas import __version__
-from neurocanvas.app.document import Document, unadapted_reasons
+from neurocanvas.app.document import Document
 from neurocanvas.app.settings import LAYOUT_VERSION, AppSettings
 from neurocanvas.app.training_controller import TrainingController
 from neurocanvas.core.io.examples import ExampleError, list_examples, load_example
@@ -43,6 +43,7 @@ from neurocanvas.core.io.export import (
 from neurocanvas.core.io.export.torch_code import torch_code
 from neurocanvas.core.io.project import SUFFIX, Project, ProjectError, load_project, save_project
 from neurocanvas.core.network.compiler import CompileError, compile_graph
+from neurocanvas.core.network.fitting import unadapted_reasons
 from neurocanvas.core.network.shapes import analyse
 from neurocanvas.core.training.trainer import TrainingConfig
 from neurocanvas.widgets.canvas import NodeCanvas

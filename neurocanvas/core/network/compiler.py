@@ -3,7 +3,7 @@
 Each layer node becomes a child module registered under the node's name, so the model's
 ``state_dict`` keys read like the canvas (``conv1.weight``) and carry over to PyTorch.
 The small modules the catalogue needs beyond ``nn`` (Add, Concat, Reshape, GlobalAvgPool,
-PolynomialFeatures) live here, built from engine ops so autograd flows through them.
+PolynomialFeatures) live in ``network/modules.py``; they are re-exported here.
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ import numpy as np
 from neurocanvas.core import nn
 from neurocanvas.core.network.catalogue import LOSSES, Shape, get_layer
 from neurocanvas.core.network.graph import Graph
+from neurocanvas.core.network.modules import Add, Concat, GlobalAvgPool, PolynomialFeatures, Reshape
 from neurocanvas.core.network.shapes import DataSpec, GraphReport, analyse
-from neurocanvas.core.tensor import Tensor, cat
+from neurocanvas.core.tensor import Tensor
 
 __all__ = [
     "Add",
@@ -40,69 +41,6 @@ class CompileError(ValueError):
     def __init__(self, report: GraphReport) -> None:
         super().__init__("the network cannot be built:\n" + report.summary())
         self.report = report
-
-
-# --------------------------------------------------------------------------------------
-# Modules the catalogue builds that nn does not have
-# --------------------------------------------------------------------------------------
-
-
-class Add(nn.Module):
-    """Sum of all inputs: the join of a skip connection."""
-
-    def forward(self, *inputs: Tensor) -> Tensor:
-        out = inputs[0]
-        for x in inputs[1:]:
-            out = out + x
-        return out
-
-
-class Concat(nn.Module):
-    """Inputs side by side along dim 1 (features for vectors, channels for images)."""
-
-    def forward(self, *inputs: Tensor) -> Tensor:
-        return inputs[0] if len(inputs) == 1 else cat(inputs, dim=1)
-
-
-class Reshape(nn.Module):
-    """Gives each sample ``shape`` (already resolved: no -1), keeping the batch size."""
-
-    def __init__(self, shape: Shape) -> None:
-        super().__init__()
-        self.shape = tuple(shape)
-
-    def forward(self, x: Tensor) -> Tensor:
-        return x.reshape(x.shape[0], *self.shape)
-
-    def extra_repr(self) -> str:
-        return f"shape={self.shape}"
-
-
-class GlobalAvgPool(nn.Module):
-    """(N, C, H, W) -> (N, C): AdaptiveAvgPool2d(1) followed by Flatten, in one step."""
-
-    def forward(self, x: Tensor) -> Tensor:
-        return x.mean(dim=(2, 3))
-
-
-class PolynomialFeatures(nn.Module):
-    """(N, F) -> (N, F * degree): ``[x, x^2, ..., x^degree]`` side by side.
-
-    Powers are built by repeated multiplication so the gradient needs only ``*`` and ``cat``.
-    """
-
-    def __init__(self, degree: int) -> None:
-        super().__init__()
-        self.degree = int(degree)
-
-    def forward(self, x: Tensor) -> Tensor:
-        powers = [x]
-        for _ in range(self.degree - 1):
-            powers.append(powers[-1] * x)
-        return powers[0] if self.degree == 1 else cat(powers, dim=1)
-
-    def extra_repr(self) -> str:
-        return f"degree={self.degree}"
 
 
 # --------------------------------------------------------------------------------------

@@ -20,8 +20,9 @@ from typing import Any
 
 import numpy as np
 
+from neurocanvas.core.autograd import Function
 from neurocanvas.core.backend import array_module as _xp_of
-from neurocanvas.core.tensor import Function, Tensor
+from neurocanvas.core.tensor import Tensor
 
 Pair = tuple[int, int]
 # (top, bottom, left, right): asymmetric because of padding="same" and ceil_mode.

@@ -2,7 +2,7 @@
 
 The operations that dominate small-network training (``linear``, ``softmax``,
 ``log_softmax``, ``cross_entropy``, ``batch_norm``, the losses) are single fused
-:class:`~neurocanvas.core.tensor.Function` nodes rather than chains of tiny ops, because on
+:class:`~neurocanvas.core.autograd.Function` nodes rather than chains of tiny ops, because on
 small arrays the Python overhead per node costs more than the arithmetic.
 """
 
@@ -16,8 +16,18 @@ import numpy as np
 
 from neurocanvas.core import backend
 from neurocanvas.core._conv import adaptive_avg_pool2d, avg_pool2d, conv2d, max_pool2d
+from neurocanvas.core._ops import (
+    LogSoftmax,
+    Relu,
+    Sigmoid,
+    Softmax,
+    Tanh,
+    _log_softmax_array,
+    _softmax_dim,
+)
+from neurocanvas.core.autograd import Function, unbroadcast
 from neurocanvas.core.random import default_rng
-from neurocanvas.core.tensor import Function, Relu, Sigmoid, Tanh, Tensor, unbroadcast
+from neurocanvas.core.tensor import Tensor
 
 __all__ = [
     "adaptive_avg_pool2d",
@@ -207,45 +217,6 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
 
 # ----------------------------------------------------------------------------------------
 # Softmax family
-
-
-def _softmax_dim(ndim: int, dim: int | None, where: str) -> int:
-    if dim is None:
-        # PyTorch's legacy implicit choice
-        dim = 0 if ndim in (0, 1, 3) else 1
-    if not -max(ndim, 1) <= dim < max(ndim, 1):
-        raise IndexError(f"{where}: dim {dim} is out of range for {ndim} dimension(s)")
-    return dim % max(ndim, 1)
-
-
-def _log_softmax_array(x: Any, axis: int, xp: Any) -> Any:
-    shifted = x - x.max(axis=axis, keepdims=True)
-    return shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
-
-
-class Softmax(Function):
-    def forward(self, a: Any, axis: int) -> Any:
-        e = self.xp.exp(a - a.max(axis=axis, keepdims=True))
-        out = e / e.sum(axis=axis, keepdims=True)
-        self.save_for_backward(out)
-        self.axis = axis
-        return out
-
-    def backward(self, g: Any) -> tuple[Any, ...]:
-        (out,) = self.saved  # type: ignore[misc]
-        return (out * (g - (g * out).sum(axis=self.axis, keepdims=True)),)
-
-
-class LogSoftmax(Function):
-    def forward(self, a: Any, axis: int) -> Any:
-        out = _log_softmax_array(a, axis, self.xp)
-        self.save_for_backward(out)
-        self.axis = axis
-        return out
-
-    def backward(self, g: Any) -> tuple[Any, ...]:
-        (out,) = self.saved  # type: ignore[misc]
-        return (g - self.xp.exp(out) * g.sum(axis=self.axis, keepdims=True),)
 
 
 def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:  # noqa: A002

@@ -1,212 +1,84 @@
-"""Tensors and reverse-mode automatic differentiation.
+"""Tensors: n-dimensional arrays that record the operations applied to them.
 
-Each differentiable operation is a small :class:`Function` subclass with a ``forward`` on raw
-arrays and a ``backward`` that maps the output gradient to one gradient per tensor input. A
-result that needs a gradient remembers the node that made it (``_ctx``); ``backward()`` walks
-those nodes in an iterative topological order (so a chain of any length works), frees each
-node's saved arrays as soon as it has been used, and skips gradients no input needs.
-
+The graph nodes and the backward walk are in ``autograd.py``, the operations in ``_ops.py``.
 Names and semantics follow PyTorch so that what a person learns here carries over.
 """
 
 from __future__ import annotations
 
-import threading
 from collections import namedtuple
 from collections.abc import Callable, Iterable, Sequence
 from types import ModuleType
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 
 from neurocanvas.core import backend
+from neurocanvas.core._ops import (
+    Abs,
+    Add,
+    Cast,
+    Cat,
+    Clip,
+    Clone,
+    Div,
+    Exp,
+    Expand,
+    ExtremeAll,
+    Index,
+    Log,
+    LogSoftmax,
+    MatMul,
+    Mean,
+    Mul,
+    Neg,
+    Permute,
+    Pow,
+    PowScalar,
+    Relu,
+    Reshape,
+    Sigmoid,
+    Softmax,
+    Sqrt,
+    Stack,
+    Sub,
+    Sum,
+    TakeAlong,
+    Tanh,
+    ToDevice,
+    _normalize_axes,
+    _softmax_dim,
+)
+from neurocanvas.core.autograd import (
+    Function,
+    TensorBase,
+    _grad_mode,
+    enable_grad,
+    is_grad_enabled,
+    no_grad,
+    run_backward,
+    unbroadcast,
+)
+from neurocanvas.core.random import default_rng
+
+__all__ = [
+    "Function",
+    "MaxResult",
+    "MinResult",
+    "Tensor",
+    "cat",
+    "enable_grad",
+    "is_grad_enabled",
+    "no_grad",
+    "ones",
+    "randn",
+    "stack",
+    "tensor",
+    "unbroadcast",
+    "zeros",
+]
 
 _ndarray = np.ndarray
-_F = TypeVar("_F", bound=Callable[..., Any])
-
-# ----------------------------------------------------------------------------------------
-# Grad mode (thread-local like PyTorch: the GUI thread may evaluate under no_grad while the
-# training worker records a graph).
-
-
-class _GradMode(threading.local):
-    enabled: bool = True
-
-
-_grad_mode = _GradMode()
-
-
-def is_grad_enabled() -> bool:
-    """Whether operations currently record a graph for ``backward``."""
-    return _grad_mode.enabled
-
-
-class _GradModeSwitch:
-    """Context manager and decorator that sets grad mode and restores it afterwards."""
-
-    _mode: bool = True
-
-    def __enter__(self) -> None:
-        self._prev = _grad_mode.enabled
-        _grad_mode.enabled = self._mode
-
-    def __exit__(self, *exc: object) -> None:
-        _grad_mode.enabled = self._prev
-
-    def __call__(self, fn: _F) -> _F:
-        mode = self._mode
-
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            prev = _grad_mode.enabled
-            _grad_mode.enabled = mode
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                _grad_mode.enabled = prev
-
-        wrapper.__name__ = getattr(fn, "__name__", "wrapper")
-        wrapper.__doc__ = fn.__doc__
-        wrapper.__wrapped__ = fn  # type: ignore[attr-defined]
-        return wrapper  # type: ignore[return-value]
-
-
-class no_grad(_GradModeSwitch):  # noqa: N801 - PyTorch's name
-    """Disable graph recording (evaluation, parameter updates); a context manager or decorator."""
-
-    _mode = False
-
-
-class enable_grad(_GradModeSwitch):  # noqa: N801 - PyTorch's name
-    """Re-enable graph recording inside a ``no_grad`` block; a context manager or decorator."""
-
-    _mode = True
-
-
-# ----------------------------------------------------------------------------------------
-# Helpers
-
-
-def unbroadcast(grad: Any, shape: tuple[int, ...]) -> Any:
-    """Sum ``grad`` back to ``shape``, undoing numpy broadcasting.
-
-    Broadcasting adds leading dimensions and stretches size-1 ones; the gradient of a value
-    that was used many times is the sum over all its uses.
-    """
-    if grad.shape == shape:
-        return grad
-    extra = grad.ndim - len(shape)
-    if extra > 0:
-        grad = grad.sum(axis=tuple(range(extra)))
-    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
-    if axes:
-        grad = grad.sum(axis=axes, keepdims=True)
-    return grad
-
-
-def _normalize_axes(dim: int | Sequence[int] | None, ndim: int) -> tuple[int, ...] | None:
-    """Turn an int, tuple or None ``dim`` into a sorted tuple of non-negative axes."""
-    if dim is None:
-        return None
-    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
-    out = []
-    for d in dims:
-        d = int(d)
-        if not -max(ndim, 1) <= d < max(ndim, 1):
-            raise IndexError(f"dimension {d} is out of range for a tensor with {ndim} dimension(s)")
-        out.append(d % max(ndim, 1))
-    return tuple(sorted(set(out)))
-
-
-def _keepdims_shape(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> tuple[int, ...]:
-    """Shape of a reduction's result with the reduced axes kept as size 1."""
-    if axes is None:
-        return (1,) * len(shape)
-    return tuple(1 if i in axes else n for i, n in enumerate(shape))
-
-
-def _spread(grad: Any, xp: ModuleType, shape: tuple[int, ...], kshape: tuple[int, ...]) -> Any:
-    """Copy a reduction's gradient over the reduced axes into a fresh array of ``shape``.
-
-    A reshape plus one assignment: ``expand_dims``/``broadcast_to`` cost several times more
-    Python overhead, which dominates on the small arrays of small networks.
-    """
-    out = xp.empty(shape, dtype=grad.dtype)
-    out[...] = grad.reshape(kshape)
-    return out
-
-
-# ----------------------------------------------------------------------------------------
-# Function: one node of the graph
-
-
-class Function:
-    """Base class of differentiable operations.
-
-    Subclasses implement ``forward(self, *arrays, **kwargs) -> array`` and
-    ``backward(self, grad) -> tuple`` (one gradient or None per tensor input). They may keep
-    what backward needs with :meth:`save_for_backward` or as attributes; both are freed once
-    backward has used them.
-    """
-
-    __slots__ = ("xp", "needs_input_grad", "inputs", "saved", "__dict__")
-
-    xp: ModuleType
-    needs_input_grad: tuple[bool, ...]
-    inputs: tuple[Tensor, ...] | None
-    saved: tuple[Any, ...] | None
-
-    def forward(self, *arrays: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError
-
-    def backward(self, grad: Any) -> tuple[Any, ...]:
-        raise NotImplementedError
-
-    def save_for_backward(self, *arrays: Any) -> None:
-        """Keep arrays for backward; they are released right after backward runs."""
-        self.saved = arrays
-
-    @classmethod
-    def apply(cls, *tensors: Tensor, **kwargs: Any) -> Tensor:
-        """Run the operation on tensors; record a graph node when a gradient may be needed."""
-        arrays = []
-        needs = []
-        for t in tensors:
-            if not isinstance(t, Tensor):
-                raise TypeError(
-                    f"{cls.__name__}.apply takes Tensors as positional arguments, got "
-                    f"{type(t).__name__}; pass other values as keyword arguments"
-                )
-            arrays.append(t.data)
-            needs.append(t.requires_grad)
-        ctx = cls.__new__(cls)
-        first = arrays[0]
-        xp = np if type(first) is _ndarray else backend.array_module(first)
-        ctx.xp = xp
-        record = _grad_mode.enabled and True in needs
-        ctx.needs_input_grad = tuple(needs) if record else (False,) * len(arrays)
-        out = ctx.forward(*arrays, **kwargs)
-        if xp is np and type(out) is not _ndarray and not hasattr(out, "__cuda_array_interface__"):
-            # numpy returns scalars from 0-d arithmetic; a host input may still give a device
-            # result (ToDevice), which np.asarray would refuse to convert on a real GPU
-            out = np.asarray(out)
-        t = object.__new__(Tensor)
-        t.data = out
-        t.grad = None
-        if record:
-            ctx.inputs = tensors
-            t.requires_grad = True
-            t._ctx = ctx
-        else:
-            t.requires_grad = False
-            t._ctx = None
-        return t
-
-    def _release(self) -> None:
-        """Free saved arrays and attributes after backward; mark the node as used."""
-        self.saved = None
-        self.inputs = None
-        self.__dict__.clear()
-
 
 # ----------------------------------------------------------------------------------------
 # Tensor
@@ -238,7 +110,7 @@ def _const(value: Any, like: Any) -> Tensor:
     return t
 
 
-class Tensor:
+class Tensor(TensorBase):
     """An n-dimensional array that can record the operations applied to it.
 
     Parameters
@@ -253,7 +125,7 @@ class Tensor:
         ``"cpu"`` or ``"cuda"``; None keeps the array where it is.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "__weakref__")
+    __slots__ = ()  # the fields live in TensorBase (autograd.py)
     __array_ufunc__ = None  # make numpy defer to our reflected operators (ndarray + Tensor)
     __hash__ = object.__hash__  # comparisons return tensors, identity stays the hash
 
@@ -499,33 +371,7 @@ class Tensor:
                 raise RuntimeError(
                     f"gradient has shape {g.shape} but the tensor has shape {self.shape}"
                 )
-        order = _topological_order(self)
-        grads: dict[int, Any] = {id(self): g}
-        for node in order:
-            g = grads.pop(id(node), None)
-            if g is None:
-                continue
-            ctx = node._ctx
-            if ctx is None:
-                _accumulate_leaf(node, g)
-                continue
-            parents = ctx.inputs
-            if parents is None:
-                raise RuntimeError(
-                    "trying to backward through the graph a second time; the saved values "
-                    "were freed after the first backward (pass retain_graph=True the first time)"
-                )
-            in_grads = ctx.backward(g)
-            needs = ctx.needs_input_grad
-            for i, parent in enumerate(parents):
-                gi = in_grads[i]
-                if gi is None or not needs[i]:
-                    continue
-                key = id(parent)
-                prev = grads.get(key)
-                grads[key] = gi if prev is None else prev + gi
-            if not retain_graph:
-                ctx._release()
+        run_backward(self, g, retain_graph)
 
     # -- operators -----------------------------------------------------------------------
 
@@ -651,14 +497,10 @@ class Tensor:
     clamp = clip
 
     def softmax(self, dim: int) -> Tensor:
-        from neurocanvas.core.functional import softmax
-
-        return softmax(self, dim)
+        return Softmax.apply(self, axis=_softmax_dim(self.data.ndim, dim, "softmax"))
 
     def log_softmax(self, dim: int) -> Tensor:
-        from neurocanvas.core.functional import log_softmax
-
-        return log_softmax(self, dim)
+        return LogSoftmax.apply(self, axis=_softmax_dim(self.data.ndim, dim, "log_softmax"))
 
     # -- reductions ----------------------------------------------------------------------
 
@@ -845,55 +687,7 @@ def _convert_index(index: Any) -> Any:
     return index
 
 
-def _is_basic_index(index: Any) -> bool:
-    """True when indexing makes a view (ints, slices, None, Ellipsis): no index repeats."""
-    items = index if isinstance(index, tuple) else (index,)
-    return all(i is None or i is Ellipsis or isinstance(i, (int, slice, np.integer)) for i in items)
-
-
-def _accumulate_leaf(t: Tensor, g: Any) -> None:
-    """Add a gradient into a leaf's ``.grad``, always as a fresh array in the leaf's dtype.
-
-    The copy matters: backward passes may hand the same array to several inputs (``a + b``),
-    and ``.grad`` must never alias another tensor's gradient or data.
-    """
-    if not t.requires_grad:
-        return
-    xp = np if type(t.data) is _ndarray else backend.array_module(t.data)
-    if t.grad is None:
-        t.grad = Tensor._wrap(xp.array(g, dtype=t.data.dtype))
-    else:
-        t.grad.data = t.grad.data + g
-        if t.grad.data.dtype != t.data.dtype:
-            t.grad.data = t.grad.data.astype(t.data.dtype)
-
-
-def _topological_order(root: Tensor) -> list[Tensor]:
-    """Tensors reachable from ``root`` (that need a gradient), root first, parents last.
-
-    Iterative depth-first search, so graph depth is limited by memory, not by recursion.
-    """
-    post: list[Tensor] = []
-    visited: set[int] = set()
-    stack: list[tuple[Tensor, bool]] = [(root, False)]
-    while stack:
-        node, done = stack.pop()
-        if done:
-            post.append(node)
-            continue
-        key = id(node)
-        if key in visited:
-            continue
-        visited.add(key)
-        stack.append((node, True))
-        ctx = node._ctx
-        # a node freed by an earlier backward has no inputs; backward reports it clearly
-        if ctx is not None and ctx.inputs is not None:
-            for parent in ctx.inputs:
-                if parent.requires_grad and id(parent) not in visited:
-                    stack.append((parent, False))
-    post.reverse()
-    return post
+TensorBase._result_type = Tensor  # results of ops and gradients are plain Tensors
 
 
 # ----------------------------------------------------------------------------------------
@@ -939,8 +733,6 @@ def ones(*shape: Any, dtype: Any = np.float32, requires_grad: bool = False) -> T
 
 def randn(*shape: Any, dtype: Any = np.float32, requires_grad: bool = False) -> Tensor:
     """Standard normal samples from the shared generator (see ``manual_seed``)."""
-    from neurocanvas.core.random import default_rng
-
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
     data = default_rng().standard_normal(shape).astype(dtype)
@@ -967,376 +759,3 @@ def stack(tensors: Iterable[Tensor], dim: int = 0) -> Tensor:
     if any(t.data.shape != shape for t in ts):
         raise ValueError(f"stack(): all tensors need the same shape, got {[t.shape for t in ts]}")
     return Stack.apply(*ts, axis=dim % (len(shape) + 1))
-
-
-# ----------------------------------------------------------------------------------------
-# Elementwise binary operations (broadcasting; gradients summed back with unbroadcast)
-
-
-class Add(Function):
-    def forward(self, a: Any, b: Any) -> Any:
-        self.shapes = (a.shape, b.shape)
-        return a + b
-
-    def backward(self, g: Any) -> tuple[Any, ...]:
-        sa, sb = self.shapes
-        na, nb = self.needs_input_grad
-        return (unbroadcast(g, sa) if na else None, unbroadcast(g, sb) if nb else None)
-
-
-class Sub(Function):
-    def forward(self, a: Any, b: Any) -> Any:
-        self.shapes = (a.shape, b.shape)
-        return a - b
-
-    def backward(self, g: Any) -> tuple[Any, ...]:
-        sa, sb = self.shapes
-        na, nb = self.needs_input_grad
-        return (unbroadcast(g, sa) if na else None, unbroadcast(-g, sb) if nb else None)
-
-
-class Mul(Function):
-    def forward(self, a: Any, b: Any) -> Any:
-        self.save_for_backward(a, b)
-        return a * b
-
-    def backward(self, g: Any) -> tuple[Any, ...]:
-        a, b = self.saved  # type: ignore[misc]
-        na, nb = self.needs_input_grad
-        return (
-            unbroadcast(g * b, a.shape) if na else None,
-            unbroadcast(g * a, b.shape) if nb else None,
-        )
-
-
-class Div(Function):
-    def forward(self, a: Any, b: Any) -> Any:
-        self.save_for_backward(a, b)
-        return a / b
-
-    def backward(self, g: Any) -> tuple[Any, ...]:
-        a, b = self.saved  # type: ignore[misc]
-        na, nb = self.needs_input_grad
-        gb = unbroadcast(-g * a / (b * b), b.shape) if nb else None
-        return (unbroadcast(g / b, a.shape) if na else None, gb)
-
-
-class PowScalar(Function):
-    def forward(self, a: Any, exponent: float) -> Any:
-        self.save_for_backward(a)
-        self.exponent = exponent
-        return a**exponent
-
-    def backward(self, g: Any) -> tuple[Any, ...]:
-        (a,) = self.saved  # type: ignore[misc]
-        p = self.exponent
-        if p == 2:
-            return (g * (2 * a),)
-        return (g * (p * a ** (p - 1)),)
-
-
-class Pow(Function):
-    def forward(self, a: Any, b: Any) -> Any:
-        out = a**b
-        self.save_for_backward(a, b, out)
-        return out
-
-    def backward(self, g: Any) -> tuple[Any, ...]:
-        a, b, out = self.saved  # type: ignore[misc]
-        na, nb = self.needs_input_grad
-        ga = unbroadcast(g * b * a ** (b - 1), a.shape) if na else None
-        gb = None
-        if nb:
-            xp = self.xp
-            # d(a^b)/db = a^b log a; define it as 0 where a == 0 (as PyTorch does)
-            safe = xp.where(a > 0, a, 1)
-            gb = unbroadcast(g * out * xp.log(safe), b.shape)
-        return (ga, gb)
-
-
-class MatMul(Function):
-    def forward(self, a: Any, b: Any) -> Any:
-        self.save_for_backward(a, b)
-        return a @ b
-
-    def backward(self, g: Any) -> tuple[Any, ...]:
-        a, b = self.saved  # type: ignore[misc]
-        na, nb = self.needs_input_grad
-        if a.ndim == 2 and b.ndim == 2:
-            return (g @ b.T if na else None, a.T @ g if nb else None)
-        xp = self.xp
-        a2 = a[None, :] if a.ndim == 1 else a
-        b2 = b[:, None] if b.ndim == 1 else b
-        g2 = g
-        if a.ndim == 1:
-            g2 = xp.expand_dims(g2, -2 if b.ndim > 1 else 0)
-        if b.ndim == 1:
-            g2 = xp.expand_dims(g2, -1)
-        ga = gb = None
-        if na:
-            ga = unbroadcast(g2 @ xp.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
-        if nb:
-            gb = unbroadcast(xp.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(b.shape)
-        return (ga, gb)
-
-
-# ----------------------------------------------------------------------------------------
-# Elementwise unary operations
-
-
-class Neg(Function):
-    def forward(self, a: Any) -> Any:
-        return -a
-
-    def backward(self, g: Any) -> tuple[Any, ...]:
-        return (-g,)
-
-
-class Clone(Function):
-    def forward(self, a: Any) -> Any:
-        return a.copy()
-
-    def backward(self, g: Any) -> tuple[Any, ...]:
-        return (g,)
-
-
-class Exp(Function):
-    def forward(self, a: Any) -> Any:
-        out = self.xp.exp(a)
-        self.save_for_backward(out)
-        return out
-
-    def backward(self, g: Any) -> tuple[Any, ...]:
-        return (g * self.saved[0],)  # type: ignore[index]
-
-
-class Log(Function):
-    def forward(self, a: Any) -> Any:
-        self.save_for_backward(a)
-        return self.xp.log(a)
-
-    def backward(self, g: Any) -> tuple[Any, ...]:
-        return (g / self.saved[0],)  # type: ignore[index]
-
-
-class Sqrt(Function):
-    def forward(self, a: Any) -> Any:
-        out = self.xp.sqrt(a)
-        self.save_for_backward(out)
-        return out
-
-    def backward(self, g: Any) -> tuple[Any, ...]:
-        return (g / (2 * self.saved[0]),)  # type: ignore[index]
-
-
-class Abs(Function):
-    def forward(self, a: Any) -> Any:
-        self.save_for_backward(a)
-        return self.xp.abs(a)
-
-    def backward(self, g: Any) -> tuple[Any, ...]:
-        return (g * self.xp.sign(self.saved[0]),)  # type: ignore[index]
-
-
-class Tanh(Function):
-    def forward(self, a: Any) -> Any:
-        out = self.xp.tanh(a)
-        self.save_for_backward(out)
-        return out
-
-    def backward(self, g: Any) -> tuple[Any, ...]:
-        out = self.saved[0]  # type: ignore[index]
-        return (g * (1 - out * out),)
-
-
-class Sigmoid(Function):
-    def forward(self, a: Any) -> Any:
-        # exp(-log(1 + e^-x)) never overflows and stays accurate for very negative x
-        out = self.xp.exp(-self.xp.logaddexp(0, -a))
-        self.save_for_backward(out)
-        return out
-
-    def backward(self, g: Any) -> tuple[Any, ...]:
-        out = self.saved[0]  # type: ignore[index]
-        return (g * out * (1 - out),)
-
-
-class Relu(Function):
-    def forward(self, a: Any) -> Any:
-        mask = a > 0
-        self.save_for_backward(mask)
-        return a * mask
-
-    def backward(self, g: Any) -> tuple[Any, ...]:
-        return (g * self.saved[0],)  # type: ignore[index]
-
-
-class Clip(Function):
-    def forward(self, a: Any, lo: float | None, hi: float | None) -> Any:
-        xp = self.xp
-        if self.needs_input_grad[0]:
-            mask = xp.ones(a.shape, dtype=bool)
-            if lo is not None:
-                mask &= a >= lo
-            if hi is not None:
-                mask &= a <= hi
-            self.save_for_backward(mask)
-        return xp.clip(a, lo, hi)
-
-    def backward(self, g: Any) -> tuple[Any, ...]:
-        return (g * self.saved[0],)  # type: ignore[index]
-
-
-class Cast(Function):
-    def forward(self, a: Any, dtype: Any) -> Any:
-        self.src = a.dtype
-        return a.astype(dtype)
-
-    def backward(self, g: Any) -> tuple[Any, ...]:
-        return (g.astype(self.src),)
-
-
-class ToDevice(Function):
-    def forward(self, a: Any, device: str) -> Any:
-        self.src = backend.device_of(a)
-        return backend.to_device(a, device)
-
-    def backward(self, g: Any) -> tuple[Any, ...]:
-        return (backend.to_device(g, self.src),)
-
-
-# ----------------------------------------------------------------------------------------
-# Reductions
-
-
-class Sum(Function):
-    def forward(self, a: Any, axes: tuple[int, ...] | None, keepdims: bool) -> Any:
-        self.shape = a.shape
-        self.kshape = _keepdims_shape(a.shape, axes)
-        return a.sum(axis=axes, keepdims=keepdims)
-
-    def backward(self, g: Any) -> tuple[Any, ...]:
-        return (_spread(g, self.xp, self.shape, self.kshape),)
-
-
-class Mean(Function):
-    def forward(self, a: Any, axes: tuple[int, ...] | None, keepdims: bool) -> Any:
-        self.shape = a.shape
-        self.kshape = _keepdims_shape(a.shape, axes)
-        out = a.sum(axis=axes, keepdims=keepdims)
-        self.count = a.size // max(out.size, 1) if a.size else 1
-        return out / self.count
-
-    def backward(self, g: Any) -> tuple[Any, ...]:
-        return (_spread(g / self.count, self.xp, self.shape, self.kshape),)
-
-
-class ExtremeAll(Function):
-    """max()/min() over all elements; ties share the gradient evenly (as PyTorch does)."""
-
-    def forward(self, a: Any, is_max: bool) -> Any:
-        out = a.max() if is_max else a.min()
-        self.save_for_backward(a, out)
-        return out
-
-    def backward(self, g: Any) -> tuple[Any, ...]:
-        a, out = self.saved  # type: ignore[misc]
-        mask = a == out
-        return (mask * (g / mask.sum()),)
-
-
-class TakeAlong(Function):
-    """Values at given indices along one axis (the values of ``max(dim)``)."""
-
-    def forward(self, a: Any, index: Any, axis: int, keepdims: bool) -> Any:
-        self.shape, self.dtype = a.shape, a.dtype
-        self.index, self.axis, self.keepdims = index, axis, keepdims
-        out = self.xp.take_along_axis(a, index, axis=axis)
-        return out if keepdims else out.squeeze(axis)
-
-    def backward(self, g: Any) -> tuple[Any, ...]:
-        xp = self.xp
-        if not self.keepdims:
-            g = xp.expand_dims(g, self.axis)
-        # one-hot of the chosen index along the axis (CuPy lacks put_along_axis)
-        n = self.shape[self.axis]
-        positions = xp.arange(n).reshape((n,) + (1,) * (len(self.shape) - self.axis - 1))
-        return ((positions == self.index) * g,)
-
-
-# ----------------------------------------------------------------------------------------
-# Shape operations
-
-
-class Reshape(Function):
-    def forward(self, a: Any, shape: tuple[int, ...]) -> Any:
-        self.shape = a.shape
-        try:
-            return a.reshape(shape)
-        except ValueError:
-            raise ValueError(
-                f"cannot reshape a tensor of shape {a.shape} ({a.size} elements) into {shape}"
-            ) from None
-
-    def backward(self, g: Any) -> tuple[Any, ...]:
-        return (g.reshape(self.shape),)
-
-
-class Permute(Function):
-    def forward(self, a: Any, axes: tuple[int, ...]) -> Any:
-        self.axes = axes
-        return a.transpose(axes)
-
-    def backward(self, g: Any) -> tuple[Any, ...]:
-        return (g.transpose(np.argsort(self.axes)),)
-
-
-class Expand(Function):
-    def forward(self, a: Any, shape: tuple[int, ...]) -> Any:
-        self.shape = a.shape
-        return self.xp.broadcast_to(a, shape)
-
-    def backward(self, g: Any) -> tuple[Any, ...]:
-        return (unbroadcast(g, self.shape),)
-
-
-class Index(Function):
-    """``x[index]``; the gradient is scattered back, adding up repeated indices."""
-
-    def forward(self, a: Any, index: Any) -> Any:
-        self.shape, self.index = a.shape, index
-        try:
-            return a[index]
-        except IndexError as exc:
-            raise IndexError(
-                f"index {index!r} is invalid for a tensor of shape {a.shape}: {exc}"
-            ) from None
-
-    def backward(self, g: Any) -> tuple[Any, ...]:
-        xp = self.xp
-        out = xp.zeros(self.shape, dtype=g.dtype)
-        if _is_basic_index(self.index):
-            out[self.index] = g
-        else:
-            xp.add.at(out, self.index, g)
-        return (out,)
-
-
-class Cat(Function):
-    def forward(self, *arrays: Any, axis: int) -> Any:
-        self.axis = axis
-        self.splits = np.cumsum([a.shape[axis] for a in arrays])[:-1]
-        return self.xp.concatenate(arrays, axis=axis)
-
-    def backward(self, g: Any) -> tuple[Any, ...]:
-        return tuple(self.xp.split(g, self.splits, axis=self.axis))
-
-
-class Stack(Function):
-    def forward(self, *arrays: Any, axis: int) -> Any:
-        self.axis = axis
-        return self.xp.stack(arrays, axis=axis)
-
-    def backward(self, g: Any) -> tuple[Any, ...]:
-        n = g.shape[self.axis]
-        return tuple(self.xp.take(g, i, axis=self.axis) for i in range(n))

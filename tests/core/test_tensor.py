@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from neurocanvas.core import Tensor, cat, enable_grad, no_grad, stack, tensor
-from neurocanvas.core.tensor import Function, is_grad_enabled, unbroadcast
+from neurocanvas.core.autograd import Function, is_grad_enabled, unbroadcast
 from tests.core.gradcheck import check_grad
 
 RNG = np.random.default_rng(1234)
@@ -559,7 +559,7 @@ def test_tensor_ops_match_torch(name: str) -> None:
 
 
 def test_function_apply_rejects_non_tensor_positional_arguments() -> None:
-    from neurocanvas.core.tensor import Mul
+    from neurocanvas.core._ops import Mul
 
     with pytest.raises(TypeError, match="Mul.apply takes Tensors.*ndarray"):
         Mul.apply(leaf(2), np.ones(2))

@@ -1,0 +1,475 @@
+"""The differentiable operations behind Tensor's methods, one :class:`Function` each.
+
+Each class has a ``forward`` on raw arrays (numpy or CuPy, ``self.xp``) and a ``backward``
+that returns one gradient (or None) per tensor input; see ``autograd.py``. The fused
+functional ops (linear, losses, batch norm) live in ``functional.py``, convolution and
+pooling in ``_conv.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+
+from neurocanvas.core import backend
+from neurocanvas.core.autograd import Function, unbroadcast
+
+# ----------------------------------------------------------------------------------------
+# Helpers
+
+
+def _normalize_axes(dim: int | Sequence[int] | None, ndim: int) -> tuple[int, ...] | None:
+    """Turn an int, tuple or None ``dim`` into a sorted tuple of non-negative axes."""
+    if dim is None:
+        return None
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    out = []
+    for d in dims:
+        d = int(d)
+        if not -max(ndim, 1) <= d < max(ndim, 1):
+            raise IndexError(f"dimension {d} is out of range for a tensor with {ndim} dimension(s)")
+        out.append(d % max(ndim, 1))
+    return tuple(sorted(set(out)))
+
+
+def _keepdims_shape(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> tuple[int, ...]:
+    """Shape of a reduction's result with the reduced axes kept as size 1."""
+    if axes is None:
+        return (1,) * len(shape)
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _spread(grad: Any, xp: ModuleType, shape: tuple[int, ...], kshape: tuple[int, ...]) -> Any:
+    """Copy a reduction's gradient over the reduced axes into a fresh array of ``shape``.
+
+    A reshape plus one assignment: ``expand_dims``/``broadcast_to`` cost several times more
+    Python overhead, which dominates on the small arrays of small networks.
+    """
+    out = xp.empty(shape, dtype=grad.dtype)
+    out[...] = grad.reshape(kshape)
+    return out
+
+
+def _is_basic_index(index: Any) -> bool:
+    """True when indexing makes a view (ints, slices, None, Ellipsis): no index repeats."""
+    items = index if isinstance(index, tuple) else (index,)
+    return all(i is None or i is Ellipsis or isinstance(i, (int, slice, np.integer)) for i in items)
+
+
+# ----------------------------------------------------------------------------------------
+# Elementwise binary operations (broadcasting; gradients summed back with unbroadcast)
+
+
+class Add(Function):
+    def forward(self, a: Any, b: Any) -> Any:
+        self.shapes = (a.shape, b.shape)
+        return a + b
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        sa, sb = self.shapes
+        na, nb = self.needs_input_grad
+        return (unbroadcast(g, sa) if na else None, unbroadcast(g, sb) if nb else None)
+
+
+class Sub(Function):
+    def forward(self, a: Any, b: Any) -> Any:
+        self.shapes = (a.shape, b.shape)
+        return a - b
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        sa, sb = self.shapes
+        na, nb = self.needs_input_grad
+        return (unbroadcast(g, sa) if na else None, unbroadcast(-g, sb) if nb else None)
+
+
+class Mul(Function):
+    def forward(self, a: Any, b: Any) -> Any:
+        self.save_for_backward(a, b)
+        return a * b
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        a, b = self.saved  # type: ignore[misc]
+        na, nb = self.needs_input_grad
+        return (
+            unbroadcast(g * b, a.shape) if na else None,
+            unbroadcast(g * a, b.shape) if nb else None,
+        )
+
+
+class Div(Function):
+    def forward(self, a: Any, b: Any) -> Any:
+        self.save_for_backward(a, b)
+        return a / b
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        a, b = self.saved  # type: ignore[misc]
+        na, nb = self.needs_input_grad
+        gb = unbroadcast(-g * a / (b * b), b.shape) if nb else None
+        return (unbroadcast(g / b, a.shape) if na else None, gb)
+
+
+class PowScalar(Function):
+    def forward(self, a: Any, exponent: float) -> Any:
+        self.save_for_backward(a)
+        self.exponent = exponent
+        return a**exponent
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        (a,) = self.saved  # type: ignore[misc]
+        p = self.exponent
+        if p == 2:
+            return (g * (2 * a),)
+        return (g * (p * a ** (p - 1)),)
+
+
+class Pow(Function):
+    def forward(self, a: Any, b: Any) -> Any:
+        out = a**b
+        self.save_for_backward(a, b, out)
+        return out
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        a, b, out = self.saved  # type: ignore[misc]
+        na, nb = self.needs_input_grad
+        ga = unbroadcast(g * b * a ** (b - 1), a.shape) if na else None
+        gb = None
+        if nb:
+            xp = self.xp
+            # d(a^b)/db = a^b log a; define it as 0 where a == 0 (as PyTorch does)
+            safe = xp.where(a > 0, a, 1)
+            gb = unbroadcast(g * out * xp.log(safe), b.shape)
+        return (ga, gb)
+
+
+class MatMul(Function):
+    def forward(self, a: Any, b: Any) -> Any:
+        self.save_for_backward(a, b)
+        return a @ b
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        a, b = self.saved  # type: ignore[misc]
+        na, nb = self.needs_input_grad
+        if a.ndim == 2 and b.ndim == 2:
+            return (g @ b.T if na else None, a.T @ g if nb else None)
+        xp = self.xp
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        g2 = g
+        if a.ndim == 1:
+            g2 = xp.expand_dims(g2, -2 if b.ndim > 1 else 0)
+        if b.ndim == 1:
+            g2 = xp.expand_dims(g2, -1)
+        ga = gb = None
+        if na:
+            ga = unbroadcast(g2 @ xp.swapaxes(b2, -1, -2), a2.shape).reshape(a.shape)
+        if nb:
+            gb = unbroadcast(xp.swapaxes(a2, -1, -2) @ g2, b2.shape).reshape(b.shape)
+        return (ga, gb)
+
+
+# ----------------------------------------------------------------------------------------
+# Elementwise unary operations
+
+
+class Neg(Function):
+    def forward(self, a: Any) -> Any:
+        return -a
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        return (-g,)
+
+
+class Clone(Function):
+    def forward(self, a: Any) -> Any:
+        return a.copy()
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        return (g,)
+
+
+class Exp(Function):
+    def forward(self, a: Any) -> Any:
+        out = self.xp.exp(a)
+        self.save_for_backward(out)
+        return out
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        return (g * self.saved[0],)  # type: ignore[index]
+
+
+class Log(Function):
+    def forward(self, a: Any) -> Any:
+        self.save_for_backward(a)
+        return self.xp.log(a)
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        return (g / self.saved[0],)  # type: ignore[index]
+
+
+class Sqrt(Function):
+    def forward(self, a: Any) -> Any:
+        out = self.xp.sqrt(a)
+        self.save_for_backward(out)
+        return out
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        return (g / (2 * self.saved[0]),)  # type: ignore[index]
+
+
+class Abs(Function):
+    def forward(self, a: Any) -> Any:
+        self.save_for_backward(a)
+        return self.xp.abs(a)
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        return (g * self.xp.sign(self.saved[0]),)  # type: ignore[index]
+
+
+class Tanh(Function):
+    def forward(self, a: Any) -> Any:
+        out = self.xp.tanh(a)
+        self.save_for_backward(out)
+        return out
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        out = self.saved[0]  # type: ignore[index]
+        return (g * (1 - out * out),)
+
+
+class Sigmoid(Function):
+    def forward(self, a: Any) -> Any:
+        # exp(-log(1 + e^-x)) never overflows and stays accurate for very negative x
+        out = self.xp.exp(-self.xp.logaddexp(0, -a))
+        self.save_for_backward(out)
+        return out
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        out = self.saved[0]  # type: ignore[index]
+        return (g * out * (1 - out),)
+
+
+class Relu(Function):
+    def forward(self, a: Any) -> Any:
+        mask = a > 0
+        self.save_for_backward(mask)
+        return a * mask
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        return (g * self.saved[0],)  # type: ignore[index]
+
+
+class Clip(Function):
+    def forward(self, a: Any, lo: float | None, hi: float | None) -> Any:
+        xp = self.xp
+        if self.needs_input_grad[0]:
+            mask = xp.ones(a.shape, dtype=bool)
+            if lo is not None:
+                mask &= a >= lo
+            if hi is not None:
+                mask &= a <= hi
+            self.save_for_backward(mask)
+        return xp.clip(a, lo, hi)
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        return (g * self.saved[0],)  # type: ignore[index]
+
+
+class Cast(Function):
+    def forward(self, a: Any, dtype: Any) -> Any:
+        self.src = a.dtype
+        return a.astype(dtype)
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        return (g.astype(self.src),)
+
+
+class ToDevice(Function):
+    def forward(self, a: Any, device: str) -> Any:
+        self.src = backend.device_of(a)
+        return backend.to_device(a, device)
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        return (backend.to_device(g, self.src),)
+
+
+# ----------------------------------------------------------------------------------------
+# Reductions
+
+
+class Sum(Function):
+    def forward(self, a: Any, axes: tuple[int, ...] | None, keepdims: bool) -> Any:
+        self.shape = a.shape
+        self.kshape = _keepdims_shape(a.shape, axes)
+        return a.sum(axis=axes, keepdims=keepdims)
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        return (_spread(g, self.xp, self.shape, self.kshape),)
+
+
+class Mean(Function):
+    def forward(self, a: Any, axes: tuple[int, ...] | None, keepdims: bool) -> Any:
+        self.shape = a.shape
+        self.kshape = _keepdims_shape(a.shape, axes)
+        out = a.sum(axis=axes, keepdims=keepdims)
+        self.count = a.size // max(out.size, 1) if a.size else 1
+        return out / self.count
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        return (_spread(g / self.count, self.xp, self.shape, self.kshape),)
+
+
+class ExtremeAll(Function):
+    """max()/min() over all elements; ties share the gradient evenly (as PyTorch does)."""
+
+    def forward(self, a: Any, is_max: bool) -> Any:
+        out = a.max() if is_max else a.min()
+        self.save_for_backward(a, out)
+        return out
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        a, out = self.saved  # type: ignore[misc]
+        mask = a == out
+        return (mask * (g / mask.sum()),)
+
+
+class TakeAlong(Function):
+    """Values at given indices along one axis (the values of ``max(dim)``)."""
+
+    def forward(self, a: Any, index: Any, axis: int, keepdims: bool) -> Any:
+        self.shape, self.dtype = a.shape, a.dtype
+        self.index, self.axis, self.keepdims = index, axis, keepdims
+        out = self.xp.take_along_axis(a, index, axis=axis)
+        return out if keepdims else out.squeeze(axis)
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        xp = self.xp
+        if not self.keepdims:
+            g = xp.expand_dims(g, self.axis)
+        # one-hot of the chosen index along the axis (CuPy lacks put_along_axis)
+        n = self.shape[self.axis]
+        positions = xp.arange(n).reshape((n,) + (1,) * (len(self.shape) - self.axis - 1))
+        return ((positions == self.index) * g,)
+
+
+# ----------------------------------------------------------------------------------------
+# Shape operations
+
+
+class Reshape(Function):
+    def forward(self, a: Any, shape: tuple[int, ...]) -> Any:
+        self.shape = a.shape
+        try:
+            return a.reshape(shape)
+        except ValueError:
+            raise ValueError(
+                f"cannot reshape a tensor of shape {a.shape} ({a.size} elements) into {shape}"
+            ) from None
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        return (g.reshape(self.shape),)
+
+
+class Permute(Function):
+    def forward(self, a: Any, axes: tuple[int, ...]) -> Any:
+        self.axes = axes
+        return a.transpose(axes)
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        return (g.transpose(np.argsort(self.axes)),)
+
+
+class Expand(Function):
+    def forward(self, a: Any, shape: tuple[int, ...]) -> Any:
+        self.shape = a.shape
+        return self.xp.broadcast_to(a, shape)
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        return (unbroadcast(g, self.shape),)
+
+
+class Index(Function):
+    """``x[index]``; the gradient is scattered back, adding up repeated indices."""
+
+    def forward(self, a: Any, index: Any) -> Any:
+        self.shape, self.index = a.shape, index
+        try:
+            return a[index]
+        except IndexError as exc:
+            raise IndexError(
+                f"index {index!r} is invalid for a tensor of shape {a.shape}: {exc}"
+            ) from None
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        xp = self.xp
+        out = xp.zeros(self.shape, dtype=g.dtype)
+        if _is_basic_index(self.index):
+            out[self.index] = g
+        else:
+            xp.add.at(out, self.index, g)
+        return (out,)
+
+
+class Cat(Function):
+    def forward(self, *arrays: Any, axis: int) -> Any:
+        self.axis = axis
+        self.splits = np.cumsum([a.shape[axis] for a in arrays])[:-1]
+        return self.xp.concatenate(arrays, axis=axis)
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        return tuple(self.xp.split(g, self.splits, axis=self.axis))
+
+
+class Stack(Function):
+    def forward(self, *arrays: Any, axis: int) -> Any:
+        self.axis = axis
+        return self.xp.stack(arrays, axis=axis)
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        n = g.shape[self.axis]
+        return tuple(self.xp.take(g, i, axis=self.axis) for i in range(n))
+
+
+# ----------------------------------------------------------------------------------------
+# Softmax family
+
+
+def _softmax_dim(ndim: int, dim: int | None, where: str) -> int:
+    if dim is None:
+        # PyTorch's legacy implicit choice
+        dim = 0 if ndim in (0, 1, 3) else 1
+    if not -max(ndim, 1) <= dim < max(ndim, 1):
+        raise IndexError(f"{where}: dim {dim} is out of range for {ndim} dimension(s)")
+    return dim % max(ndim, 1)
+
+
+def _log_softmax_array(x: Any, axis: int, xp: Any) -> Any:
+    shifted = x - x.max(axis=axis, keepdims=True)
+    return shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+class Softmax(Function):
+    def forward(self, a: Any, axis: int) -> Any:
+        e = self.xp.exp(a - a.max(axis=axis, keepdims=True))
+        out = e / e.sum(axis=axis, keepdims=True)
+        self.save_for_backward(out)
+        self.axis = axis
+        return out
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        (out,) = self.saved  # type: ignore[misc]
+        return (out * (g - (g * out).sum(axis=self.axis, keepdims=True)),)
+
+
+class LogSoftmax(Function):
+    def forward(self, a: Any, axis: int) -> Any:
+        out = _log_softmax_array(a, axis, self.xp)
+        self.save_for_backward(out)
+        self.axis = axis
+        return out
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        (out,) = self.saved  # type: ignore[misc]
+        return (g - self.xp.exp(out) * g.sum(axis=self.axis, keepdims=True),)

@@ -63,7 +63,7 @@ def _is_basic_index(index: Any) -> bool:
 # Elementwise binary operations (broadcasting; gradients summed back with unbroadcast)
 
 
-class Add(Function):
+class AddBackward0(Function):
     def forward(self, a: Any, b: Any) -> Any:
         self.shapes = (a.shape, b.shape)
         return a + b
@@ -74,7 +74,7 @@ class Add(Function):
         return (unbroadcast(g, sa) if na else None, unbroadcast(g, sb) if nb else None)
 
 
-class Sub(Function):
+class SubBackward0(Function):
     def forward(self, a: Any, b: Any) -> Any:
         self.shapes = (a.shape, b.shape)
         return a - b
@@ -85,7 +85,7 @@ class Sub(Function):
         return (unbroadcast(g, sa) if na else None, unbroadcast(-g, sb) if nb else None)
 
 
-class Mul(Function):
+class MulBackward0(Function):
     def forward(self, a: Any, b: Any) -> Any:
         self.save_for_backward(a, b)
         return a * b
@@ -99,7 +99,7 @@ class Mul(Function):
         )
 
 
-class Div(Function):
+class DivBackward0(Function):
     def forward(self, a: Any, b: Any) -> Any:
         self.save_for_backward(a, b)
         return a / b
@@ -111,7 +111,7 @@ class Div(Function):
         return (unbroadcast(g / b, a.shape) if na else None, gb)
 
 
-class PowScalar(Function):
+class PowBackward0(Function):
     def forward(self, a: Any, exponent: float) -> Any:
         self.save_for_backward(a)
         self.exponent = exponent
@@ -125,7 +125,7 @@ class PowScalar(Function):
         return (g * (p * a ** (p - 1)),)
 
 
-class Pow(Function):
+class PowBackward1(Function):
     def forward(self, a: Any, b: Any) -> Any:
         out = a**b
         self.save_for_backward(a, b, out)
@@ -144,7 +144,7 @@ class Pow(Function):
         return (ga, gb)
 
 
-class MatMul(Function):
+class MmBackward0(Function):
     def forward(self, a: Any, b: Any) -> Any:
         self.save_for_backward(a, b)
         return a @ b
@@ -174,7 +174,7 @@ class MatMul(Function):
 # Elementwise unary operations
 
 
-class Neg(Function):
+class NegBackward0(Function):
     def forward(self, a: Any) -> Any:
         return -a
 
@@ -182,7 +182,7 @@ class Neg(Function):
         return (-g,)
 
 
-class Clone(Function):
+class CloneBackward0(Function):
     def forward(self, a: Any) -> Any:
         return a.copy()
 
@@ -190,7 +190,7 @@ class Clone(Function):
         return (g,)
 
 
-class Exp(Function):
+class ExpBackward0(Function):
     def forward(self, a: Any) -> Any:
         out = self.xp.exp(a)
         self.save_for_backward(out)
@@ -200,7 +200,7 @@ class Exp(Function):
         return (g * self.saved[0],)  # type: ignore[index]
 
 
-class Log(Function):
+class LogBackward0(Function):
     def forward(self, a: Any) -> Any:
         self.save_for_backward(a)
         return self.xp.log(a)
@@ -209,7 +209,7 @@ class Log(Function):
         return (g / self.saved[0],)  # type: ignore[index]
 
 
-class Sqrt(Function):
+class SqrtBackward0(Function):
     def forward(self, a: Any) -> Any:
         out = self.xp.sqrt(a)
         self.save_for_backward(out)
@@ -219,7 +219,7 @@ class Sqrt(Function):
         return (g / (2 * self.saved[0]),)  # type: ignore[index]
 
 
-class Abs(Function):
+class AbsBackward0(Function):
     def forward(self, a: Any) -> Any:
         self.save_for_backward(a)
         return self.xp.abs(a)
@@ -228,7 +228,7 @@ class Abs(Function):
         return (g * self.xp.sign(self.saved[0]),)  # type: ignore[index]
 
 
-class Tanh(Function):
+class TanhBackward0(Function):
     def forward(self, a: Any) -> Any:
         out = self.xp.tanh(a)
         self.save_for_backward(out)
@@ -239,7 +239,7 @@ class Tanh(Function):
         return (g * (1 - out * out),)
 
 
-class Sigmoid(Function):
+class SigmoidBackward0(Function):
     def forward(self, a: Any) -> Any:
         # exp(-log(1 + e^-x)) never overflows and stays accurate for very negative x
         out = self.xp.exp(-self.xp.logaddexp(0, -a))
@@ -251,7 +251,7 @@ class Sigmoid(Function):
         return (g * out * (1 - out),)
 
 
-class Relu(Function):
+class ReluBackward0(Function):
     def forward(self, a: Any) -> Any:
         mask = a > 0
         self.save_for_backward(mask)
@@ -261,7 +261,7 @@ class Relu(Function):
         return (g * self.saved[0],)  # type: ignore[index]
 
 
-class Clip(Function):
+class ClampBackward1(Function):
     def forward(self, a: Any, lo: float | None, hi: float | None) -> Any:
         xp = self.xp
         if self.needs_input_grad[0]:
@@ -277,7 +277,7 @@ class Clip(Function):
         return (g * self.saved[0],)  # type: ignore[index]
 
 
-class Cast(Function):
+class ToCopyBackward0(Function):
     def forward(self, a: Any, dtype: Any) -> Any:
         self.src = a.dtype
         return a.astype(dtype)
@@ -286,7 +286,7 @@ class Cast(Function):
         return (g.astype(self.src),)
 
 
-class ToDevice(Function):
+class ToDeviceBackward0(Function):
     def forward(self, a: Any, device: str) -> Any:
         self.src = backend.device_of(a)
         return backend.to_device(a, device)
@@ -299,7 +299,7 @@ class ToDevice(Function):
 # Reductions
 
 
-class Sum(Function):
+class SumBackward0(Function):
     def forward(self, a: Any, axes: tuple[int, ...] | None, keepdims: bool) -> Any:
         self.shape = a.shape
         self.kshape = _keepdims_shape(a.shape, axes)
@@ -309,7 +309,11 @@ class Sum(Function):
         return (_spread(g, self.xp, self.shape, self.kshape),)
 
 
-class Mean(Function):
+class SumBackward1(SumBackward0):
+    """``sum(dim)`` (PyTorch names the two overloads' nodes apart)."""
+
+
+class MeanBackward0(Function):
     def forward(self, a: Any, axes: tuple[int, ...] | None, keepdims: bool) -> Any:
         self.shape = a.shape
         self.kshape = _keepdims_shape(a.shape, axes)
@@ -321,7 +325,11 @@ class Mean(Function):
         return (_spread(g / self.count, self.xp, self.shape, self.kshape),)
 
 
-class ExtremeAll(Function):
+class MeanBackward1(MeanBackward0):
+    """``mean(dim)``."""
+
+
+class _ExtremeAll(Function):
     """max()/min() over all elements; ties share the gradient evenly (as PyTorch does)."""
 
     def forward(self, a: Any, is_max: bool) -> Any:
@@ -335,7 +343,15 @@ class ExtremeAll(Function):
         return (mask * (g / mask.sum()),)
 
 
-class TakeAlong(Function):
+class MaxBackward1(_ExtremeAll):
+    """``max()`` over all elements."""
+
+
+class MinBackward1(_ExtremeAll):
+    """``min()`` over all elements."""
+
+
+class _TakeAlong(Function):
     """Values at given indices along one axis (the values of ``max(dim)``)."""
 
     def forward(self, a: Any, index: Any, axis: int, keepdims: bool) -> Any:
@@ -354,11 +370,19 @@ class TakeAlong(Function):
         return ((positions == self.index) * g,)
 
 
+class MaxBackward0(_TakeAlong):
+    """The values of ``max(dim)``."""
+
+
+class MinBackward0(_TakeAlong):
+    """The values of ``min(dim)``."""
+
+
 # ----------------------------------------------------------------------------------------
 # Shape operations
 
 
-class Reshape(Function):
+class ViewBackward0(Function):
     def forward(self, a: Any, shape: tuple[int, ...]) -> Any:
         self.shape = a.shape
         try:
@@ -372,7 +396,7 @@ class Reshape(Function):
         return (g.reshape(self.shape),)
 
 
-class Permute(Function):
+class PermuteBackward0(Function):
     def forward(self, a: Any, axes: tuple[int, ...]) -> Any:
         self.axes = axes
         return a.transpose(axes)
@@ -381,7 +405,11 @@ class Permute(Function):
         return (g.transpose(np.argsort(self.axes)),)
 
 
-class Expand(Function):
+class TransposeBackward0(PermuteBackward0):
+    """``transpose(d0, d1)``: a permutation swapping two axes."""
+
+
+class ExpandBackward0(Function):
     def forward(self, a: Any, shape: tuple[int, ...]) -> Any:
         self.shape = a.shape
         return self.xp.broadcast_to(a, shape)
@@ -390,7 +418,7 @@ class Expand(Function):
         return (unbroadcast(g, self.shape),)
 
 
-class Index(Function):
+class IndexBackward0(Function):
     """``x[index]``; the gradient is scattered back, adding up repeated indices."""
 
     def forward(self, a: Any, index: Any) -> Any:
@@ -412,7 +440,7 @@ class Index(Function):
         return (out,)
 
 
-class Cat(Function):
+class CatBackward0(Function):
     def forward(self, *arrays: Any, axis: int) -> Any:
         self.axis = axis
         self.splits = np.cumsum([a.shape[axis] for a in arrays])[:-1]
@@ -422,7 +450,7 @@ class Cat(Function):
         return tuple(self.xp.split(g, self.splits, axis=self.axis))
 
 
-class Stack(Function):
+class StackBackward0(Function):
     def forward(self, *arrays: Any, axis: int) -> Any:
         self.axis = axis
         return self.xp.stack(arrays, axis=axis)
@@ -450,7 +478,7 @@ def _log_softmax_array(x: Any, axis: int, xp: Any) -> Any:
     return shifted - xp.log(xp.exp(shifted).sum(axis=axis, keepdims=True))
 
 
-class Softmax(Function):
+class SoftmaxBackward0(Function):
     def forward(self, a: Any, axis: int) -> Any:
         e = self.xp.exp(a - a.max(axis=axis, keepdims=True))
         out = e / e.sum(axis=axis, keepdims=True)
@@ -463,7 +491,7 @@ class Softmax(Function):
         return (out * (g - (g * out).sum(axis=self.axis, keepdims=True)),)
 
 
-class LogSoftmax(Function):
+class LogSoftmaxBackward0(Function):
     def forward(self, a: Any, axis: int) -> Any:
         out = _log_softmax_array(a, axis, self.xp)
         self.save_for_backward(out)

@@ -17,11 +17,11 @@ import numpy as np
 from neurocanvas.core import backend
 from neurocanvas.core._conv import adaptive_avg_pool2d, avg_pool2d, conv2d, max_pool2d
 from neurocanvas.core._ops import (
-    LogSoftmax,
-    Relu,
-    Sigmoid,
-    Softmax,
-    Tanh,
+    LogSoftmaxBackward0,
+    ReluBackward0,
+    SigmoidBackward0,
+    SoftmaxBackward0,
+    TanhBackward0,
     _log_softmax_array,
     _softmax_dim,
 )
@@ -149,18 +149,18 @@ def erf(x: Any) -> Any:
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:  # noqa: A002 - PyTorch's name
     """max(x, 0); ``inplace`` is accepted for PyTorch compatibility and ignored."""
-    return Relu.apply(input)
+    return ReluBackward0.apply(input)
 
 
 def sigmoid(input: Tensor) -> Tensor:  # noqa: A002
-    return Sigmoid.apply(input)
+    return SigmoidBackward0.apply(input)
 
 
 def tanh(input: Tensor) -> Tensor:  # noqa: A002
-    return Tanh.apply(input)
+    return TanhBackward0.apply(input)
 
 
-class LeakyRelu(Function):
+class LeakyReluBackward0(Function):
     def forward(self, a: Any, slope: float) -> Any:
         mask = a > 0
         self.save_for_backward(mask)
@@ -178,7 +178,7 @@ def leaky_relu(
     inplace: bool = False,
 ) -> Tensor:
     """x where x > 0, else ``negative_slope * x``."""
-    return LeakyRelu.apply(input, slope=negative_slope)
+    return LeakyReluBackward0.apply(input, slope=negative_slope)
 
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -186,7 +186,7 @@ _INV_SQRT_2 = 1.0 / math.sqrt(2.0)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
 
-class Gelu(Function):
+class GeluBackward0(Function):
     def forward(self, a: Any, approximate: str) -> Any:
         xp = self.xp
         self.approximate = approximate
@@ -212,7 +212,7 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
     """x * Phi(x) (exact, with erf), or the tanh approximation with ``approximate='tanh'``."""
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return Gelu.apply(input, approximate=approximate)
+    return GeluBackward0.apply(input, approximate=approximate)
 
 
 # ----------------------------------------------------------------------------------------
@@ -223,21 +223,21 @@ def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
     """exp(x) / sum(exp(x)) along ``dim``, shifted by the maximum so it never overflows."""
     if dtype is not None:
         input = input.type(dtype)
-    return Softmax.apply(input, axis=_softmax_dim(input.data.ndim, dim, "softmax"))
+    return SoftmaxBackward0.apply(input, axis=_softmax_dim(input.data.ndim, dim, "softmax"))
 
 
 def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:  # noqa: A002
     """log(softmax(x)) computed as x - logsumexp(x), stable for large logits."""
     if dtype is not None:
         input = input.type(dtype)
-    return LogSoftmax.apply(input, axis=_softmax_dim(input.data.ndim, dim, "log_softmax"))
+    return LogSoftmaxBackward0.apply(input, axis=_softmax_dim(input.data.ndim, dim, "log_softmax"))
 
 
 # ----------------------------------------------------------------------------------------
 # Linear
 
 
-class Linear(Function):
+class AddmmBackward0(Function):
     """``x @ W.T + b`` as one node; ``x`` may have any number of leading dimensions."""
 
     def forward(self, x: Any, w: Any, b: Any = None) -> Any:
@@ -271,17 +271,17 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
             f"does not fit weight of shape {w.shape} (out_features, in_features)"
         )
     if bias is None:
-        return Linear.apply(input, weight)
+        return AddmmBackward0.apply(input, weight)
     if bias.data.shape != (w.shape[0],):
         raise ValueError(f"linear: bias must have shape ({w.shape[0]},), got {bias.data.shape}")
-    return Linear.apply(input, weight, bias)
+    return AddmmBackward0.apply(input, weight, bias)
 
 
 # ----------------------------------------------------------------------------------------
 # Dropout
 
 
-class Dropout(Function):
+class NativeDropoutBackward0(Function):
     def forward(self, a: Any, mask: Any) -> Any:
         self.save_for_backward(mask)
         return a * mask
@@ -311,14 +311,14 @@ def dropout(
     else:
         keep = default_rng().random(x.shape) >= p
         mask = keep.astype(x.dtype) * np.asarray(1.0 / (1.0 - p), dtype=x.dtype)
-    return Dropout.apply(input, mask=_raw(mask, x))
+    return NativeDropoutBackward0.apply(input, mask=_raw(mask, x))
 
 
 # ----------------------------------------------------------------------------------------
 # Batch normalisation
 
 
-class BatchNorm(Function):
+class NativeBatchNormBackward0(Function):
     """Normalise over every axis but the channel axis (1), then scale and shift.
 
     Inputs are ``(x, [weight], [bias])``; ``has_weight``/``has_bias`` say which are present.
@@ -423,7 +423,7 @@ def batch_norm(
         var = running_var.data.astype(x.dtype, copy=False)  # type: ignore[union-attr]
     invstd = (1.0 / xp.sqrt(var + eps)).astype(x.dtype, copy=False)
     params = [t for t in (weight, bias) if t is not None]
-    return BatchNorm.apply(
+    return NativeBatchNormBackward0.apply(
         input,
         *params,
         mean=mean,
@@ -472,7 +472,7 @@ class _PointwiseLoss(Function):
         return (unbroadcast(gd, sa) if na else None, unbroadcast(-gd, sb) if nb else None)
 
 
-class MSELoss(_PointwiseLoss):
+class MseLossBackward0(_PointwiseLoss):
     def value(self, d: Any) -> Any:
         return d * d
 
@@ -480,7 +480,7 @@ class MSELoss(_PointwiseLoss):
         return 2 * d
 
 
-class L1Loss(_PointwiseLoss):
+class L1LossBackward0(_PointwiseLoss):
     def value(self, d: Any) -> Any:
         return self.xp.abs(d)
 
@@ -488,7 +488,7 @@ class L1Loss(_PointwiseLoss):
         return self.xp.sign(d)
 
 
-class HuberLoss(_PointwiseLoss):
+class HuberLossBackward0(_PointwiseLoss):
     delta: float
 
     def value(self, d: Any) -> Any:
@@ -539,7 +539,7 @@ def mse_loss(
     reduction: str = "mean",
 ) -> Tensor:
     """Mean (or sum, or elementwise) squared error."""
-    return _pointwise(MSELoss, input, target, reduction, "mse_loss")
+    return _pointwise(MseLossBackward0, input, target, reduction, "mse_loss")
 
 
 def l1_loss(
@@ -550,7 +550,7 @@ def l1_loss(
     reduction: str = "mean",
 ) -> Tensor:
     """Mean (or sum, or elementwise) absolute error."""
-    return _pointwise(L1Loss, input, target, reduction, "l1_loss")
+    return _pointwise(L1LossBackward0, input, target, reduction, "l1_loss")
 
 
 def huber_loss(
@@ -562,14 +562,14 @@ def huber_loss(
     """Squared error for ``|d| <= delta``, linear beyond: robust to outliers."""
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
-    return _pointwise(HuberLoss, input, target, reduction, "huber_loss", delta=delta)
+    return _pointwise(HuberLossBackward0, input, target, reduction, "huber_loss", delta=delta)
 
 
 # ----------------------------------------------------------------------------------------
 # Cross-entropy
 
 
-class CrossEntropy(Function):
+class NllLossBackward0(Function):
     """log_softmax + negative log-likelihood in one node, on (M, C) logits.
 
     Class-index targets (``probs=False``) honour ``weight``, ``ignore_index`` and
@@ -725,11 +725,11 @@ def cross_entropy(
         else:
             t2 = tgt.permute((0,) + tuple(range(2, x.ndim)) + (1,)).reshape(-1, c)
         if t2.requires_grad:
-            out = CrossEntropy.apply(x2, t2, target=None, **kwargs)
+            out = NllLossBackward0.apply(x2, t2, target=None, **kwargs)
         else:
-            out = CrossEntropy.apply(x2, target=t2.data, **kwargs)
+            out = NllLossBackward0.apply(x2, target=t2.data, **kwargs)
     else:
-        out = CrossEntropy.apply(x2, target=t.reshape(-1), **kwargs)
+        out = NllLossBackward0.apply(x2, target=t.reshape(-1), **kwargs)
     if reduction == "none":
         shape = () if unbatched else (x.shape[0],) + x.shape[2:]
         out = out.reshape(shape)
@@ -740,7 +740,7 @@ def cross_entropy(
 # Binary cross-entropy on logits
 
 
-class BCEWithLogits(Function):
+class BinaryCrossEntropyWithLogitsBackward0(Function):
     """``(1 - t) x + (1 + (pw - 1) t) softplus(-x)``, times ``weight``: never overflows."""
 
     def forward(self, x: Any, t: Any, weight: Any, pos_weight: Any, reduction: str) -> Any:
@@ -803,7 +803,7 @@ def binary_cross_entropy_with_logits(
         target = target.type(x.dtype)
     w = _raw(weight, x)
     pw = _raw(pos_weight, x)
-    return BCEWithLogits.apply(
+    return BinaryCrossEntropyWithLogitsBackward0.apply(
         input,
         target,
         weight=None if w is None else w.astype(x.dtype, copy=False),

@@ -15,37 +15,42 @@ import numpy as np
 
 from neurocanvas.core import backend
 from neurocanvas.core._ops import (
-    Abs,
-    Add,
-    Cast,
-    Cat,
-    Clip,
-    Clone,
-    Div,
-    Exp,
-    Expand,
-    ExtremeAll,
-    Index,
-    Log,
-    LogSoftmax,
-    MatMul,
-    Mean,
-    Mul,
-    Neg,
-    Permute,
-    Pow,
-    PowScalar,
-    Relu,
-    Reshape,
-    Sigmoid,
-    Softmax,
-    Sqrt,
-    Stack,
-    Sub,
-    Sum,
-    TakeAlong,
-    Tanh,
-    ToDevice,
+    AbsBackward0,
+    AddBackward0,
+    CatBackward0,
+    ClampBackward1,
+    CloneBackward0,
+    DivBackward0,
+    ExpandBackward0,
+    ExpBackward0,
+    IndexBackward0,
+    LogBackward0,
+    LogSoftmaxBackward0,
+    MaxBackward0,
+    MaxBackward1,
+    MeanBackward0,
+    MeanBackward1,
+    MinBackward0,
+    MinBackward1,
+    MmBackward0,
+    MulBackward0,
+    NegBackward0,
+    PermuteBackward0,
+    PowBackward0,
+    PowBackward1,
+    ReluBackward0,
+    SigmoidBackward0,
+    SoftmaxBackward0,
+    SqrtBackward0,
+    StackBackward0,
+    SubBackward0,
+    SumBackward0,
+    SumBackward1,
+    TanhBackward0,
+    ToCopyBackward0,
+    ToDeviceBackward0,
+    TransposeBackward0,
+    ViewBackward0,
     _normalize_axes,
     _softmax_dim,
 )
@@ -260,7 +265,7 @@ class Tensor(TensorBase):
         return Tensor._wrap(self.data)
 
     def clone(self) -> Tensor:
-        return Clone.apply(self)
+        return CloneBackward0.apply(self)
 
     def contiguous(self) -> Tensor:
         return self
@@ -270,7 +275,7 @@ class Tensor(TensorBase):
         if isinstance(target, str):
             if backend.normalize_device(target) == self.device:
                 return self
-            return ToDevice.apply(self, device=backend.normalize_device(target))
+            return ToDeviceBackward0.apply(self, device=backend.normalize_device(target))
         return self.type(target)
 
     def cpu(self) -> Tensor:
@@ -285,7 +290,7 @@ class Tensor(TensorBase):
             return self
         if dtype.kind != "f" or self.data.dtype.kind != "f":
             return Tensor._wrap(self.data.astype(dtype))
-        return Cast.apply(self, dtype=dtype)
+        return ToCopyBackward0.apply(self, dtype=dtype)
 
     def double(self) -> Tensor:
         return self.type(np.float64)
@@ -376,45 +381,45 @@ class Tensor(TensorBase):
     # -- operators -----------------------------------------------------------------------
 
     def __add__(self, other: Any) -> Tensor:
-        return Add.apply(self, _const(other, self.data))
+        return AddBackward0.apply(self, _const(other, self.data))
 
     def __radd__(self, other: Any) -> Tensor:
-        return Add.apply(_const(other, self.data), self)
+        return AddBackward0.apply(_const(other, self.data), self)
 
     def __sub__(self, other: Any) -> Tensor:
-        return Sub.apply(self, _const(other, self.data))
+        return SubBackward0.apply(self, _const(other, self.data))
 
     def __rsub__(self, other: Any) -> Tensor:
-        return Sub.apply(_const(other, self.data), self)
+        return SubBackward0.apply(_const(other, self.data), self)
 
     def __mul__(self, other: Any) -> Tensor:
-        return Mul.apply(self, _const(other, self.data))
+        return MulBackward0.apply(self, _const(other, self.data))
 
     def __rmul__(self, other: Any) -> Tensor:
-        return Mul.apply(_const(other, self.data), self)
+        return MulBackward0.apply(_const(other, self.data), self)
 
     def __truediv__(self, other: Any) -> Tensor:
-        return Div.apply(self, _const(other, self.data))
+        return DivBackward0.apply(self, _const(other, self.data))
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return Div.apply(_const(other, self.data), self)
+        return DivBackward0.apply(_const(other, self.data), self)
 
     def __pow__(self, other: Any) -> Tensor:
         if isinstance(other, (int, float)) and not isinstance(other, bool):
-            return PowScalar.apply(self, exponent=other)
-        return Pow.apply(self, _const(other, self.data))
+            return PowBackward0.apply(self, exponent=other)
+        return PowBackward1.apply(self, _const(other, self.data))
 
     def __rpow__(self, other: Any) -> Tensor:
-        return Pow.apply(_const(other, self.data), self)
+        return PowBackward1.apply(_const(other, self.data), self)
 
     def __matmul__(self, other: Any) -> Tensor:
-        return MatMul.apply(self, _const(other, self.data))
+        return MmBackward0.apply(self, _const(other, self.data))
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        return MatMul.apply(_const(other, self.data), self)
+        return MmBackward0.apply(_const(other, self.data), self)
 
     def __neg__(self) -> Tensor:
-        return Neg.apply(self)
+        return NegBackward0.apply(self)
 
     def __pos__(self) -> Tensor:
         return self
@@ -465,50 +470,54 @@ class Tensor(TensorBase):
         return self @ other
 
     def neg(self) -> Tensor:
-        return Neg.apply(self)
+        return NegBackward0.apply(self)
 
     def exp(self) -> Tensor:
-        return Exp.apply(self)
+        return ExpBackward0.apply(self)
 
     def log(self) -> Tensor:
-        return Log.apply(self)
+        return LogBackward0.apply(self)
 
     def sqrt(self) -> Tensor:
-        return Sqrt.apply(self)
+        return SqrtBackward0.apply(self)
 
     def abs(self) -> Tensor:
-        return Abs.apply(self)
+        return AbsBackward0.apply(self)
 
     def tanh(self) -> Tensor:
-        return Tanh.apply(self)
+        return TanhBackward0.apply(self)
 
     def sigmoid(self) -> Tensor:
-        return Sigmoid.apply(self)
+        return SigmoidBackward0.apply(self)
 
     def relu(self) -> Tensor:
-        return Relu.apply(self)
+        return ReluBackward0.apply(self)
 
     def clip(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
         """Limit values to ``[min, max]``; the gradient passes where the input is inside."""
         if min is None and max is None:
             raise ValueError("clip() needs at least one of min and max")
-        return Clip.apply(self, lo=min, hi=max)
+        return ClampBackward1.apply(self, lo=min, hi=max)
 
     clamp = clip
 
     def softmax(self, dim: int) -> Tensor:
-        return Softmax.apply(self, axis=_softmax_dim(self.data.ndim, dim, "softmax"))
+        return SoftmaxBackward0.apply(self, axis=_softmax_dim(self.data.ndim, dim, "softmax"))
 
     def log_softmax(self, dim: int) -> Tensor:
-        return LogSoftmax.apply(self, axis=_softmax_dim(self.data.ndim, dim, "log_softmax"))
+        return LogSoftmaxBackward0.apply(
+            self, axis=_softmax_dim(self.data.ndim, dim, "log_softmax")
+        )
 
     # -- reductions ----------------------------------------------------------------------
 
     def sum(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
-        return Sum.apply(self, axes=_normalize_axes(dim, self.data.ndim), keepdims=keepdim)
+        node = SumBackward0 if dim is None else SumBackward1
+        return node.apply(self, axes=_normalize_axes(dim, self.data.ndim), keepdims=keepdim)
 
     def mean(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
-        return Mean.apply(self, axes=_normalize_axes(dim, self.data.ndim), keepdims=keepdim)
+        node = MeanBackward0 if dim is None else MeanBackward1
+        return node.apply(self, axes=_normalize_axes(dim, self.data.ndim), keepdims=keepdim)
 
     def var(
         self, dim: int | Sequence[int] | None = None, unbiased: bool = True, keepdim: bool = False
@@ -540,12 +549,14 @@ class Tensor(TensorBase):
         if self.data.size == 0:
             raise RuntimeError("max()/min() of an empty tensor")
         if dim is None:
-            return ExtremeAll.apply(self, is_max=is_max)
+            return (MaxBackward1 if is_max else MinBackward1).apply(self, is_max=is_max)
         axis = _normalize_axes(dim, self.data.ndim)[0]  # type: ignore[index]
         xp = self.xp
         idx = (xp.argmax if is_max else xp.argmin)(self.data, axis=axis)
         idx_keep = xp.expand_dims(idx, axis)
-        values = TakeAlong.apply(self, index=idx_keep, axis=axis, keepdims=keepdim)
+        values = (MaxBackward0 if is_max else MinBackward0).apply(
+            self, index=idx_keep, axis=axis, keepdims=keepdim
+        )
         indices = Tensor._wrap(idx_keep if keepdim else idx)
         return (MaxResult if is_max else MinResult)(values, indices)
 
@@ -569,7 +580,7 @@ class Tensor(TensorBase):
     def reshape(self, *shape: Any) -> Tensor:
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
-        return Reshape.apply(self, shape=shape)
+        return ViewBackward0.apply(self, shape=shape)
 
     view = reshape
 
@@ -584,7 +595,7 @@ class Tensor(TensorBase):
         if s > e:
             raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
         merged = int(np.prod(shape[s : e + 1]))
-        return Reshape.apply(self, shape=shape[:s] + (merged,) + shape[e + 1 :])
+        return ViewBackward0.apply(self, shape=shape[:s] + (merged,) + shape[e + 1 :])
 
     def unsqueeze(self, dim: int) -> Tensor:
         nd = self.data.ndim + 1
@@ -592,7 +603,7 @@ class Tensor(TensorBase):
             raise IndexError(f"unsqueeze: dim {dim} is out of range for {nd - 1} dimension(s)")
         dim %= nd
         shape = self.data.shape
-        return Reshape.apply(self, shape=shape[:dim] + (1,) + shape[dim:])
+        return ViewBackward0.apply(self, shape=shape[:dim] + (1,) + shape[dim:])
 
     def squeeze(self, dim: int | None = None) -> Tensor:
         """Drop size-1 dimensions (only ``dim`` when given; a no-op if it is not size 1)."""
@@ -604,7 +615,7 @@ class Tensor(TensorBase):
             if not shape or shape[d] != 1:
                 return self
             new = shape[:d] + shape[d + 1 :]
-        return Reshape.apply(self, shape=new)
+        return ViewBackward0.apply(self, shape=new)
 
     def permute(self, *dims: Any) -> Tensor:
         if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
@@ -613,18 +624,18 @@ class Tensor(TensorBase):
         axes = tuple(int(d) % max(nd, 1) for d in dims)
         if sorted(axes) != list(range(nd)):
             raise ValueError(f"permute: {dims} is not a permutation of {nd} dimensions")
-        return Permute.apply(self, axes=axes)
+        return PermuteBackward0.apply(self, axes=axes)
 
     def transpose(self, dim0: int, dim1: int) -> Tensor:
         nd = self.data.ndim
         axes = list(range(nd))
         d0, d1 = dim0 % nd, dim1 % nd
         axes[d0], axes[d1] = axes[d1], axes[d0]
-        return Permute.apply(self, axes=tuple(axes))
+        return TransposeBackward0.apply(self, axes=tuple(axes))
 
     @property
     def T(self) -> Tensor:  # noqa: N802 - PyTorch's name
-        return Permute.apply(self, axes=tuple(range(self.data.ndim - 1, -1, -1)))
+        return PermuteBackward0.apply(self, axes=tuple(range(self.data.ndim - 1, -1, -1)))
 
     def expand(self, *shape: Any) -> Tensor:
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
@@ -633,10 +644,10 @@ class Tensor(TensorBase):
             self.data.shape[i - (len(shape) - self.data.ndim)] if n == -1 else n
             for i, n in enumerate(shape)
         )
-        return Expand.apply(self, shape=full)
+        return ExpandBackward0.apply(self, shape=full)
 
     def __getitem__(self, index: Any) -> Tensor:
-        return Index.apply(self, index=_convert_index(index))
+        return IndexBackward0.apply(self, index=_convert_index(index))
 
     def __setitem__(self, index: Any, value: Any) -> None:
         if self.requires_grad and _grad_mode.enabled:
@@ -747,7 +758,7 @@ def cat(tensors: Iterable[Tensor], dim: int = 0) -> Tensor:
     nd = ts[0].data.ndim
     if any(t.data.ndim != nd for t in ts):
         raise ValueError(f"cat(): all tensors need {nd} dimensions, got {[t.shape for t in ts]}")
-    return Cat.apply(*ts, axis=dim % max(nd, 1))
+    return CatBackward0.apply(*ts, axis=dim % max(nd, 1))
 
 
 def stack(tensors: Iterable[Tensor], dim: int = 0) -> Tensor:
@@ -758,4 +769,4 @@ def stack(tensors: Iterable[Tensor], dim: int = 0) -> Tensor:
     shape = ts[0].data.shape
     if any(t.data.shape != shape for t in ts):
         raise ValueError(f"stack(): all tensors need the same shape, got {[t.shape for t in ts]}")
-    return Stack.apply(*ts, axis=dim % (len(shape) + 1))
+    return StackBackward0.apply(*ts, axis=dim % (len(shape) + 1))

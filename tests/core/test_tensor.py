@@ -559,10 +559,10 @@ def test_tensor_ops_match_torch(name: str) -> None:
 
 
 def test_function_apply_rejects_non_tensor_positional_arguments() -> None:
-    from neurocanvas.core._ops import Mul
+    from neurocanvas.core._ops import MulBackward0
 
-    with pytest.raises(TypeError, match="Mul.apply takes Tensors.*ndarray"):
-        Mul.apply(leaf(2), np.ones(2))
+    with pytest.raises(TypeError, match="MulBackward0.apply takes Tensors.*ndarray"):
+        MulBackward0.apply(leaf(2), np.ones(2))
 
 
 def test_grad_mode_is_per_thread() -> None:

@@ -158,6 +158,43 @@ def test_connect_refuses_bad_wires(chain: Graph, wire: tuple[str, ...], message:
     assert rec.events == []
 
 
+@pytest.mark.parametrize(
+    ("wire", "message"),
+    [
+        (("n1", "out", "n9", "in"), "no node 'n9'"),
+        (("n2", "in", "n3", "in"), "must start at an output"),
+        (("n1", "out", "n2", "in"), "already wired"),
+        (("n1", "out", "n3", "in"), "input of Output 'output1' already has a wire"),
+        (("n3", "out", "n1", "in"), "has no"),  # an Output has no output port at all
+    ],
+)
+def test_can_connect_says_why_without_changing_the_graph(
+    chain: Graph, wire: tuple[str, ...], message: str
+) -> None:
+    rec = Recorder(chain)
+    ok, reason = chain.can_connect(*wire)
+    assert not ok and message in reason
+    assert rec.events == []
+
+
+def test_can_connect_with_replace_allows_a_taken_single_input_but_not_a_cycle() -> None:
+    g = Graph()
+    a, b, c = (g.add_node(t).id for t in ("Linear", "ReLU", "Tanh"))
+    g.connect(a, "out", b, "in")
+    ok, reason = g.can_connect(c, "out", b, "in")
+    assert not ok and "already has a wire" in reason
+    assert g.can_connect(c, "out", b, "in", replace=True) == (True, "")
+    ok, reason = g.can_connect(b, "out", a, "in", replace=True)
+    assert not ok and "would make a cycle" in reason
+
+
+def test_connect_refuses_with_the_reason_can_connect_gives(chain: Graph) -> None:
+    _, reason = chain.can_connect("n1", "out", "n3", "in")
+    with pytest.raises(GraphError) as info:
+        chain.connect("n1", "out", "n3", "in")
+    assert str(info.value) == reason
+
+
 def test_connect_refuses_a_cycle() -> None:
     g = Graph()
     a = g.add_node("Add", name="a")

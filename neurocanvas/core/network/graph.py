@@ -246,27 +246,59 @@ class Graph:
 
     # ------------------------------------------------------------------ edges
 
-    def connect(self, src: str, src_port: str, dst: str, dst_port: str) -> Edge:
-        """Wire ``src.src_port`` (an output) to ``dst.dst_port`` (an input)."""
+    def can_connect(
+        self, src: str, src_port: str, dst: str, dst_port: str, replace: bool = False
+    ) -> tuple[bool, str]:
+        """Whether the wire ``src.src_port -> dst.dst_port`` may be drawn, and why not.
+
+        The one place the wiring rule is written: :meth:`connect` refuses with this reason and
+        the canvas shows it while a wire is dragged (Orange's ``Scheme.can_connect``).
+
+        Parameters
+        ----------
+        replace
+            A wire already in a single (non-multi) input does not count: the caller removes
+            it first (the canvas replaces a wire dropped on a taken input).
+
+        Returns
+        -------
+        (ok, reason)
+            ``reason`` is "" when ``ok``; otherwise one sentence naming the nodes.
+        """
+        for node_id in (src, dst):
+            if node_id not in self.nodes:
+                return False, f"there is no node {node_id!r} in the graph"
         edge = Edge(src, src_port, dst, dst_port)
-        self._check_edge(edge)
+        problem = self._port_problem(edge)
+        if problem:
+            return False, problem
         if self.edge_exists(edge):
-            raise GraphError(
-                f"{self.node(src).label} is already wired to {self.node(dst).label} there"
-            )
+            return False, f"{self.node(src).label} is already wired to {self.node(dst).label} there"
         if src == dst:
-            raise GraphError(f"cannot wire {self.node(src).label} to itself")
+            return False, f"cannot wire {self.node(src).label} to itself"
         port = self.node(dst).spec.input_port(dst_port)
-        assert port is not None  # checked by _check_edge
-        if not port.multi and any(e.dst == dst and e.dst_port == dst_port for e in self.edges):
-            raise GraphError(
+        assert port is not None  # checked by _port_problem
+        taken = any(e.dst == dst and e.dst_port == dst_port for e in self.edges)
+        if taken and not port.multi and not replace:
+            return False, (
                 f"the input of {self.node(dst).label} already has a wire: "
                 "remove it first, or use Add or Concat to join several"
             )
         if self._reaches(dst, src):
-            raise GraphError(
+            return False, (
                 f"connecting '{self.node(src).name}' to '{self.node(dst).name}' would make a cycle"
             )
+        return True, ""
+
+    def connect(self, src: str, src_port: str, dst: str, dst_port: str) -> Edge:
+        """Wire ``src.src_port`` (an output) to ``dst.dst_port`` (an input).
+
+        Raises ``GraphError`` with :meth:`can_connect`'s reason when the wire is not allowed.
+        """
+        ok, reason = self.can_connect(src, src_port, dst, dst_port)
+        if not ok:
+            raise GraphError(reason)
+        edge = Edge(src, src_port, dst, dst_port)
         self.edges.append(edge)
         self._emit(GraphEvent("edge_added", edge=edge))
         return edge
@@ -275,21 +307,28 @@ class Graph:
         return edge in self.edges
 
     def _check_edge(self, edge: Edge) -> None:
+        problem = self._port_problem(edge)
+        if problem:
+            raise GraphError(problem)
+
+    def _port_problem(self, edge: Edge) -> str:
+        """Why the ports of ``edge`` cannot take a wire ("" when they can)."""
         src, dst = self.node(edge.src), self.node(edge.dst)
         if src.spec.output_port(edge.src_port) is None:
             if src.spec.input_port(edge.src_port) is not None:
-                raise GraphError(
+                return (
                     f"a wire must start at an output, but '{edge.src_port}' of "
                     f"{src.label} is an input"
                 )
-            raise GraphError(f"{src.label} has no output port {edge.src_port!r}")
+            return f"{src.label} has no output port {edge.src_port!r}"
         if dst.spec.input_port(edge.dst_port) is None:
             if dst.spec.output_port(edge.dst_port) is not None:
-                raise GraphError(
+                return (
                     f"a wire must end at an input, but '{edge.dst_port}' of "
                     f"{dst.label} is an output (cannot wire an output to an output)"
                 )
-            raise GraphError(f"{dst.label} has no input port {edge.dst_port!r}")
+            return f"{dst.label} has no input port {edge.dst_port!r}"
+        return ""
 
     def _reaches(self, start: str, goal: str) -> bool:
         """Whether a path of wires leads from ``start`` to ``goal``."""

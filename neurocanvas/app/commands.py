@@ -13,8 +13,6 @@ from neurocanvas.widgets.canvas.commands import (
     RemoveNodesCommand,
     RenameNodeCommand,
     SetParamCommand,
-    connection_problem,
-    subgraph_dict,
 )
 
 __all__ = [
@@ -26,6 +24,4 @@ __all__ = [
     "RemoveNodesCommand",
     "RenameNodeCommand",
     "SetParamCommand",
-    "connection_problem",
-    "subgraph_dict",
 ]

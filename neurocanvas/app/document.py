@@ -13,9 +13,10 @@ from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject, Signal
-from PySide6.QtGui import QUndoCommand, QUndoStack
+from PySide6.QtGui import QUndoCommand
 
 from neurocanvas.app.commands import AddNodeCommand, SetParamCommand
+from neurocanvas.app.editor import GraphEditor
 from neurocanvas.core.datasets import DATASETS, make_dataset
 from neurocanvas.core.io.project import Project
 from neurocanvas.core.network.catalogue import get_layer
@@ -46,8 +47,10 @@ class Document(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.graph = Graph()
-        self.undo_stack = DocumentUndoStack(self)
-        self.undo_stack.setUndoLimit(500)
+        # The one way edits enter the graph; an Input or Output added on the canvas arrives
+        # fitted to the data set (widgets know nothing about the data set).
+        self.editor = GraphEditor(self.graph, self, prepare_add=self.fit_new_node)
+        self.undo_stack = self.editor.undo_stack
         self.path: Path | None = None
         self.name = "Untitled"
         self.dataset_key = "sine"
@@ -196,23 +199,6 @@ class Document(QObject):
         graph.add_node("Input", params=fitted.get("Input"), pos=(0, 0), name="input")
         graph.add_node("Output", params=fitted.get("Output"), pos=(460, 0), name="output")
         return graph
-
-
-class DocumentUndoStack(QUndoStack):
-    """The project's undo stack: an Input or Output added on the canvas arrives fitted.
-
-    The canvas pushes plain :class:`AddNodeCommand` objects (widgets know nothing about the
-    data set); the document fills in the data set's shape and loss just before the push.
-    """
-
-    def __init__(self, document: Document) -> None:
-        super().__init__(document)
-        self._document = document
-
-    def push(self, command: QUndoCommand) -> None:
-        if isinstance(command, AddNodeCommand):
-            self._document.fit_new_node(command)
-        super().push(command)
 
 
 class ChangeDatasetCommand(QUndoCommand):

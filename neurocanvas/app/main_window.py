@@ -144,10 +144,10 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ construction
     def _build_widgets(self) -> None:
         doc = self.document
-        self.canvas = NodeCanvas(doc.graph, doc.undo_stack, self)
+        self.canvas = NodeCanvas(doc.editor, self)
         self.setCentralWidget(self.canvas)
         self.palette_widget = Palette(self)
-        self.inspector = Inspector(doc.graph, doc.undo_stack, self)
+        self.inspector = Inspector(doc.editor, self)
         self.problems = QListWidget(self)
         self.problems.setObjectName("problemsList")
         self.problems.setWordWrap(True)

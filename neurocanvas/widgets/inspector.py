@@ -3,15 +3,15 @@
 The editors come from ``param_editors`` (one class per parameter kind, shared with the data
 set panel). An edit is validated by the parameter's ``ParamSpec.validate`` before anything
 happens: a refused value is explained under the form and its editor outlined; a valid change
-becomes a SetParamCommand. The inspector follows graph events (undo, redo, other views) and
-writes editors with ``set_value``, which never announces an edit, so a refresh never turns
-into a new one.
+goes to the editor as one undo step. The inspector follows graph events (undo, redo, other
+views) and writes editors with ``set_value``, which never announces an edit, so a refresh
+never turns into a new one.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPalette, QUndoStack
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QFormLayout,
     QHeaderView,
@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from neurocanvas.core.network.catalogue import is_valid_name
 from neurocanvas.core.network.graph import Graph, GraphEvent
 from neurocanvas.core.network.shapes import GraphReport
-from neurocanvas.widgets.canvas.commands import RenameNodeCommand, SetParamCommand
+from neurocanvas.widgets.editing import GraphEditing
 from neurocanvas.widgets.param_editors import ParamEditor, editor_for
 
 
@@ -118,12 +118,13 @@ class NetworkSummary(QWidget):
 
 
 class Inspector(QWidget):
-    """Edits the selected node (objectName ``inspector``) through commands on ``undo_stack``."""
+    """Edits the selected node (objectName ``inspector``) through ``editor``."""
 
-    def __init__(self, graph: Graph, undo_stack: QUndoStack, parent=None):
+    def __init__(self, editor: GraphEditing, parent=None):
         super().__init__(parent)
         self.setObjectName("inspector")
-        self.graph, self.undo_stack = graph, undo_stack
+        self.editor = editor
+        graph = self.graph = editor.graph
         self.node_id: str | None = None
         self.editors: dict[str, ParamEditor] = {}
 
@@ -255,7 +256,7 @@ class Inspector(QWidget):
         self._show_error("")
         if value == node.params[key] and type(value) is type(node.params[key]):
             return
-        self.undo_stack.push(SetParamCommand(self.graph, self.node_id, key, value))
+        self.editor.set_param(self.node_id, key, value)
 
     def _rename(self) -> None:
         if self.node_id is None:
@@ -276,7 +277,7 @@ class Inspector(QWidget):
             self._show_error(f"The name {name!r} is already used by another node.")
             return
         self._show_error("")
-        self.undo_stack.push(RenameNodeCommand(self.graph, self.node_id, name))
+        self.editor.rename(self.node_id, name)
 
     # -- following the graph -----------------------------------------------------------------
     def _on_graph_event(self, event: GraphEvent) -> None:

@@ -2,10 +2,11 @@
 
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QUndoStack, QWheelEvent
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
+from neurocanvas.app.editor import GraphEditor
 from neurocanvas.core.network.catalogue import LAYERS
 from neurocanvas.core.network.graph import Graph
 from neurocanvas.core.network.shapes import analyse
@@ -20,7 +21,7 @@ CTRL = Qt.KeyboardModifier.ControlModifier
 
 @pytest.fixture
 def canvas(qtbot):
-    view = NodeCanvas(Graph(), QUndoStack())
+    view = NodeCanvas(GraphEditor(Graph()))
     qtbot.addWidget(view)
     view.resize(900, 600)
     view.show()
@@ -73,10 +74,10 @@ def test_dropping_each_layer_from_the_palette_adds_it_where_dropped(canvas, pale
     assert node.type == layer_type
     item = canvas.node_items[node.id]
     assert item.sceneBoundingRect().contains(canvas.mapToScene(point))
-    assert canvas.undo_stack.undoText() == f"Add {LAYERS[layer_type].display_name}"
-    canvas.undo_stack.undo()
+    assert canvas.editor.undo_stack.undoText() == f"Add {LAYERS[layer_type].display_name}"
+    canvas.editor.undo_stack.undo()
     assert not canvas.graph.nodes and not canvas.node_items
-    canvas.undo_stack.redo()
+    canvas.editor.undo_stack.redo()
     assert canvas.graph.nodes[node.id].pos == node.pos
 
 
@@ -95,10 +96,10 @@ def test_dragging_output_port_to_input_port_wires_them(canvas):
     drag(canvas, view_point(canvas, src), view_point(canvas, dst))
     assert [(e.src, e.dst) for e in canvas.graph.edges] == [(a, b)]
     assert len(canvas.canvas_scene.wire_items) == 1
-    assert canvas.undo_stack.undoText() == "Connect linear1 → relu1"
-    canvas.undo_stack.undo()
+    assert canvas.editor.undo_stack.undoText() == "Connect linear1 → relu1"
+    canvas.editor.undo_stack.undo()
     assert not canvas.graph.edges and not canvas.canvas_scene.wire_items
-    canvas.undo_stack.redo()
+    canvas.editor.undo_stack.redo()
     assert len(canvas.graph.edges) == 1
 
 
@@ -124,7 +125,7 @@ def test_draft_wire_follows_the_mouse_and_disappears(canvas):
     assert draft.scene() is None and not canvas.graph.edges
 
 
-@pytest.mark.parametrize("case", ["output_to_output", "same_node", "occupied", "cycle"])
+@pytest.mark.parametrize("case", ["output_to_output", "same_node", "cycle"])
 def test_refused_wiring_changes_nothing_and_says_why(canvas, qtbot, case):
     a = add(canvas, "Linear", 0, 0)
     b = add(canvas, "ReLU", 300, 0)
@@ -134,15 +135,29 @@ def test_refused_wiring_changes_nothing_and_says_why(canvas, qtbot, case):
     start, end = {
         "output_to_output": (items[a].outputs["out"], items[c].outputs["out"]),
         "same_node": (items[c].outputs["out"], items[c].inputs["in"]),
-        "occupied": (items[c].outputs["out"], items[b].inputs["in"]),
         "cycle": (items[b].outputs["out"], items[a].inputs["in"]),
     }[case]
-    before = (list(canvas.graph.edges), canvas.undo_stack.count())
+    before = (list(canvas.graph.edges), canvas.editor.undo_stack.count())
     with qtbot.waitSignal(canvas.status_message) as message:
         drag(canvas, view_point(canvas, start.scenePos()), view_point(canvas, end.scenePos()))
-    assert (list(canvas.graph.edges), canvas.undo_stack.count()) == before
+    assert (list(canvas.graph.edges), canvas.editor.undo_stack.count()) == before
     assert message.args[0]
     assert end.state == "normal"  # the red highlight goes when the drag ends
+
+
+def test_wire_dropped_on_a_taken_input_replaces_the_old_wire_in_one_undo_step(canvas):
+    a = add(canvas, "Linear", 0, 0)
+    b = add(canvas, "ReLU", 300, 0)
+    c = add(canvas, "Linear", 0, 250)
+    canvas.graph.connect(a, "out", b, "in")
+    start = canvas.node_items[c].outputs["out"].scenePos()
+    end = canvas.node_items[b].inputs["in"].scenePos()
+    count = canvas.editor.undo_stack.count()
+    drag(canvas, view_point(canvas, start), view_point(canvas, end))
+    assert [(e.src, e.dst) for e in canvas.graph.edges] == [(c, b)]
+    assert canvas.editor.undo_stack.count() == count + 1
+    canvas.editor.undo_stack.undo()
+    assert [(e.src, e.dst) for e in canvas.graph.edges] == [(a, b)]
 
 
 def test_hovering_a_bad_target_marks_it_red(canvas):
@@ -162,11 +177,11 @@ def test_moving_a_node_pushes_one_command_on_release(canvas):
     item = canvas.node_items[a]
     grab = view_point(canvas, item.mapToScene(QPointF(60, 12)))  # on the header
     drag(canvas, grab, grab + QPoint(120, 80), steps=6)
-    assert canvas.undo_stack.count() == 1
+    assert canvas.editor.undo_stack.count() == 1
     x, y = canvas.graph.nodes[a].pos
     scale = canvas.zoom()
     assert (x, y) == pytest.approx((120 / scale, 80 / scale), abs=1.5)
-    canvas.undo_stack.undo()
+    canvas.editor.undo_stack.undo()
     assert canvas.graph.nodes[a].pos == (0, 0) and item.pos() == QPointF(0, 0)
 
 
@@ -184,8 +199,8 @@ def test_rubber_band_selects_nodes_and_delete_removes_them_with_wires(canvas):
     assert sorted(canvas.canvas_scene.selected_node_ids()) == sorted([a, b])
     QTest.keyClick(canvas, Qt.Key.Key_Delete)
     assert list(canvas.graph.nodes) == [c] and not canvas.graph.edges
-    assert canvas.undo_stack.count() == 1
-    canvas.undo_stack.undo()
+    assert canvas.editor.undo_stack.count() == 1
+    canvas.editor.undo_stack.undo()
     assert len(canvas.graph.nodes) == 3 and len(canvas.graph.edges) == 2
     assert len(canvas.canvas_scene.wire_items) == 2
 
@@ -201,8 +216,8 @@ def test_selecting_a_wire_and_pressing_delete_unwires(canvas):
     assert wire.isSelected()
     QTest.keyClick(canvas, Qt.Key.Key_Delete)
     assert not canvas.graph.edges
-    assert canvas.undo_stack.undoText() == "Disconnect linear1 → relu1"
-    canvas.undo_stack.undo()
+    assert canvas.editor.undo_stack.undoText() == "Disconnect linear1 → relu1"
+    canvas.editor.undo_stack.undo()
     assert canvas.graph.edges == [edge]
 
 
@@ -227,7 +242,7 @@ def test_ctrl_d_duplicates_and_ctrl_c_ctrl_v_paste_with_wires(canvas):
     (copy,) = canvas.canvas_scene.selected_node_ids()
     assert canvas.graph.nodes[copy].params["out_features"] == 7
     assert canvas.graph.nodes[copy].pos == (30, 30)
-    assert canvas.undo_stack.undoText() == "Duplicate linear1"
+    assert canvas.editor.undo_stack.undoText() == "Duplicate linear1"
 
     canvas.select_nodes([a, b])
     QTest.keyClick(canvas, Qt.Key.Key_C, CTRL)
@@ -236,10 +251,10 @@ def test_ctrl_d_duplicates_and_ctrl_c_ctrl_v_paste_with_wires(canvas):
     assert len(canvas.graph.nodes) == 7 and len(canvas.graph.edges) == 3
     pasted = canvas.canvas_scene.selected_node_ids()
     assert sorted(canvas.graph.nodes[n].pos for n in pasted) == [(60, 60), (310, 60)]
-    canvas.undo_stack.undo()
-    canvas.undo_stack.undo()
+    canvas.editor.undo_stack.undo()
+    canvas.editor.undo_stack.undo()
     assert len(canvas.graph.nodes) == 3 and len(canvas.graph.edges) == 1
-    canvas.undo_stack.redo()
+    canvas.editor.undo_stack.redo()
     assert len(canvas.graph.nodes) == 5 and len(canvas.node_items) == 5
 
 
@@ -298,8 +313,8 @@ def test_tidy_layout_puts_nodes_in_columns_by_depth_and_undoes(canvas):
     canvas.tidy_layout()
     xs = [canvas.graph.nodes[n].pos[0] for n in ids]
     assert xs == sorted(xs) and len(set(xs)) == 4
-    assert canvas.undo_stack.undoText() == "Tidy layout"
-    canvas.undo_stack.undo()
+    assert canvas.editor.undo_stack.undoText() == "Tidy layout"
+    canvas.editor.undo_stack.undo()
     assert {n: canvas.graph.nodes[n].pos for n in ids} == before
 
 
@@ -343,7 +358,7 @@ def test_space_drag_pans(canvas):
     moved = canvas.visible_center() - centre
     assert (moved.x(), moved.y()) == pytest.approx((60, 20), abs=2)
     assert viewport.cursor().shape() != Qt.CursorShape.OpenHandCursor
-    assert not canvas.graph.nodes and canvas.undo_stack.count() == 0
+    assert not canvas.graph.nodes and canvas.editor.undo_stack.count() == 0
 
 
 def test_category_colours_follow_a_light_or_dark_palette():

@@ -2,7 +2,6 @@
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QUndoStack
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
     QApplication,
@@ -14,6 +13,7 @@ from PySide6.QtWidgets import (
     QSpinBox,
 )
 
+from neurocanvas.app.editor import GraphEditor
 from neurocanvas.core.network.catalogue import LAYERS
 from neurocanvas.core.network.graph import Graph
 from neurocanvas.widgets.inspector import Inspector
@@ -24,7 +24,7 @@ ENTER = Qt.Key.Key_Return
 
 @pytest.fixture
 def inspector(qtbot):
-    widget = Inspector(Graph(), QUndoStack())
+    widget = Inspector(GraphEditor(Graph()))
     qtbot.addWidget(widget)
     widget.show()
     qtbot.waitExposed(widget)
@@ -78,13 +78,13 @@ def test_int_editor_pushes_a_command_and_undo_updates_it(inspector):
     box = editor(inspector, "out_features")
     type_into(box, "64")
     assert inspector.graph.nodes[node_id].params["out_features"] == 64
-    assert inspector.undo_stack.undoText() == "Change out_features of linear1 to 64"
+    assert inspector.editor.undo_stack.undoText() == "Change out_features of linear1 to 64"
     QTest.keyClick(box, Qt.Key.Key_Up)
     assert inspector.graph.nodes[node_id].params["out_features"] == 65
-    inspector.undo_stack.undo()
-    inspector.undo_stack.undo()
+    inspector.editor.undo_stack.undo()
+    inspector.editor.undo_stack.undo()
     assert box.value() == inspector.graph.nodes[node_id].params["out_features"] == 32
-    assert inspector.undo_stack.count() == 2  # refreshing the editor pushed nothing
+    assert inspector.editor.undo_stack.count() == 2  # refreshing the editor pushed nothing
 
 
 def test_int_editor_cannot_leave_the_schema_range(inspector):
@@ -108,7 +108,7 @@ def test_float_choice_and_bool_editors_push_commands(inspector):
     linear = show(inspector, "Linear")
     QTest.keyClick(editor(inspector, "bias"), Qt.Key.Key_Space)
     assert inspector.graph.nodes[linear].params["bias"] is False
-    assert inspector.undo_stack.undoText() == "Change bias of linear1 to False"
+    assert inspector.editor.undo_stack.undoText() == "Change bias of linear1 to False"
 
 
 def test_shape_editor_parses_and_refuses_bad_text_with_a_message(inspector):
@@ -116,15 +116,15 @@ def test_shape_editor_parses_and_refuses_bad_text_with_a_message(inspector):
     line = editor(inspector, "shape")
     type_into(line, "1, 28, 28")
     assert inspector.graph.nodes[node_id].params["shape"] == (1, 28, 28)
-    count = inspector.undo_stack.count()
+    count = inspector.editor.undo_stack.count()
     type_into(line, "1, x")
     assert inspector.graph.nodes[node_id].params["shape"] == (1, 28, 28)
     assert "whole numbers" in inspector.error.text() and inspector.error.isVisible()
     type_into(line, "0, 3")  # parses, but ParamSpec.validate refuses it
     assert "at least 1" in inspector.error.text()
     assert "d55e00" in line.styleSheet()  # the refused field is outlined
-    assert inspector.undo_stack.count() == count
-    inspector.undo_stack.undo()
+    assert inspector.editor.undo_stack.count() == count
+    inspector.editor.undo_stack.undo()
     assert line.text() == "1"  # the editor follows the undo
     assert not inspector.error.isVisible() and line.styleSheet() == ""
 
@@ -145,13 +145,13 @@ def test_rename_pushes_a_command_and_refuses_bad_or_taken_names(inspector):
     node_id = show(inspector, "Linear")
     type_into(inspector.name_edit, "encoder")
     assert inspector.graph.nodes[node_id].name == "encoder"
-    assert inspector.undo_stack.undoText() == "Rename linear1 to encoder"
+    assert inspector.editor.undo_stack.undoText() == "Rename linear1 to encoder"
     type_into(inspector.name_edit, inspector.graph.nodes[other].name)
     assert "already used" in inspector.error.text()
     type_into(inspector.name_edit, "2bad name")
     assert "cannot be a node name" in inspector.error.text()
     assert inspector.graph.nodes[node_id].name == "encoder"
-    inspector.undo_stack.undo()
+    inspector.editor.undo_stack.undo()
     assert inspector.name_edit.text() == "linear1"
 
 
@@ -165,7 +165,7 @@ def test_removing_the_shown_node_clears_the_inspector(inspector):
 def test_selecting_a_node_on_the_canvas_shows_it_in_the_inspector(inspector, qtbot):
     from neurocanvas.widgets.canvas import NodeCanvas
 
-    canvas = NodeCanvas(inspector.graph, inspector.undo_stack)
+    canvas = NodeCanvas(inspector.editor)
     qtbot.addWidget(canvas)
     canvas.selection_changed.connect(inspector.set_node)
     node_id = inspector.graph.add_node("Conv2d").id

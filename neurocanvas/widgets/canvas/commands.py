@@ -27,48 +27,6 @@ def new_drag_id() -> int:
     return next(_drag_ids)
 
 
-def connection_problem(
-    graph: Graph, src: str, src_port: str, dst: str, dst_port: str
-) -> str | None:
-    """Why the wire ``src.src_port -> dst.dst_port`` may not be drawn, or None when it may.
-
-    Checked before a ConnectCommand is pushed so that a refused wire never touches the graph.
-    """
-    if src not in graph.nodes or dst not in graph.nodes:
-        return "That node no longer exists."
-    if src == dst:
-        return "A node cannot be wired to itself."
-    src_node, dst_node = graph.nodes[src], graph.nodes[dst]
-    outputs = {p.name: p for p in get_layer(src_node.type).outputs}
-    inputs = {p.name: p for p in get_layer(dst_node.type).inputs}
-    if src_port not in outputs:
-        return f"'{src_node.name}' has no output port '{src_port}'."
-    if dst_port not in inputs:
-        return f"'{dst_node.name}' has no input port '{dst_port}'."
-    existing = [e for e in graph.edges_into(dst) if e.dst_port == dst_port]
-    if any(e.src == src and e.src_port == src_port for e in existing):
-        return f"'{src_node.name}' is already wired to '{dst_node.name}'."
-    if existing and not inputs[dst_port].multi:
-        return f"The input of '{dst_node.name}' is already wired; remove that wire first."
-    if _reachable(graph, dst, src):
-        return f"Wiring '{src_node.name}' to '{dst_node.name}' would make a cycle."
-    return None
-
-
-def _reachable(graph: Graph, start: str, goal: str) -> bool:
-    """True when ``goal`` can be reached from ``start`` along wires (iterative DFS)."""
-    seen, stack = {start}, [start]
-    while stack:
-        node = stack.pop()
-        if node == goal:
-            return True
-        for edge in graph.edges_out_of(node):
-            if edge.dst not in seen:
-                seen.add(edge.dst)
-                stack.append(edge.dst)
-    return False
-
-
 def _restore_edges(graph: Graph, original: list[Edge], missing: list[Edge]) -> None:
     """Reconnect ``missing`` so that the wire order is ``original`` again.
 
@@ -251,31 +209,6 @@ class RenameNodeCommand(QUndoCommand):
 
     def undo(self) -> None:
         self.graph.rename_node(self.node_id, self.old)
-
-
-def subgraph_dict(graph: Graph, node_ids) -> dict:
-    """The chosen nodes and the wires between them as JSON-able data (the clipboard format)."""
-    chosen = [n for n in graph.nodes if n in set(node_ids)]
-    nodes = []
-    for node_id in chosen:
-        node = graph.nodes[node_id]
-        params = {k: list(v) if isinstance(v, tuple) else v for k, v in node.params.items()}
-        nodes.append(
-            {
-                "id": node.id,
-                "type": node.type,
-                "name": node.name,
-                "params": params,
-                "pos": [float(node.pos[0]), float(node.pos[1])],
-            }
-        )
-    inside = set(chosen)
-    edges = [
-        {"src": e.src, "src_port": e.src_port, "dst": e.dst, "dst_port": e.dst_port}
-        for e in graph.edges
-        if e.src in inside and e.dst in inside
-    ]
-    return {"format": "neurocanvas-subgraph", "version": 1, "nodes": nodes, "edges": edges}
 
 
 def _coerce_params(layer_type: str, params: dict) -> dict:

@@ -6,31 +6,39 @@ The scene and view hand press/move/release to whichever gesture is active instea
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from PySide6.QtCore import QPoint, QPointF
+from PySide6.QtCore import QPoint, QPointF, SignalInstance
+from PySide6.QtWidgets import QAbstractScrollArea, QGraphicsItem
 
-from neurocanvas.widgets.canvas.commands import (
-    ConnectCommand,
-    MoveNodesCommand,
-    connection_problem,
-    new_drag_id,
-)
 from neurocanvas.widgets.canvas.items import DraftWireItem, NodeItem, PortItem
+from neurocanvas.widgets.editing import GraphEditing
+from neurocanvas.widgets.theme import Theme
 
-if TYPE_CHECKING:
-    from PySide6.QtWidgets import QAbstractScrollArea
 
-    from neurocanvas.widgets.canvas.scene import CanvasScene
+class GestureHost(Protocol):
+    """What a gesture needs of the scene it runs in (the scene imports the gestures, not back)."""
+
+    editor: GraphEditing
+    theme: Theme
+    node_items: dict[str, NodeItem]
+    status_message: SignalInstance
+    refused: SignalInstance
+
+    def port_at(self, scene_pos: QPointF, exclude: PortItem | None = None) -> PortItem | None: ...
+
+    def addItem(self, item: QGraphicsItem) -> None: ...  # noqa: N802 - Qt's name
+
+    def removeItem(self, item: QGraphicsItem) -> None: ...  # noqa: N802 - Qt's name
 
 
 class WiringGesture:
-    """Drag from a port to a port of the other direction; a compatible drop pushes ConnectCommand.
+    """Drag from a port to a port of the other direction; a compatible drop asks for the wire.
 
     Starting on an output or an input both work: the gesture orders the two ends itself.
     """
 
-    def __init__(self, scene: CanvasScene, anchor: PortItem):
+    def __init__(self, scene: GestureHost, anchor: PortItem):
         self.scene, self.anchor = scene, anchor
         self.draft = DraftWireItem(scene.theme)
         scene.addItem(self.draft)
@@ -49,11 +57,8 @@ class WiringGesture:
             kind = "outputs" if other.is_output else "inputs"
             return f"Cannot wire two {kind} together: drag from an output to an input."
         src, dst = ends
-        return (
-            connection_problem(
-                self.scene.graph, src.node.node_id, src.name, dst.node.node_id, dst.name
-            )
-            or ""
+        return self.scene.editor.connection_problem(
+            src.node.node_id, src.name, dst.node.node_id, dst.name
         )
 
     def move(self, scene_pos: QPointF) -> None:
@@ -85,10 +90,10 @@ class WiringGesture:
             self.scene.status_message.emit(problem)
             self.scene.refused.emit(target.node.node_id, problem)
             return
-        src, dst = self._ends(target)
-        self.scene.undo_stack.push(
-            ConnectCommand(self.scene.graph, src.node.node_id, src.name, dst.node.node_id, dst.name)
-        )
+        ends = self._ends(target)
+        assert ends is not None  # problem_with said the ends match
+        src, dst = ends
+        self.scene.editor.connect(src.node.node_id, src.name, dst.node.node_id, dst.name)
 
     def cancel(self) -> None:
         if self.target is not None:
@@ -98,14 +103,14 @@ class WiringGesture:
 
 
 class MoveGesture:
-    """Remembers where the selected nodes were when the press began; pushes one move on release."""
+    """Remembers where the selected nodes were when the press began; one move on release."""
 
-    def __init__(self, scene: CanvasScene, items: list[NodeItem]):
+    def __init__(self, scene: GestureHost, items: list[NodeItem]):
         self.scene = scene
         self.start = {item.node_id: (item.pos().x(), item.pos().y()) for item in items}
 
     def finish(self) -> None:
-        moves = {}
+        moves: dict[str, tuple[tuple[float, float], tuple[float, float]]] = {}
         for node_id, old in self.start.items():
             item = self.scene.node_items.get(node_id)
             if item is None:
@@ -114,7 +119,7 @@ class MoveGesture:
             if new != old:
                 moves[node_id] = (old, new)
         if moves:
-            self.scene.undo_stack.push(MoveNodesCommand(self.scene.graph, moves, new_drag_id()))
+            self.scene.editor.move_nodes(moves)
 
 
 class PanGesture:

@@ -1,6 +1,6 @@
 """The node editor widget: a CanvasView showing a CanvasScene, plus the edit actions.
 
-Edits (drop, delete, duplicate, paste, tidy) become undo commands on the shared stack; the
+Edits (drop, delete, duplicate, paste, tidy) are asked of the editor (one undo step each); the
 scene follows the graph's events, so this class never touches items to reflect an edit.
 """
 
@@ -10,20 +10,14 @@ import atexit
 import json
 
 from PySide6.QtCore import QMimeData, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence, QUndoStack
+from PySide6.QtGui import QAction, QGuiApplication, QKeyEvent, QKeySequence
 
-from neurocanvas.core.network.graph import CycleError, Graph
-from neurocanvas.widgets.canvas.commands import (
-    AddNodeCommand,
-    DisconnectCommand,
-    MoveNodesCommand,
-    PasteCommand,
-    RemoveNodesCommand,
-    subgraph_dict,
-)
+from neurocanvas.core.network.graph import CycleError
+from neurocanvas.widgets.canvas.clipboard import subgraph_dict
 from neurocanvas.widgets.canvas.items import HEADER_HEIGHT, NODE_WIDTH, NodeItem
 from neurocanvas.widgets.canvas.scene import CanvasScene
 from neurocanvas.widgets.canvas.view import CanvasView
+from neurocanvas.widgets.editing import GraphEditing
 from neurocanvas.widgets.palette import LAYER_MIME
 from neurocanvas.widgets.theme import Theme
 
@@ -33,16 +27,17 @@ COLUMN_GAP, ROW_GAP = 70.0, 36.0
 
 
 class NodeCanvas(CanvasView):
-    """The graph editor (objectName ``canvas``) for ``graph``; every edit goes on ``undo_stack``."""
+    """The node editor (objectName ``canvas``) of ``editor.graph``; edits go to ``editor``."""
 
     selection_changed = Signal(object)  # the one selected node id, or None
     status_message = Signal(str)
 
-    def __init__(self, graph: Graph, undo_stack: QUndoStack, parent=None):
+    def __init__(self, editor: GraphEditing, parent=None):
         super().__init__(parent)
         self.setObjectName("canvas")
-        self.graph, self.undo_stack = graph, undo_stack
-        self.canvas_scene = CanvasScene(graph, undo_stack, Theme.from_palette(self.palette()), self)
+        self.editor = editor
+        graph = self.graph = editor.graph
+        self.canvas_scene = CanvasScene(editor, Theme.from_palette(self.palette()), self)
         self.setScene(self.canvas_scene)
         self.setSceneRect(QRectF(-5000, -5000, 10000, 10000))
         self.setAcceptDrops(True)
@@ -134,10 +129,9 @@ class NodeCanvas(CanvasView):
         if scene_pos is None:
             scene_pos = self.visible_center()
         pos = (scene_pos.x() - NODE_WIDTH / 2, scene_pos.y() - HEADER_HEIGHT / 2)
-        command = AddNodeCommand(self.graph, layer_type, pos)
-        self.undo_stack.push(command)
-        self.select_nodes([command.node_id])
-        return command.node_id
+        node_id = self.editor.add_node(layer_type, pos)
+        self.select_nodes([node_id])
+        return node_id
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802
         if event.mimeData().hasFormat(LAYER_MIME):
@@ -170,12 +164,7 @@ class NodeCanvas(CanvasView):
     def delete_selected(self) -> None:
         nodes = self.canvas_scene.selected_node_ids()
         edges = self.canvas_scene.selected_edges()
-        if not nodes and not edges:
-            return
-        if not nodes and len(edges) == 1:
-            self.undo_stack.push(DisconnectCommand(self.graph, edges[0]))
-        else:
-            self.undo_stack.push(RemoveNodesCommand(self.graph, nodes, edges))
+        self.editor.remove(nodes, edges)
 
     # -- clipboard ---------------------------------------------------------------------------
     def copy_selected(self) -> bool:
@@ -223,17 +212,13 @@ class NodeCanvas(CanvasView):
         return self._insert(subgraph_dict(self.graph, nodes), (PASTE_STEP, PASTE_STEP), text)
 
     def _insert(self, data: dict, offset, text) -> list[str]:
-        command = PasteCommand(self.graph, data, offset, text)
         try:
-            command.redo()  # first redo here, so a bad clipboard is reported and not pushed
-        except (KeyError, ValueError) as exc:
-            command.undo()
+            new_ids = self.editor.insert(data, offset, text)
+        except ValueError as exc:  # a bad clipboard is reported, and nothing is added
             self.status_message.emit(f"Cannot paste: {exc}")
             return []
-        command.undo()
-        self.undo_stack.push(command)
-        self.select_nodes(command.new_ids)
-        return command.new_ids
+        self.select_nodes(new_ids)
+        return new_ids
 
     # -- layout ------------------------------------------------------------------------------
     def tidy_layout(self) -> None:
@@ -268,8 +253,7 @@ class NodeCanvas(CanvasView):
                 if new != old:
                     moves[node_id] = (old, new)
                 y += heights[node_id] + ROW_GAP
-        if moves:
-            self.undo_stack.push(MoveNodesCommand(self.graph, moves, text="Tidy layout"))
+        self.editor.move_nodes(moves, text="Tidy layout")
 
     # -- theme -------------------------------------------------------------------------------
     def changeEvent(self, event) -> None:  # noqa: N802

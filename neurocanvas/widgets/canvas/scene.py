@@ -1,7 +1,7 @@
 """The scene mirrors the core graph: one NodeItem per node, one WireItem per edge.
 
-It listens to GraphEvents and never edits the graph itself; the gestures it runs push undo
-commands, and the graph's events bring the items up to date (also on undo and redo).
+It listens to GraphEvents and never edits the graph itself; the gestures it runs ask the editor
+for edits, and the graph's events bring the items up to date (also on undo and redo).
 """
 
 from __future__ import annotations
@@ -9,29 +9,28 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QPainter, QPen, QUndoStack
+from PySide6.QtGui import QPainter, QPen
 from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent
 
 from neurocanvas.core.network.catalogue import get_layer
-from neurocanvas.core.network.graph import Edge, Graph, GraphEvent
+from neurocanvas.core.network.graph import Edge, GraphEvent
 from neurocanvas.widgets.canvas.interactions import MoveGesture, WiringGesture
 from neurocanvas.widgets.canvas.items import NodeItem, PortItem, WireItem, format_shape
+from neurocanvas.widgets.editing import GraphEditing
 from neurocanvas.widgets.theme import Theme
 
 GRID = 24.0
 
 
 class CanvasScene(QGraphicsScene):
-    """Graphics mirror of one :class:`Graph`; gestures push commands on ``undo_stack``."""
+    """Graphics mirror of ``editor.graph``; gestures ask ``editor`` for their edits."""
 
     status_message = Signal(str)
     refused = Signal(str, str)  # node id, reason: a wire that was not drawn
 
-    def __init__(
-        self, graph: Graph, undo_stack: QUndoStack, theme: Theme | None = None, parent=None
-    ):
+    def __init__(self, editor: GraphEditing, theme: Theme | None = None, parent=None):
         super().__init__(parent)
-        self.graph, self.undo_stack = graph, undo_stack
+        self.editor, self.graph = editor, editor.graph
         self.theme = theme or Theme.from_palette()
         self.node_items: dict[str, NodeItem] = {}
         self.wire_items: dict[Edge, WireItem] = {}
@@ -40,7 +39,7 @@ class CanvasScene(QGraphicsScene):
         self._moving: MoveGesture | None = None
         self.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)  # items move often
         self.rebuild()
-        graph.add_listener(self._on_graph_event)
+        self.graph.add_listener(self._on_graph_event)
 
     def detach(self) -> None:
         """Stop listening (the graph may outlive this scene)."""

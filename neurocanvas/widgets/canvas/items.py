@@ -1,7 +1,7 @@
 """Graphics items of the node editor: nodes, their ports, and the wires between them.
 
 Items only draw what the graph and the last report say; they never change the graph. Moving a
-node moves the item at once (Qt does that) and the scene pushes one MoveNodesCommand on release.
+node moves the item at once (Qt does that) and the scene asks the editor for one move on release.
 """
 
 from __future__ import annotations

@@ -70,3 +70,9 @@ def test_a_cycle_hidden_in_a_function_breaks_a_contract(tree_copy: Path) -> None
     assert result.returncode == 1, result.stdout
     assert "no import cycles between sibling modules BROKEN" in result.stdout
     assert "No cycles are allowed in neurocanvas.core.network." in result.stdout
+
+
+def test_the_tree_keeps_every_contract() -> None:
+    result = _lint_imports(ROOT)
+    assert result.returncode == 0, result.stdout
+    assert "0 broken" in result.stdout

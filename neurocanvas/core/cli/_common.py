@@ -22,12 +22,25 @@ class Loaded:
     report: Any
     model: Any
     source: str
+    note: str = ""  # for an ONNX file: which data set was chosen, or what to choose
+
+    def require_dataset(self) -> Any:
+        """The data set, or a CliError saying that the (ONNX) model has none yet."""
+        if self.dataset is None:
+            raise CliError(
+                f"{Path(self.source).name} has no data set to train on: {self.note}, then save "
+                "it as a project and train that"
+            )
+        return self.dataset
 
 
 def load_source(
     source: str, weights: str | None = None, use_saved_weights: bool = True, seed: int | None = None
 ) -> Loaded:
-    """Open a ``.ncproj`` path or an example name, build its data set and model.
+    """Open a ``.ncproj`` or ``.onnx`` path or an example name, build its data set and model.
+
+    An ONNX model gets the data set :func:`~neurocanvas.core.io.onnx_import.suggest_dataset`
+    picks; when none fits, ``dataset`` is None (validate and export still work).
 
     Weights come from ``weights`` when given, else from the project's sidecar file (if it has
     one and ``use_saved_weights``), else they are freshly initialised from ``seed`` (default:
@@ -43,8 +56,12 @@ def load_source(
 
     saved = None
     path = Path(source)
+    note = ""
     try:
-        if path.suffix == ".ncproj" or path.exists():
+        if path.suffix.lower() == ".onnx":
+            opened = _open_onnx(path)
+            project, saved, note = opened.project, opened.weights, opened.data_note
+        elif path.suffix == ".ncproj" or path.exists():
             project, saved = load_project(path)
         elif source in {e.name for e in list_examples()}:
             project = load_example(source)
@@ -58,14 +75,18 @@ def load_source(
             project.dataset_key, project.dataset_params, seed=project.dataset_seed
         )
     except DatasetError as exc:
-        raise CliError(f"data set {project.dataset_key!r}: {exc}") from exc
-    report = analyse(project.graph, dataset.data_spec())
+        if not note:
+            raise CliError(f"data set {project.dataset_key!r}: {exc}") from exc
+        # An ONNX model carries no data: it still validates and exports; training says why not.
+        dataset = None
+    spec = dataset.data_spec() if dataset is not None else None
+    report = analyse(project.graph, spec)
     model = None
     if report.ok:
         # the same initial weights as the app gives for this seed
         manual_seed(project.config.seed if seed is None else seed)
         try:
-            model = compile_graph(project.graph, dataset.data_spec())
+            model = compile_graph(project.graph, spec)
         except CompileError as exc:
             raise CliError(str(exc).replace("\n", " ")) from exc
         try:
@@ -78,7 +99,16 @@ def load_source(
                 model.load_state_dict(saved)
         except WeightsError as exc:
             raise CliError(str(exc)) from exc
-    return Loaded(project, dataset, report, model, source)
+    return Loaded(project, dataset, report, model, source, note)
+
+
+def _open_onnx(path: Path) -> Any:
+    from neurocanvas.core.io.onnx_import import OnnxImportError, project_from_onnx
+
+    try:
+        return project_from_onnx(path)
+    except OnnxImportError as exc:
+        raise CliError(str(exc)) from exc
 
 
 def problems_line(loaded: Loaded) -> str:

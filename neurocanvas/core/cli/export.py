@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     from neurocanvas.core.io.export import EXPORT_FORMATS
 
     p = sub.add_parser(NAME, help="export a project's model without training")
-    p.add_argument("project", help="a .ncproj file or an example name")
+    p.add_argument("project", help="a .ncproj or .onnx file, or an example name")
     p.add_argument(
         "--weights",
         metavar="FILE",

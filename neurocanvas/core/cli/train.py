@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     from neurocanvas.core.io.export import EXPORT_FORMATS
 
     p = sub.add_parser(NAME, help="train a project or example and print the final metrics")
-    p.add_argument("project", help="a .ncproj file or an example name")
+    p.add_argument("project", help="a .ncproj or .onnx file, or an example name")
     p.add_argument("--epochs", type=int, help="number of epochs (default: the project's)")
     p.add_argument("--lr", type=float, help="learning rate (default: the project's)")
     p.add_argument("--batch-size", type=int, help="batch size (default: the project's)")
@@ -69,7 +69,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise CliError(str(exc)) from exc
     try:
-        trainer = Trainer(loaded.model, loaded.dataset, config, snapshot_every_s=0.1)
+        trainer = Trainer(loaded.model, loaded.require_dataset(), config, snapshot_every_s=0.1)
     except (RuntimeError, ValueError) as exc:  # e.g. cuda asked for without CuPy
         raise CliError(str(exc)) from exc
     started = time.perf_counter()

@@ -13,7 +13,7 @@ NAME = "validate"
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(NAME, help="print each layer's output shape, or the errors")
-    p.add_argument("project", help="a .ncproj file or an example name")
+    p.add_argument("project", help="a .ncproj or .onnx file, or an example name")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_validate)
 

@@ -130,7 +130,15 @@ def _batchnorm(b: _Builder, m, name: str, xs: list[str]) -> str:
         b.const(f"{name}.running_mean", _f32(m.running_mean)),
         b.const(f"{name}.running_var", _f32(m.running_var)),
     ]
-    return b.op("BatchNormalization", inputs, name, epsilon=float(m.eps))
+    # ONNX's momentum weighs the running statistic, PyTorch's the new batch
+    extra = {} if m.momentum is None else {"momentum": 1.0 - float(m.momentum)}
+    return b.op("BatchNormalization", inputs, name, epsilon=float(m.eps), **extra)
+
+
+def _dropout(b: _Builder, m, name: str, xs: list[str]) -> str:
+    # Inference runs it as identity; writing the Dropout (not Identity) keeps p for a re-import.
+    ratio = b.const(b.fresh(f"{name}.ratio"), np.array(m.p, np.float32))
+    return b.op("Dropout", [xs[0], ratio], name)
 
 
 def _gelu(b: _Builder, m, name: str, xs: list[str]) -> str:
@@ -168,7 +176,7 @@ EMITTERS: dict[type, Emitter] = {
     nn.AvgPool2d: _pool("AveragePool", count_include_pad=1),
     nn.AdaptiveAvgPool2d: _adaptive,
     nn.Flatten: _flatten,
-    nn.Dropout: _simple("Identity"),  # exported for inference: dropout is off
+    nn.Dropout: _dropout,
     nn.Identity: _simple("Identity"),
     nn.BatchNorm1d: _batchnorm,
     nn.BatchNorm2d: _batchnorm,

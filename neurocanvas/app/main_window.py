@@ -41,6 +41,7 @@ from neurocanvas.core.io.export import (
     export_model,
 )
 from neurocanvas.core.io.export.torch_code import torch_code
+from neurocanvas.core.io.onnx_import import OnnxImportError, project_from_onnx
 from neurocanvas.core.io.project import SUFFIX, Project, ProjectError, load_project, save_project
 from neurocanvas.core.network.compiler import CompileError, compile_graph
 from neurocanvas.core.network.fitting import unadapted_reasons
@@ -56,6 +57,10 @@ from neurocanvas.widgets.training_panel import TrainingPanel
 
 APP_NAME = "NeuroCanvas"
 PROJECT_FILTER = f"NeuroCanvas projects (*{SUFFIX});;All files (*)"
+OPEN_FILTER = (
+    f"Projects and ONNX models (*{SUFFIX} *.onnx);;NeuroCanvas projects (*{SUFFIX});;"
+    "ONNX models (*.onnx);;All files (*)"
+)
 WEIGHTS_FILTER = "Weights (*.safetensors *.npz);;All files (*)"
 CODE_DELAY_MS = 300  # regenerate the code once typing pauses, not on every keystroke
 PLOT_MIN_SIZE = QSize(150, 110)
@@ -542,7 +547,7 @@ class MainWindow(QMainWindow):
 
     def open_dialog(self) -> bool:
         start = str(self.document.path.parent) if self.document.path else ""
-        path, _ = QFileDialog.getOpenFileName(self, "Open project", start, PROJECT_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, "Open project", start, OPEN_FILTER)
         return bool(path) and self.open_file(path)
 
     def open_file(self, path: str | Path, ask: bool = True) -> bool:
@@ -550,6 +555,8 @@ class MainWindow(QMainWindow):
         if ask and not self.maybe_save("opening another project"):
             return False
         path = Path(path)
+        if path.suffix.lower() == ".onnx":
+            return self.open_onnx(path)
         try:
             project, weights = load_project(path)
         except ProjectError as exc:
@@ -561,6 +568,20 @@ class MainWindow(QMainWindow):
         self.settings.add_recent_file(path)
         self._fill_recent_menu()
         self.statusBar().showMessage(f"Opened {path.name}", 6000)
+        return True
+
+    def open_onnx(self, path: Path) -> bool:
+        """An ONNX model as a new, unsaved project (Save asks where); refused whole if any
+        operator has no layer, leaving the open project as it was."""
+        try:
+            opened = project_from_onnx(path)
+        except OnnxImportError as exc:
+            self.show_error("Cannot open ONNX model", str(exc), critical=True)
+            return False
+        self.load_project(opened.project, None, opened.weights)
+        self.settings.add_recent_file(path)
+        self._fill_recent_menu()
+        self.statusBar().showMessage(opened.message, 20000)
         return True
 
     def open_example(self, name: str, ask: bool = True) -> bool:

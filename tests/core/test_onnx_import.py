@@ -12,7 +12,8 @@ import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from neurocanvas.core import Tensor, no_grad
+from neurocanvas.core import Tensor, manual_seed, no_grad
+from neurocanvas.core.io.examples import list_examples, load_example
 from neurocanvas.core.io.export.onnx_export import to_onnx
 from neurocanvas.core.io.onnx_import import (
     OnnxImportError,
@@ -27,8 +28,10 @@ RNG = np.random.default_rng(0)
 
 
 def _run_ort(proto_or_path, x: np.ndarray) -> np.ndarray:
-    raw = proto_or_path.SerializeToString() if hasattr(proto_or_path, "SerializeToString") else str(
-        proto_or_path
+    raw = (
+        proto_or_path.SerializeToString()
+        if hasattr(proto_or_path, "SerializeToString")
+        else str(proto_or_path)
     )
     session = ort.InferenceSession(raw, providers=["CPUExecutionProvider"])
     return session.run(None, {session.get_inputs()[0].name: x})[0]
@@ -54,9 +57,6 @@ def _assert_round_trip(imported) -> None:
 
 
 # ------------------------------------------------------------------ models from torch.onnx
-torch = pytest.importorskip("torch") if False else None  # imported lazily per test below
-
-
 def _torch():
     return pytest.importorskip("torch")
 
@@ -173,7 +173,12 @@ def test_torch_module_names_become_node_names(tmp_path):
     module, shape = _torch_models()["residual"]
     imported = import_onnx(_export_torch(module, shape, tmp_path / "res.onnx"))
     names = {n.name: n.type for n in imported.graph.nodes.values()}
-    assert {"stem": "Linear", "block_0": "Linear", "block_2": "Linear", "head": "Linear"}.items() <= names.items()
+    assert {
+        "stem": "Linear",
+        "block_0": "Linear",
+        "block_2": "Linear",
+        "head": "Linear",
+    }.items() <= names.items()
     assert names["add1"] == "Add" and names["gelu1"] == "GELU"
     assert "stem.weight" in imported.weights and imported.weights["head.bias"].shape == (3,)
 
@@ -243,7 +248,12 @@ def test_reshape_target_computed_from_shape_is_folded_to_a_flatten():
     ]
     inits = {"ax": np.array([0]), "minus1": np.array([-1]), "W": _f(5, 18)}
     imported = _check(_model(nodes, inits, (2, 3, 3), (5,)), (2, 3, 3))
-    assert [n.type for n in imported.graph.nodes.values()] == ["Input", "Flatten", "Linear", "Output"]
+    assert [n.type for n in imported.graph.nodes.values()] == [
+        "Input",
+        "Flatten",
+        "Linear",
+        "Output",
+    ]
 
 
 def test_opset18_reduce_mean_sum_identity_and_dropout_ratio_input():
@@ -257,8 +267,12 @@ def test_opset18_reduce_mean_sum_identity_and_dropout_ratio_input():
         helper.make_node("Sum", ["r", "s", "mi"], ["t"], name="sum3"),
         helper.make_node("Dropout", ["t", "ratio"], ["y"], name="drop"),
     ]
-    inits = {"Wc": _f(4, 2, 3, 3), "bc": _f(1, 4, 1, 1), "axes": np.array([2, 3]),
-             "ratio": np.array(0.1, np.float32)}
+    inits = {
+        "Wc": _f(4, 2, 3, 3),
+        "bc": _f(1, 4, 1, 1),
+        "axes": np.array([2, 3]),
+        "ratio": np.array(0.1, np.float32),
+    }
     imported = _check(_model(nodes, inits, (2, 5, 5), (4,), opset=18), (2, 5, 5))
     by_type = {n.type: n for n in imported.graph.nodes.values()}
     assert by_type["Conv2d"].params["bias"] is True
@@ -281,7 +295,9 @@ def test_global_pool_without_flatten_keeps_its_one_by_one_shape():
 
 @pytest.mark.parametrize("approximate", ["none", "tanh"])
 def test_gelu_formula_in_any_order_becomes_one_gelu(approximate):
-    if approximate == "none":  # the TorchScript exporter's order: x / sqrt2 -> erf -> +1 -> *x -> *0.5
+    if (
+        approximate == "none"
+    ):  # the TorchScript exporter's order: x / sqrt2 -> erf -> +1 -> *x -> *0.5
         nodes = [
             helper.make_node("Div", ["x", "sqrt2"], ["d"]),
             helper.make_node("Erf", ["d"], ["e"]),
@@ -301,8 +317,11 @@ def test_gelu_formula_in_any_order_becomes_one_gelu(approximate):
             helper.make_node("Mul", ["half", "x"], ["hx"]),
             helper.make_node("Mul", ["hx", "gate"], ["y"]),
         ]
-        inits = {"three": np.array(3.0, np.float32), "k": np.array(0.044715, np.float32),
-                 "c": np.array(math.sqrt(2 / math.pi), np.float32)}
+        inits = {
+            "three": np.array(3.0, np.float32),
+            "k": np.array(0.044715, np.float32),
+            "c": np.array(math.sqrt(2 / math.pi), np.float32),
+        }
     inits |= {"one": np.array(1.0, np.float32), "half": np.array(0.5, np.float32)}
     imported = _check(_model(nodes, inits, (6,), (6,)), (6,))
     gelus = [n for n in imported.graph.nodes.values() if n.type == "GELU"]
@@ -313,8 +332,14 @@ def test_gelu_formula_in_any_order_becomes_one_gelu(approximate):
 def test_opset20_gelu_and_old_softmax_and_batchnorm_attributes():
     nodes = [
         helper.make_node("Gelu", ["x"], ["g"], name="gelu", approximate="tanh"),
-        helper.make_node("BatchNormalization", ["g", "s", "b", "mu", "var"], ["bn"], name="bn",
-                         epsilon=1e-3, momentum=0.8),
+        helper.make_node(
+            "BatchNormalization",
+            ["g", "s", "b", "mu", "var"],
+            ["bn"],
+            name="bn",
+            epsilon=1e-3,
+            momentum=0.8,
+        ),
         helper.make_node("LeakyRelu", ["bn"], ["l"], name="leaky", alpha=0.3),
         helper.make_node("Softmax", ["l"], ["y"], name="softmax", axis=1),
     ]
@@ -344,12 +369,21 @@ def test_unsupported_operators_are_all_named_in_one_message_and_nothing_is_impor
 @pytest.mark.parametrize(
     "node, inits, phrase",
     [
-        (helper.make_node("Conv", ["x", "W"], ["y"], name="dw", group=2), {"W": _f(2, 1, 3, 3)},
-         "grouped convolution (group=2)"),
-        (helper.make_node("Conv", ["x", "W"], ["y"], name="wide"), {"W": _f(2, 2, 1, 3)},
-         "1x3 kernel"),
-        (helper.make_node("MaxPool", ["x"], ["y"], name="p", kernel_shape=[2, 2], ceil_mode=1),
-         {}, "ceil_mode=1"),
+        (
+            helper.make_node("Conv", ["x", "W"], ["y"], name="dw", group=2),
+            {"W": _f(2, 1, 3, 3)},
+            "grouped convolution (group=2)",
+        ),
+        (
+            helper.make_node("Conv", ["x", "W"], ["y"], name="wide"),
+            {"W": _f(2, 2, 1, 3)},
+            "1x3 kernel",
+        ),
+        (
+            helper.make_node("MaxPool", ["x"], ["y"], name="p", kernel_shape=[2, 2], ceil_mode=1),
+            {},
+            "ceil_mode=1",
+        ),
         (helper.make_node("Softmax", ["x"], ["y"], name="sm", axis=2), {}, "over axis 2"),
     ],
 )
@@ -368,7 +402,8 @@ def test_not_an_onnx_file_and_two_inputs_are_clear_errors(tmp_path):
     with pytest.raises(OnnxImportError, match="not found"):
         import_onnx(tmp_path / "missing.onnx")
     graph = helper.make_graph(
-        [helper.make_node("Add", ["a", "b"], ["y"])], "two",
+        [helper.make_node("Add", ["a", "b"], ["y"])],
+        "two",
         [helper.make_tensor_value_info(n, TensorProto.FLOAT, ["N", 3]) for n in "ab"],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 3])],
     )
@@ -393,9 +428,15 @@ def test_layout_runs_left_to_right_and_branches_do_not_overlap():
 
 @pytest.mark.parametrize(
     "shape, outputs, key, loss",
-    [((1,), 1, "sine", "mse"), ((2,), 3, "spirals", "cross_entropy"), ((2,), 1, "moons", "bce"),
-     ((1, 8, 8), 10, "digits", "cross_entropy"), ((1, 28, 28), 10, "mnist", "cross_entropy"),
-     ((7,), 1, "csv", "mse"), ((3, 32, 32), 4, "csv", "cross_entropy")],
+    [
+        ((1,), 1, "sine", "mse"),
+        ((2,), 3, "spirals", "cross_entropy"),
+        ((2,), 1, "moons", "bce"),
+        ((1, 8, 8), 10, "digits", "cross_entropy"),
+        ((1, 28, 28), 10, "mnist", "cross_entropy"),
+        ((7,), 1, "csv", "mse"),
+        ((3, 32, 32), 4, "csv", "cross_entropy"),
+    ],
 )
 def test_suggested_data_set_fits_the_model_or_asks_for_one(shape, outputs, key, loss):
     choice = suggest_dataset(shape, outputs)
@@ -411,15 +452,60 @@ def test_project_from_onnx_trains_on_the_suggested_data(tmp_path):
     from neurocanvas.core.datasets import make_dataset
     from neurocanvas.core.network.shapes import analyse
 
-    nodes = [helper.make_node("Gemm", ["x", "W", "b"], ["h"], transB=1),
-             helper.make_node("Relu", ["h"], ["r"]),
-             helper.make_node("Gemm", ["r", "W2", "b2"], ["y"], transB=1)]
+    nodes = [
+        helper.make_node("Gemm", ["x", "W", "b"], ["h"], transB=1),
+        helper.make_node("Relu", ["h"], ["r"]),
+        helper.make_node("Gemm", ["r", "W2", "b2"], ["y"], transB=1),
+    ]
     path = tmp_path / "net.onnx"
-    onnx.save(_model(nodes, {"W": _f(8, 2), "b": _f(8), "W2": _f(3, 8), "b2": _f(3)}, (2,), (3,)),
-              str(path))
+    onnx.save(
+        _model(nodes, {"W": _f(8, 2), "b": _f(8), "W2": _f(3, 8), "b2": _f(3)}, (2,), (3,)),
+        str(path),
+    )
     opened = project_from_onnx(path)
     project = opened.project
     assert project.dataset_key == "spirals" and project.name == "net"
     assert "3 layers" in opened.message and "3 spirals" in opened.message
     data = make_dataset(project.dataset_key, project.dataset_params)
     assert analyse(project.graph, data.data_spec()).ok
+
+
+@pytest.mark.parametrize("name", [e.name for e in list_examples()])
+def test_bundled_examples_survive_onnx_export_and_import(name):
+    manual_seed(0)
+    model = compile_graph(load_example(name).graph)
+    model.eval()
+    imported = import_onnx(to_onnx(model, name))
+    x = RNG.uniform(-1, 1, (5, *model.input_shape)).astype(np.float32)
+    with no_grad():
+        expected = model(Tensor(x)).numpy()
+    np.testing.assert_allclose(_run_imported(imported, x), expected, atol=1e-5, rtol=1e-5)
+    original = {n.type for n in load_example(name).graph.nodes.values()}
+    assert {n.type for n in imported.graph.nodes.values()} == original
+    _assert_round_trip(imported)
+
+
+def test_cli_validates_trains_and_exports_an_onnx_file(tmp_path, capsys):
+    from neurocanvas.core.cli import main
+
+    gemm = [
+        helper.make_node("Gemm", ["x", "W", "b"], ["h"], transB=1, name="fc"),
+        helper.make_node("Tanh", ["h"], ["y"], name="act"),
+    ]
+    fits = tmp_path / "curve.onnx"
+    onnx.save(_model(gemm, {"W": _f(1, 1), "b": _f(1)}, (1,), (1,)), str(fits))
+    assert main(["validate", str(fits)]) == 0
+    assert "(N, 1)" in capsys.readouterr().out
+    assert main(["train", str(fits), "--epochs", "1", "--json"]) == 0
+    assert '"state": "finished"' in capsys.readouterr().out
+    no_data = tmp_path / "wide.onnx"
+    onnx.save(_model(gemm, {"W": _f(2, 7), "b": _f(2)}, (7,), (2,)), str(no_data))
+    assert main(["export", str(no_data), "-o", str(tmp_path / "wide.py")]) == 0
+    assert (tmp_path / "wide.safetensors").exists()
+    assert main(["train", str(no_data)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "no data set to train on" in err and "(N, 7)" in err
+    bad = tmp_path / "elu.onnx"
+    onnx.save(_model([helper.make_node("Elu", ["x"], ["y"], name="e")], {}, (3,), (3,)), str(bad))
+    assert main(["validate", str(bad)]) == 1
+    assert "Elu 'e'" in capsys.readouterr().err

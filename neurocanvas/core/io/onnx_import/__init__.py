@@ -29,7 +29,7 @@ from neurocanvas.core.network.compiler import compile_graph
 from neurocanvas.core.network.graph import Graph
 from neurocanvas.core.network.shapes import analyse
 
-from ._arith import find_groups, group_layer
+from ._arith import find_groups, group_layer, polynomial_layers
 from ._build import build_graph
 from ._convert import CONVERTERS, Converter, Layer
 from ._reader import OnnxImportError, Unsupported, fold_constants, needed_nodes, read_model
@@ -57,7 +57,11 @@ class ImportedModel:
 
 
 def _refuse(file_name: str, problems: list[str]) -> OnnxImportError:
-    what = "one part of the model has" if len(problems) == 1 else f"{len(problems)} parts of the model have"
+    what = (
+        "one part of the model has"
+        if len(problems) == 1
+        else f"{len(problems)} parts of the model have"
+    )
     return OnnxImportError(
         f"cannot open {file_name}: {what} no NeuroCanvas layer, so nothing "
         f"was imported: {'; '.join(problems)}",
@@ -73,12 +77,16 @@ def _layers(source: Any) -> tuple[Any, list[Layer], dict[str, str]]:
     c = Converter(m)
     c.find_bias_adds(nodes)
     groups = find_groups(c, nodes)
-    last_of_group = {g[-1].index: (root, g) for root, g in groups.items()}
+    polynomials = polynomial_layers(c, nodes, groups)
+    last_of_group = {g[-1].index: (root, g) for root, g in groups.items()}  # after polynomials
     in_group = {n.index for g in groups.values() for n in g}
     problems: list[str] = []
     layers: list[Layer] = []
     aliases: dict[str, str] = {}
     for node in nodes:
+        if node.index in polynomials:
+            layers.append(polynomials[node.index])
+            continue
         if node.index in c.skipped:
             continue
         if node.index in in_group:
@@ -91,8 +99,10 @@ def _layers(source: Any) -> tuple[Any, list[Layer], dict[str, str]]:
                     layers.append(made)
             continue
         if node.domain not in ("", "ai.onnx"):
-            problems.append(f"{m.describe(node)} is from the '{node.domain}' operator set, "
-                            "which NeuroCanvas does not read")
+            problems.append(
+                f"{m.describe(node)} is from the '{node.domain}' operator set, "
+                "which NeuroCanvas does not read"
+            )
             continue
         convert = CONVERTERS.get(node.op)
         if convert is None:

@@ -74,8 +74,11 @@ def _evaluate(c: Converter, x: str, group: list[OnnxNode]) -> dict[str, np.ndarr
     env: dict[str, np.ndarray] = {x: _TEST_X}
     with np.errstate(all="ignore"):
         for node in group:
-            args = [env[v] if v in env else np.asarray(c.m.consts[v], np.float64)
-                    for v in node.inputs if v]
+            args = [
+                env[v] if v in env else np.asarray(c.m.consts[v], np.float64)
+                for v in node.inputs
+                if v
+            ]
             env[node.outputs[0]] = _OPS[node.op](*args)
     return env
 
@@ -100,6 +103,33 @@ def group_layer(c: Converter, x: str, group: list[OnnxNode]) -> Layer | str:
                 last = next(n for n in group if n.outputs[0] == outs[0])
                 return c.layer(last, "GELU", {"approximate": approximate}, [x], outs[0])
     return (
-        f"{what}: this arithmetic is not a NeuroCanvas layer (of formulas, only GELU is "
-        "recognised)"
+        f"{what}: this arithmetic is not a NeuroCanvas layer (of formulas, only GELU is recognised)"
     )
+
+
+def polynomial_layers(
+    c: Converter, nodes: list[OnnxNode], groups: dict[str, list[OnnxNode]]
+) -> dict[int, Layer]:
+    """``Concat(x, x*x, x*x*x)`` (NeuroCanvas's own export of PolynomialFeatures) -> one layer.
+
+    Returns Concat index -> the PolynomialFeatures layer; the powers' nodes join ``c.skipped``
+    and their group is removed from ``groups``.
+    """
+    found: dict[int, Layer] = {}
+    for node in nodes:
+        xs = c.dynamic_inputs(node)
+        if node.op != "Concat" or len(xs) < 2 or xs[0] not in groups:
+            continue
+        group = groups[xs[0]]
+        members = {n.index for n in group} | {node.index}
+        if any(
+            u.index not in members for n in group for u in c.m.consumers.get(n.outputs[0], [])
+        ) or any(n.op != "Mul" for n in group):
+            continue
+        env = _evaluate(c, xs[0], group)
+        powers = [env.get(v) for v in xs[1:]]
+        if all(p is not None and np.allclose(p, _TEST_X ** (i + 2)) for i, p in enumerate(powers)):
+            found[node.index] = c.layer(node, "PolynomialFeatures", {"degree": len(xs)}, [xs[0]])
+            c.skipped.update(n.index for n in group)
+            del groups[xs[0]]
+    return found

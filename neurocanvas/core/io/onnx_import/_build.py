@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+
 import numpy as np
 
 from neurocanvas.core.network.catalogue import is_valid_name
@@ -86,4 +87,3 @@ def lay_out(graph: Graph) -> None:
         for i, nid in enumerate(ids):
             row[nid] = i - (len(ids) - 1) / 2
             graph.move_node(nid, (d * COLUMN_STEP, row[nid] * ROW_STEP))
-

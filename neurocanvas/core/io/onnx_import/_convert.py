@@ -115,7 +115,9 @@ class Converter:
         axis = int(node.attrs.get("axis", default))
         if axis < 0:
             if rank is None:
-                raise Unsupported(f"counts its axis from the end of '{value}', whose rank is unknown")
+                raise Unsupported(
+                    f"counts its axis from the end of '{value}', whose rank is unknown"
+                )
             axis += rank
         return axis
 
@@ -152,14 +154,18 @@ class Converter:
     def only_first_output(self, node: OnnxNode, what: str) -> None:
         for extra in node.outputs[1:]:
             if extra and self.m.consumers.get(extra) or extra == self.m.output_name:
-                raise Unsupported(f"has its {what} output '{extra}' used; NeuroCanvas has no such layer")
+                raise Unsupported(
+                    f"has its {what} output '{extra}' used; NeuroCanvas has no such layer"
+                )
 
 
 # ---------------------------------------------------------------------------- window helpers
 def _square(node: OnnxNode, key: str, default: int, what: str) -> int:
     values = list(node.attrs.get(key, [default, default]))
     if len(values) != 2:
-        raise Unsupported(f"is not 2-D ({key} {values}); NeuroCanvas has 2-D convolutions and pools")
+        raise Unsupported(
+            f"is not 2-D ({key} {values}); NeuroCanvas has 2-D convolutions and pools"
+        )
     if values[0] != values[1]:
         raise Unsupported(f"has {what} {values[0]}x{values[1]}; NeuroCanvas's are square")
     return int(values[0])
@@ -218,26 +224,31 @@ def _gemm(c: Converter, node: OnnxNode) -> Layer:
     bias = fused if bias is None else bias
     weights = {"weight": w} if bias is None else {"weight": w, "bias": np.ascontiguousarray(bias)}
     params = {"out_features": out, "bias": bias is not None}
-    return c.layer(node, "Linear", params, [node.inputs[0]], output, weights,
-                   _hint(c, node, node.inputs[1]))
+    return c.layer(
+        node, "Linear", params, [node.inputs[0]], output, weights, _hint(c, node, node.inputs[1])
+    )
 
 
 def _matmul(c: Converter, node: OnnxNode) -> Layer:
     if node.inputs[0] in c.m.consts:
-        raise Unsupported("multiplies a stored matrix by the data (W @ x); NeuroCanvas's "
-                          "Linear computes x @ Wᵀ")
+        raise Unsupported(
+            "multiplies a stored matrix by the data (W @ x); NeuroCanvas's Linear computes x @ Wᵀ"
+        )
     w = c.weight(node.inputs[1], "weight")
     if w.ndim != 2:
         raise Unsupported(f"multiplies by a stored array of shape {w.shape}, not a matrix")
     rank = c.m.rank(node.inputs[0])
     if rank is not None and rank != 2:
-        raise Unsupported(f"multiplies a rank-{rank} value; NeuroCanvas's Linear takes (N, features)")
+        raise Unsupported(
+            f"multiplies a rank-{rank} value; NeuroCanvas's Linear takes (N, features)"
+        )
     w = np.ascontiguousarray(w.T)
     bias, output = c.fused_bias(node, w.shape[0])
     weights = {"weight": w} if bias is None else {"weight": w, "bias": bias}
     params = {"out_features": w.shape[0], "bias": bias is not None}
-    return c.layer(node, "Linear", params, [node.inputs[0]], output, weights,
-                   _hint(c, node, node.inputs[1]))
+    return c.layer(
+        node, "Linear", params, [node.inputs[0]], output, weights, _hint(c, node, node.inputs[1])
+    )
 
 
 def _conv(c: Converter, node: OnnxNode) -> Layer:
@@ -245,8 +256,10 @@ def _conv(c: Converter, node: OnnxNode) -> Layer:
     if w.ndim != 4:
         raise Unsupported(f"is a {w.ndim - 2}-D convolution; NeuroCanvas has Conv2d")
     if node.attrs.get("group", 1) != 1:
-        raise Unsupported(f"is a grouped convolution (group={node.attrs['group']}); "
-                          "NeuroCanvas's Conv2d has no groups")
+        raise Unsupported(
+            f"is a grouped convolution (group={node.attrs['group']}); "
+            "NeuroCanvas's Conv2d has no groups"
+        )
     if w.shape[2] != w.shape[3]:
         raise Unsupported(f"has a {w.shape[2]}x{w.shape[3]} kernel; NeuroCanvas's are square")
     k = int(w.shape[2])
@@ -266,8 +279,9 @@ def _conv(c: Converter, node: OnnxNode) -> Layer:
         "bias": bias is not None,
     }
     weights = {"weight": w} if bias is None else {"weight": w, "bias": bias}
-    return c.layer(node, "Conv2d", params, [node.inputs[0]], output, weights,
-                   _hint(c, node, node.inputs[1]))
+    return c.layer(
+        node, "Conv2d", params, [node.inputs[0]], output, weights, _hint(c, node, node.inputs[1])
+    )
 
 
 def _pool(type_: str) -> Callable[[Converter, OnnxNode], Layer]:
@@ -281,8 +295,10 @@ def _pool(type_: str) -> Callable[[Converter, OnnxNode], Layer]:
         s = _square(node, "strides", 1, "stride")  # ONNX's default stride is 1, not the kernel
         p = _padding(node, k)
         if type_ == "AvgPool2d" and p and not node.attrs.get("count_include_pad", 0):
-            raise Unsupported("leaves padding out of its averages (count_include_pad=0); "
-                              "NeuroCanvas counts it, as PyTorch does by default")
+            raise Unsupported(
+                "leaves padding out of its averages (count_include_pad=0); "
+                "NeuroCanvas counts it, as PyTorch does by default"
+            )
         params = {"kernel_size": k, "stride": 0 if s == k else s, "padding": p}
         return c.layer(node, type_, params)
 
@@ -310,8 +326,10 @@ def _global_pool(c: Converter, node: OnnxNode) -> list[Layer]:
         if axes is None and len(node.inputs) > 1 and node.inputs[1]:
             axes = [int(a) for a in c.const(node.inputs[1], "axes").reshape(-1)]
         if axes is None or sorted(a % 4 for a in axes) != [2, 3]:
-            raise Unsupported(f"averages over axes {axes}; NeuroCanvas averages over height "
-                              "and width only (global average pool)")
+            raise Unsupported(
+                f"averages over axes {axes}; NeuroCanvas averages over height "
+                "and width only (global average pool)"
+            )
         if not node.attrs.get("keepdims", 1):
             return [c.layer(node, "GlobalAvgPool", {}, [x])]
     flat = _flattens_channels(c, node)
@@ -330,8 +348,10 @@ def _reshape_like(c: Converter, node: OnnxNode) -> Layer | None:
     x = node.inputs[0]
     before = c.sample_shape(x)
     if node.op == "Flatten" and c.axis(node, x, 1) != 1:
-        raise Unsupported(f"flattens from axis {node.attrs.get('axis')}; NeuroCanvas's Flatten "
-                          "keeps the batch (axis 1)")
+        raise Unsupported(
+            f"flattens from axis {node.attrs.get('axis')}; NeuroCanvas's Flatten "
+            "keeps the batch (axis 1)"
+        )
     if node.op in ("Squeeze", "Unsqueeze"):
         from ._reader import _axes
 
@@ -375,14 +395,22 @@ def _batchnorm(c: Converter, node: OnnxNode) -> Layer:
     if node.attrs.get("training_mode", 0):
         raise Unsupported("is in training mode; export the model in eval mode")
     names = ("weight", "bias", "running_mean", "running_var")
-    weights = {k: c.weight(v, k.replace("_", " ")).reshape(-1) for k, v in zip(names, node.inputs[1:5])}
+    weights = {
+        k: c.weight(v, k.replace("_", " ")).reshape(-1) for k, v in zip(names, node.inputs[1:5])
+    }
     params = {
         "eps": clean_float(node.attrs.get("epsilon", 1e-5)),
         # ONNX's momentum weighs the old statistics, PyTorch's the new batch
         "momentum": float(f"{1.0 - float(np.float32(node.attrs.get('momentum', 0.9))):.6g}"),
     }
-    return c.layer(node, "BatchNorm", params, [node.inputs[0]], weights=weights,
-                   hint=_hint(c, node, *node.inputs[1:5]))
+    return c.layer(
+        node,
+        "BatchNorm",
+        params,
+        [node.inputs[0]],
+        weights=weights,
+        hint=_hint(c, node, *node.inputs[1:5]),
+    )
 
 
 def _dropout(c: Converter, node: OnnxNode) -> Layer:
@@ -403,8 +431,10 @@ def _softmax(c: Converter, node: OnnxNode) -> Layer:
     default = 1 if c.m.opset < 13 else -1
     axis = c.axis(node, x, default)
     if axis != 1 or (c.m.opset < 13 and c.m.rank(x) != 2):
-        raise Unsupported(f"works over axis {node.attrs.get('axis', default)}; NeuroCanvas's "
-                          "Softmax works over dim 1 (features, or channels)")
+        raise Unsupported(
+            f"works over axis {node.attrs.get('axis', default)}; NeuroCanvas's "
+            "Softmax works over dim 1 (features, or channels)"
+        )
     return c.layer(node, "Softmax", {}, [x])
 
 
@@ -412,11 +442,15 @@ def _join(type_: str) -> Callable[[Converter, OnnxNode], Layer]:
     def convert(c: Converter, node: OnnxNode) -> Layer:
         xs = c.dynamic_inputs(node)
         if len(xs) != len([v for v in node.inputs if v]):
-            raise Unsupported(f"{'adds' if type_ == 'Add' else 'joins'} a stored constant; "
-                              f"NeuroCanvas's {type_} joins computed values only")
+            raise Unsupported(
+                f"{'adds' if type_ == 'Add' else 'joins'} a stored constant; "
+                f"NeuroCanvas's {type_} joins computed values only"
+            )
         if type_ == "Concat" and c.axis(node, xs[0], 0) != 1:
-            raise Unsupported(f"joins along axis {node.attrs.get('axis')}; NeuroCanvas's Concat "
-                              "joins along dim 1 (features, or channels)")
+            raise Unsupported(
+                f"joins along axis {node.attrs.get('axis')}; NeuroCanvas's Concat "
+                "joins along dim 1 (features, or channels)"
+            )
         return c.layer(node, type_, {}, xs)
 
     return convert

@@ -146,9 +146,7 @@ def read_model(source: str | os.PathLike[str] | Any) -> OnnxModel:
         proto = onnx.shape_inference.infer_shapes(proto, data_prop=True)
     except Exception:  # inference is a help, not a requirement: missing shapes are reported
         pass
-    opset = next(
-        (o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")), 0
-    ) or 1
+    opset = next((o.version for o in proto.opset_import if o.domain in ("", "ai.onnx")), 0) or 1
     g = proto.graph
     consts = {init.name: numpy_helper.to_array(init) for init in g.initializer}
     shapes: dict[str, FullShape] = {}
@@ -275,6 +273,11 @@ def _fold_unsqueeze(node: OnnxNode, model: OnnxModel, xs: list[Any]) -> np.ndarr
     return out
 
 
+def _fold_squeeze(node: OnnxNode, model: OnnxModel, xs: list[Any]) -> np.ndarray:
+    axes = _axes(node, model.consts)
+    return np.squeeze(xs[0], None if axes is None else tuple(axes))
+
+
 def _dtype(to: int) -> Any:
     from onnx import helper
 
@@ -285,9 +288,7 @@ _FOLDERS: dict[str, Callable[[OnnxNode, OnnxModel, list[Any]], np.ndarray]] = {
     "Shape": _fold_shape,
     "Gather": lambda n, m, xs: np.take(xs[0], xs[1], axis=n.attrs.get("axis", 0)),
     "Unsqueeze": lambda n, m, xs: _fold_unsqueeze(n, m, xs),
-    "Squeeze": lambda n, m, xs: np.squeeze(
-        xs[0], tuple(_axes(n, m.consts)) if _axes(n, m.consts) is not None else None
-    ),
+    "Squeeze": lambda n, m, xs: _fold_squeeze(n, m, xs),
     "Concat": lambda n, m, xs: np.concatenate(
         [np.atleast_1d(x) for x in xs], axis=n.attrs.get("axis", 0)
     ),
@@ -296,9 +297,11 @@ _FOLDERS: dict[str, Callable[[OnnxNode, OnnxModel, list[Any]], np.ndarray]] = {
     "Identity": lambda n, m, xs: xs[0],
     "Reshape": lambda n, m, xs: np.reshape(xs[0], _ints(xs[1])),
     "Mul": lambda n, m, xs: np.multiply(xs[0], xs[1]),
-    "Div": lambda n, m, xs: np.divide(xs[0], xs[1])
-    if np.asarray(xs[0]).dtype.kind == "f"
-    else np.floor_divide(xs[0], xs[1]),
+    "Div": lambda n, m, xs: (
+        np.divide(xs[0], xs[1])
+        if np.asarray(xs[0]).dtype.kind == "f"
+        else np.floor_divide(xs[0], xs[1])
+    ),
     "Add": lambda n, m, xs: np.add(xs[0], xs[1]),
     "Sub": lambda n, m, xs: np.subtract(xs[0], xs[1]),
     "Sqrt": lambda n, m, xs: np.sqrt(xs[0]),

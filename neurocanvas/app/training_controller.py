@@ -2,14 +2,13 @@
 
 The trainer runs in a worker thread (``app.worker``); the GUI thread only reads its plain
 numpy snapshots. Whatever needs the live model (a weights copy for save or export, importing
-weights, a recompile after an edit, a reset) is a :class:`TrainerTask` that the training
-thread runs between two steps, even while paused, so the GUI thread never touches the
-trainer's tensors.
+weights, a recompile after an edit, a reset) is a ``StepTask`` (``core.training.control``)
+that the training thread runs between two steps, even while paused, so the GUI thread never
+touches the trainer's tensors.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -22,7 +21,7 @@ from neurocanvas.core.network.compiler import CompileError, compile_graph
 from neurocanvas.core.network.graph import GraphEvent
 from neurocanvas.core.network.shapes import analyse
 from neurocanvas.core.random import manual_seed
-from neurocanvas.core.training.trainer import Trainer, TrainingConfig, TrainingControl
+from neurocanvas.core.training import StepTask, Trainer, TrainingConfig, TrainingControl
 from neurocanvas.widgets.plots import LatestSnapshot
 
 # Graph events that change what the model computes (moving a node does not).
@@ -38,122 +37,11 @@ PLOT_INTERVAL_MS = 40  # 25 frames/s: smooth, and leaves the GIL to the trainer
 LOSS_FRAME_STRIDE = 2
 
 
-class TrainerTask:
-    """One job for the training thread, run between two steps; the GUI waits for its result.
-
-    Exactly one side runs it: :meth:`claim` is atomic, so when the training thread has already
-    left its loop, the GUI thread claims the task and runs it itself (nobody else is touching
-    the model any more).
-    """
-
-    def __init__(self, fn: Callable[[], Any]) -> None:
-        self.fn = fn
-        self.done = threading.Event()
-        self.result: Any = None
-        self.error: BaseException | None = None
-        self._claimed = False
-        self._claim_lock = threading.Lock()
-
-    def claim(self) -> bool:
-        with self._claim_lock:
-            taken, self._claimed = self._claimed, True
-            return not taken
-
-    def run(self) -> None:
-        try:
-            self.result = self.fn()
-        except BaseException as exc:  # handed to the waiting thread, which re-raises it
-            self.error = exc
-        finally:
-            self.done.set()
-
-    def outcome(self) -> Any:
-        if self.error is not None:
-            raise self.error
-        return self.result
-
-
-class LiveControl(TrainingControl):
-    """A ``TrainingControl`` that also runs :class:`TrainerTask` jobs in the training thread.
-
-    The trainer calls :meth:`wait_for_step` before every step, and blocks in it while paused,
-    so jobs are served both between the steps of a running run and during a pause.
-
-    It also tells the trainer when the GUI has drawn the last fit prediction
-    (:meth:`fit_shown`), so the training thread computes the next one only when it can be
-    seen, instead of a forward pass on the fit grid for every snapshot the plots drop.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._tasks: list[TrainerTask] = []
-        self._fit_wanted = True
-
-    def _update_busy(self) -> None:
-        super()._update_busy()
-        self._busy = self._busy or bool(self._tasks)
-
-    def submit(self, task: TrainerTask) -> None:
-        with self._cond:
-            self._tasks.append(task)
-            self._update_busy()
-            self._cond.notify_all()
-
-    def fit_shown(self) -> None:
-        """GUI side: the last fit prediction is on screen; the next snapshot may carry one."""
-        self._fit_wanted = True  # a plain bool store: atomic, no lock needed
-
-    def take_fit_request(self) -> bool:
-        """Trainer side: True (once) when a new fit prediction would be shown."""
-        if not self._fit_wanted:  # never write False over a request the GUI just made
-            return False
-        self._fit_wanted = False
-        return True
-
-    def wait_for_step(self) -> bool:
-        if not self._busy:  # nothing queued, not paused: no lock (see TrainingControl)
-            return True
-        while True:
-            with self._cond:
-                while not self._tasks and self._paused and self._grants == 0 and not self._stopped:
-                    self._cond.wait()
-                tasks, self._tasks = self._tasks, []
-                self._update_busy()
-                if not tasks:
-                    if self._stopped:
-                        return False
-                    if self._paused:
-                        self._grants -= 1
-                    return True
-            for task in tasks:  # outside the lock: the GUI may queue settings meanwhile
-                if task.claim():
-                    task.run()
-
-
-class LiveTrainer(Trainer):
-    """A ``Trainer`` whose model is read, replaced or loaded only in its own thread.
-
-    The GUI hands in jobs (:class:`TrainerTask`) through :class:`LiveControl`; they run
-    between two steps, so no step ever sees a half-loaded weight and the GUI thread never
-    touches the trainer's tensors.
-    """
-
-    def _want_fit(self) -> bool:
-        control = self.control
-        return control.take_fit_request() if isinstance(control, LiveControl) else True
-
-    def load_weights(self, weights: dict[str, np.ndarray], source: str) -> list[str]:
-        """Load ``weights`` after checking every name and shape; the optimizer starts afresh.
-
-        The old optimizer moments belonged to the old weights, and the divergence guard's
-        last good state becomes the loaded one.
-        """
-        check_weights_fit(self.model.state_dict(), weights, source=source)
-        self.model.load_state_dict(weights)
-        self.optimizer = self._build_optimizer()
-        self._good_state = self._copy_state()
-        self._good_step = self.global_step
-        return list(weights)
+def _load_checked(trainer: Trainer, weights: dict[str, np.ndarray], source: str) -> list[str]:
+    """In the training thread: check every name and shape, then load (the optimizer restarts)."""
+    check_weights_fit(trainer.model.state_dict(), weights, source=source)
+    trainer.load_state(weights)
+    return list(weights)
 
 
 def describe_problems(report: Any, limit: int = 5) -> str:
@@ -188,7 +76,7 @@ class TrainingController(QObject):
         self.accuracy_plot = plots["accuracy"]
         self.fit_plot = plots["fit"]
         self.model: Any = None
-        self.trainer: LiveTrainer | None = None
+        self.trainer: Trainer | None = None
         self.control: TrainingControl | None = None
         self.run_thread: TrainingThread | None = None
         self.state = "idle"
@@ -275,9 +163,9 @@ class TrainingController(QObject):
         loop (the run ended in the meantime), ``fn`` runs here: nothing else uses the model.
         """
         trainer, control, thread = self.trainer, self.control, self.run_thread
-        if trainer is None or not isinstance(control, LiveControl):
+        if trainer is None or control is None:
             raise RuntimeError("no training run to hand the job to")
-        task = TrainerTask(lambda: fn(trainer))
+        task = StepTask(lambda: fn(trainer))
         control.submit(task)
         waited = 0.0
         while not task.done.wait(0.02):
@@ -336,7 +224,7 @@ class TrainingController(QObject):
         given = load_weights(path)
         source = getattr(path, "name", str(path))
         if self._live():
-            return self.on_trainer(lambda t: t.load_weights(given, source))
+            return self.on_trainer(lambda t: _load_checked(t, given, source))
         model = self.model or self.compile()
         if model is None:
             return None
@@ -363,10 +251,10 @@ class TrainingController(QObject):
         except ValueError as exc:
             self.error.emit("Cannot train", f"A training setting is not valid: {exc}")
             return False
-        control = LiveControl()
+        control = TrainingControl(fit_on_demand=True)
         if single_step:
             control.step_once()
-        trainer = LiveTrainer(
+        trainer = Trainer(
             model, doc.dataset, config, control, snapshot_every_s=PLOT_INTERVAL_MS / 1000
         )
         doc.config = config
@@ -468,7 +356,7 @@ class TrainingController(QObject):
             return
         graph, spec = self.document.graph, self.document.dataset.data_spec()
 
-        def rebuild(t: LiveTrainer) -> Any:
+        def rebuild(t: Trainer) -> Any:
             # In the training thread: reading the old weights cannot race a step.
             new_model = compile_graph(graph, spec, previous=t.model)
             t.swap_model(new_model)
@@ -516,7 +404,7 @@ class TrainingController(QObject):
             self.loss_plot.update_snapshot(snap)  # incremental: a skipped frame loses nothing
         self._frames += 1
         self.fit_plot.update_snapshot(snap)
-        if snap.fit is not None and isinstance(self.control, LiveControl):
+        if snap.fit is not None and self.control is not None:
             self._unshown_fit = None
             self.control.fit_shown()
         if snap.train_acc is not None:

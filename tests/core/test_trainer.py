@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from neurocanvas.core import is_grad_enabled, manual_seed, nn, optim
-from neurocanvas.core.training.trainer import Snapshot, Trainer, TrainingConfig, TrainingControl
+from neurocanvas.core.training import Snapshot, Trainer, TrainingConfig, TrainingControl
 
 
 def regression_data(n: int = 100, seed: int = 0) -> SimpleNamespace:
@@ -149,7 +149,7 @@ def test_optimizer_switch_rebuilds_the_optimizer_and_keeps_the_weights():
     weights = {k: v.copy() for k, v in trainer.model.state_dict().items()}
     old = trainer.optimizer
     control.set(optimizer="sgd", lr=0.0001)
-    trainer._apply_changes()
+    trainer.apply_changes()  # as the loop does before a step
     assert isinstance(trainer.optimizer, optim.SGD) and trainer.optimizer is not old
     assert trainer.optimizer.param_groups[0]["lr"] == 0.0001
     for k, v in trainer.model.state_dict().items():
@@ -306,9 +306,10 @@ class _Spy(nn.Module):
 def test_evaluation_runs_in_eval_mode_without_grad_and_training_does_not():
     spy = _Spy()
     Trainer(spy, regression_data(), TrainingConfig(epochs=1, batch_size=80)).run(lambda s: None)
-    train_calls = [c for c in spy.calls if c[2] == 80]
-    eval_calls = [c for c in spy.calls if c[2] != 80]  # 20 validation rows, 200 grid points
+    train_calls = [c for c in spy.calls if c[1]]  # with grad: the training step only
+    eval_calls = [c for c in spy.calls if not c[1]]  # validation, fit grid, checkpoint losses
     assert train_calls == [(True, True, 80)]
+    assert {c[2] for c in eval_calls} == {20, 200, 80}
     assert eval_calls and all(not training and not grad for training, grad, _ in eval_calls)
     assert spy.training  # back in training mode afterwards
 
@@ -320,19 +321,6 @@ def test_snapshots_are_rate_limited():
         lambda s: calls.append(s.state)
     )
     assert calls == ["running", "finished"]
-
-
-def test_one_loss_spike_after_a_near_perfect_fit_is_not_divergence_but_an_explosion_is():
-    trainer = Trainer(mlp(), regression_data(), TrainingConfig())
-    losses = [1.0 * 0.6**i for i in range(30)]  # falls to ~2e-7
-    for value in losses:
-        trainer.global_step += 1
-        assert not trainer._check_divergence(value)
-    trainer.global_step += 1
-    assert not trainer._check_divergence(1.2)  # one unlucky batch, above the first loss
-    trainer.global_step += 1
-    assert trainer._check_divergence(1e10)
-    assert trainer.state == "diverged" and "smoothed loss" in trainer.message
 
 
 def test_swap_model_trains_the_new_model_with_a_fresh_optimizer():
@@ -366,19 +354,15 @@ def test_snapshot_series_are_frozen_read_only_views_of_the_run_so_far():
 
 
 def test_a_running_snapshot_skips_the_fit_when_not_wanted_but_a_settled_one_never_does():
-    class Picky(Trainer):
-        wanted = False
-
-        def _want_fit(self) -> bool:
-            return self.wanted
-
-    trainer = Picky(mlp(), regression_data(), TrainingConfig(epochs=1, batch_size=16))
+    control = TrainingControl(fit_on_demand=True)
+    trainer = Trainer(mlp(), regression_data(), TrainingConfig(epochs=1, batch_size=16), control)
+    assert trainer.snapshot("running").fit is not None  # the first one is always wanted
     trainer.step()
-    assert trainer.snapshot("running").fit is None
+    assert trainer.snapshot("running").fit is None  # the GUI has not shown the last one yet
     assert trainer.snapshot("paused").fit is not None  # a pause may last: show where it is
-    trainer.wanted = True
+    control.fit_shown()
     assert trainer.snapshot("running").fit is not None
-    trainer.wanted = False
+    assert trainer.snapshot("running").fit is None
     assert trainer.run().fit is not None  # the final snapshot
 
 

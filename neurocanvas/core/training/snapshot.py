@@ -1,0 +1,58 @@
+"""What a running loop hands to the GUI: one :class:`Snapshot` of plain numpy and Python values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+STATES: tuple[str, ...] = ("running", "paused", "finished", "stopped", "diverged")
+
+
+@dataclass
+class Snapshot:
+    """Everything the plots need as plain numpy: copies, or read-only views of append-only
+    series (safe to hand to another thread either way).
+
+    Attributes
+    ----------
+    step_loss : (steps,) float64
+        The loss of every optimizer step's batch, in order.
+    train_loss, val_loss : (epochs,) float64
+        Per completed epoch: the mean batch loss, and the loss on the validation set.
+    lr_changes : list of (step, lr)
+        The learning rate in force from each step on (the first entry is the starting rate).
+    changes : list of (step, setting, old, new)
+        Every live setting change (lr, momentum, weight_decay, batch_size, optimizer), for
+        legends such as "lr 0.01 -> 0.1 at step 300".
+    diverged_at : int or None
+        The step at which the divergence guard fired (also under the "keep going" policy).
+    restored_step : int or None
+        The step of the checkpoint put back after a divergence (None when nothing was restored).
+    probes : dict
+        The latest result of each probe, keyed by the probe's name (plain numpy / Python).
+    """
+
+    epoch: int
+    step: int
+    total_steps: int
+    samples_per_s: float
+    elapsed_s: float
+    eta_s: float
+    train_loss: np.ndarray
+    val_loss: np.ndarray
+    step_loss: np.ndarray
+    train_acc: np.ndarray | None
+    val_acc: np.ndarray | None
+    lr_changes: list[tuple[int, float]]
+    fit: dict[str, np.ndarray] | None
+    confusion: np.ndarray | None
+    state: str
+    message: str = ""
+    settings: dict[str, Any] = field(default_factory=dict)
+    samples: dict[str, np.ndarray] | None = None
+    changes: list[tuple[int, str, Any, Any]] = field(default_factory=list)
+    diverged_at: int | None = None
+    restored_step: int | None = None
+    probes: dict[str, Any] = field(default_factory=dict)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,7 @@ from neurocanvas.core.io.project import (
     ProjectError,
     load_project,
     save_project,
+    weights_file,
     weights_path,
 )
 from neurocanvas.core.training.trainer import TrainingConfig
@@ -44,8 +46,9 @@ def test_round_trip_keeps_graph_data_settings_view_and_weights(tmp_path: Path):
     }
     path = tmp_path / "net.ncproj"
     save_project(project, path, weights)
-    assert weights_path(path) == tmp_path / "net.weights.safetensors"
-    assert weights_path(path).is_file()
+    side = weights_file(path)
+    assert side is not None and side.parent == tmp_path and side.is_file()
+    assert re.fullmatch(r"net\.weights-[0-9a-f]{16}\.safetensors", side.name)
 
     loaded, loaded_weights = load_project(path)
     assert loaded.graph.to_dict() == project.graph.to_dict()
@@ -205,23 +208,40 @@ def test_missing_file_names_the_path(tmp_path: Path):
 
 
 @pytest.mark.parametrize("garbage", [b"", b"\x00" * 7, b"\xff" * 64, b"{not safetensors}"])
-def test_corrupt_weights_sidecar_is_reported_as_the_weights_field(tmp_path: Path, garbage):
+def test_corrupt_weights_file_opens_the_project_without_weights_and_says_so(
+    tmp_path: Path, garbage
+):
     path = tmp_path / "net.ncproj"
     save_project(sample_project(), path, {"w": np.ones((2, 2), np.float32)})
-    weights_path(path).write_bytes(garbage)
-    with pytest.raises(ProjectError, match="weights file net.weights.safetensors is damaged") as e:
-        load_project(path)
-    assert e.value.field == "weights"
-    assert weights_path(path).read_bytes() == garbage
+    side = weights_file(path)
+    side.write_bytes(garbage)
+    project, weights = load_project(path)
+    assert weights is None
+    assert project.graph.to_dict() == sample_project().graph.to_dict()
+    assert len(project.notices) == 1
+    assert f"weights file {side.name} is damaged" in project.notices[0]
+    assert "opened without weights" in project.notices[0]
+    assert side.read_bytes() == garbage
 
 
-def test_truncated_weights_sidecar_is_reported(tmp_path: Path):
+def test_truncated_weights_file_is_reported_as_a_notice(tmp_path: Path):
     path = tmp_path / "net.ncproj"
     save_project(sample_project(), path, {"w": np.ones((64, 64), np.float32)})
-    side = weights_path(path)
+    side = weights_file(path)
     side.write_bytes(side.read_bytes()[:-100])
-    with pytest.raises(ProjectError, match="damaged"):
-        load_project(path)
+    project, weights = load_project(path)
+    assert weights is None and "damaged" in project.notices[0]
+
+
+def test_legacy_sidecar_of_a_file_without_weights_field_is_still_read(tmp_path: Path):
+    path = tmp_path / "net.ncproj"
+    save_project(sample_project(), path, {"w": np.ones((2, 2), np.float32)})
+    data = json.loads(path.read_text())
+    weights_file(path).rename(weights_path(path))
+    del data["weights"]
+    path.write_text(json.dumps(data))
+    _, weights = load_project(path)
+    assert weights is not None and np.array_equal(weights["w"], np.ones((2, 2), np.float32))
 
 
 def test_failed_save_leaves_the_previous_file_intact(tmp_path: Path, monkeypatch):

@@ -2,18 +2,26 @@
 
 The file is JSON with a format marker and version so that a future NeuroCanvas can read old
 files and this one can refuse newer ones with a clear message. Weights live in a sidecar
-``<stem>.weights.safetensors`` so the project stays small, diffable text.
+file next to the project so the project stays small, diffable text.
 
-Loading validates everything before building objects and names the field that is wrong
-(``graph.nodes[2].type``); it never writes. Saving goes through a temporary file in the same
-directory and ``os.replace``, so a crash or a failing write leaves the previous file intact.
+Loading is a transaction: the whole file is parsed and checked (every number against its
+limit in :mod:`neurocanvas.core.io.limits`) before any object is built, and every refusal is
+a :class:`ProjectError` naming the field, whatever Python raised underneath. It never writes.
+
+Saving a project and its weights is all-or-nothing as a pair. The weights go to a new,
+versioned file (``net.weights-<token>.safetensors``) that the project names in its
+``weights`` field; the project is renamed into place last, which is the one atomic switch from
+the old pair to the new; only then is the old weights file removed. A failure at any point
+leaves the old project pointing at its old, untouched weights. Files written before the
+``weights`` field existed use the fixed sidecar ``<stem>.weights.safetensors``, still read.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import tempfile
+import re
+import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +29,8 @@ from typing import Any
 
 import numpy as np
 
+from neurocanvas.core.io import atomic, limits
+from neurocanvas.core.io.export.weights import WeightsError, check_weight_values
 from neurocanvas.core.training.trainer import LIVE_SETTINGS, TrainingConfig
 
 FORMAT = "neurocanvas-project"
@@ -55,6 +65,9 @@ class Project:
     config: TrainingConfig = field(default_factory=TrainingConfig)
     view: dict[str, Any] = field(default_factory=dict)
     name: str = "Untitled"
+    # What the reader wants a person to know but that did not stop the file from opening
+    # ("the weights file is damaged; opened without weights"). Never saved.
+    notices: list[str] = field(default_factory=list, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -73,7 +86,8 @@ class Project:
 
 
 def weights_path(path: str | os.PathLike[str]) -> Path:
-    """The sidecar next to a project: ``net.ncproj`` -> ``net.weights.safetensors``."""
+    """The fixed sidecar of projects saved before the ``weights`` field:
+    ``net.ncproj`` -> ``net.weights.safetensors`` (read, never written now)."""
     p = Path(path)
     return p.with_name(p.stem + ".weights.safetensors")
 
@@ -90,22 +104,33 @@ def _jsonable(value: Any) -> Any:
 
 
 # --------------------------------------------------------------------------- saving
-def _atomic_write(path: Path, write: Callable[[str], None]) -> None:
-    """Write through a temp file in the same directory, then rename over ``path``.
+_WEIGHTS_NAME = re.compile(r"^(?P<stem>.+)\.weights(-[0-9a-f]{8,32})?\.safetensors$")
 
-    Same directory, because ``os.replace`` is only atomic within one file system.
-    """
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+
+def _owned_weights_file(project_path: Path, name: Any) -> Path | None:
+    """The weights file ``name`` beside ``project_path`` if a save of that project could have
+    made it (``<stem>.weights[-token].safetensors``); None otherwise, so a hand-edited
+    ``weights`` field can never make a save delete an unrelated file."""
+    if not isinstance(name, str) or Path(name).name != name:
+        return None
+    match = _WEIGHTS_NAME.match(name)
+    if match is None or match.group("stem") != project_path.stem:
+        return None
+    return project_path.with_name(name)
+
+
+def weights_file(path: str | os.PathLike[str]) -> Path | None:
+    """The weights file the project saved at ``path`` names (None: it has none)."""
+    path = atomic.real_target(path)
     try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
+        data = limits.parse_json(path.read_bytes().decode("utf-8-sig"))
+    except (OSError, ValueError, RecursionError):
+        return weights_path(path) if weights_path(path).exists() else None
+    if not isinstance(data, dict):
+        return None
+    if "weights" not in data:  # written before versioned names: the fixed sidecar
+        return weights_path(path) if weights_path(path).exists() else None
+    return _owned_weights_file(path, data["weights"])
 
 
 def save_project(
@@ -113,32 +138,54 @@ def save_project(
     path: str | os.PathLike[str],
     weights: Mapping[str, np.ndarray] | None = None,
 ) -> None:
-    """Save ``project`` (and optionally its weights) atomically.
+    """Save ``project`` (and optionally its weights) as one all-or-nothing step.
+
+    Steps, in order: (1) write the weights to a new versioned file, (2) write the project,
+    naming that file, to a temporary file and rename it over ``path`` (the switch), (3) remove
+    the weights file the previous project named. A failure in (1) or (2) removes what was
+    new and leaves the old pair; a failure in (3) leaves a stale file, never a broken pair.
+    ``path`` may be a symlink: the file it points to is updated.
 
     Raises
     ------
     ProjectError
-        When the project cannot be serialised or the file cannot be written; the previous
-        file, if any, is left untouched.
+        When the project cannot be serialised, the weights hold NaN or infinity (named), or a
+        file cannot be written; the previous files are left untouched.
     """
-    path = Path(path)
+    path = atomic.real_target(path)
+    new_weights: Path | None = None
+    if weights is not None:
+        try:
+            check_weight_values(weights, source="the weights to save")
+        except WeightsError as exc:
+            raise ProjectError(f"cannot save {path.name}: {exc}", "weights") from exc
+        new_weights = path.with_name(f"{path.stem}.weights-{secrets.token_hex(8)}.safetensors")
+    data = project.to_dict()
+    data["weights"] = None if new_weights is None else new_weights.name
     try:
-        text = json.dumps(project.to_dict(), indent=2, allow_nan=False) + "\n"
+        text = json.dumps(data, indent=2, allow_nan=False) + "\n"
     except (TypeError, ValueError) as exc:
         raise ProjectError(f"cannot save {path.name}: {exc}") from exc
 
     def write_json(tmp: str) -> None:
         with open(tmp, "w", encoding="utf-8") as fh:
             fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
 
     try:
-        if weights is not None:
-            _atomic_write(weights_path(path), lambda tmp: _write_weights(tmp, weights))
-        _atomic_write(path, write_json)
-    except OSError as exc:
-        raise ProjectError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        previous = weights_file(path) if path.exists() else None
+        if new_weights is not None and weights is not None:
+            atomic.atomic_write(new_weights, lambda tmp: _write_weights(tmp, weights))
+        atomic.atomic_write(path, write_json)
+    except BaseException as exc:
+        if new_weights is not None:
+            atomic.remove_quietly(new_weights)
+        if isinstance(exc, OSError):
+            raise ProjectError(f"cannot write {path}: {exc.strerror or exc}") from exc
+        if isinstance(exc, Exception):  # safetensors reports a failed write its own way
+            raise ProjectError(f"cannot write {path}: {exc}") from exc
+        raise
+    if previous is not None and previous != new_weights:
+        atomic.remove_quietly(previous)
 
 
 def _write_weights(tmp: str, weights: Mapping[str, np.ndarray]) -> None:
@@ -152,30 +199,73 @@ def _write_weights(tmp: str, weights: Mapping[str, np.ndarray]) -> None:
 
 # --------------------------------------------------------------------------- loading
 def load_project(path: str | os.PathLike[str]) -> tuple[Project, dict[str, np.ndarray] | None]:
-    """Read a project and its weights sidecar (``None`` when there is none).
+    """Read a project and its weights (``None`` when it has none).
+
+    A weights file that is missing, damaged or holds NaN/infinity does not stop the project
+    from opening: the weights are ``None`` and ``project.notices`` says why.
 
     Raises
     ------
     ProjectError
         Naming the problem and the field: not JSON (with line and column), truncated, not a
-        NeuroCanvas project, made by a newer NeuroCanvas, a missing or invalid field, an
-        unknown layer type or data set, or a damaged weights file.
+        NeuroCanvas project, made by a newer NeuroCanvas, a missing or invalid field, a
+        number beyond its limit, an unknown layer type or data set. No other exception
+        escapes for any file content.
     """
-    path = Path(path)
+    path = atomic.real_target(path)
     try:
+        if path.stat().st_size > limits.MAX_FILE_BYTES:
+            raise ProjectError(
+                f"{path.name} is {path.stat().st_size:,} bytes; a project file is at most "
+                f"{limits.MAX_FILE_BYTES:,} bytes"
+            )
         raw = path.read_bytes()
     except OSError as exc:
         raise ProjectError(f"cannot read {path}: {exc.strerror or exc}") from exc
     data = _parse_json(raw, path.name)
-    project = _project_from_dict(data)
-    sidecar = weights_path(path)
-    weights = _read_weights(sidecar) if sidecar.exists() else None
+    try:
+        project = _project_from_dict(data)
+    except ProjectError:
+        raise
+    except (ValueError, TypeError, KeyError, OverflowError, RecursionError) as exc:
+        # a check above missed a case: still one error type, with the reason
+        raise ProjectError(f"{path.name} is not a valid project: {exc}") from exc
+    weights = _read_project_weights(path, data, project.notices)
     return project, weights
+
+
+def _read_project_weights(
+    path: Path, data: dict[str, Any], notices: list[str]
+) -> dict[str, np.ndarray] | None:
+    if "weights" in data:
+        name = data["weights"]
+        if name is None:
+            return None
+        if not isinstance(name, str) or Path(name).name != name or name in ("", ".", ".."):
+            notices.append(
+                f"the weights field {json.dumps(name)[:60]} is not a file name beside the "
+                "project; the project opened without weights"
+            )
+            return None
+        sidecar = path.with_name(name)
+        if not sidecar.exists():
+            notices.append(f"the weights file {name} is missing; the project opened without them")
+            return None
+    else:
+        sidecar = weights_path(path)
+        if not sidecar.exists():
+            return None
+    try:
+        return _read_weights(sidecar)
+    except ProjectError as exc:
+        notices.append(f"{exc.message}; the project opened without weights")
+        return None
 
 
 def _parse_json(raw: bytes, name: str) -> dict[str, Any]:
     try:
-        text = raw.decode("utf-8")
+        # utf-8-sig: a byte order mark (Windows Notepad writes one) is not part of the JSON
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ProjectError(
             f"{name} is not a NeuroCanvas project: not a text file (byte {exc.start})"
@@ -183,7 +273,7 @@ def _parse_json(raw: bytes, name: str) -> dict[str, Any]:
     if not text.strip():
         raise ProjectError(f"{name} is empty (truncated?)")
     try:
-        data = json.loads(text)
+        data = limits.parse_json(text)
     except json.JSONDecodeError as exc:
         if not text[exc.pos :].strip():
             raise ProjectError(
@@ -192,6 +282,8 @@ def _parse_json(raw: bytes, name: str) -> dict[str, Any]:
         raise ProjectError(
             f"{name} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
         ) from exc
+    except (ValueError, RecursionError) as exc:  # LimitError, or the decoder's own limits
+        raise ProjectError(f"{name} cannot be read: {exc}") from exc
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ProjectError(f"{name} is not a NeuroCanvas project (no format marker {FORMAT!r})")
     version = data.get("version")
@@ -240,7 +332,18 @@ class _Reader:
             raise ProjectError(self._describe(v, what), self._path(key))
         if not isinstance(v, kinds):
             raise ProjectError(self._describe(v, what), self._path(key))
+        if isinstance(v, str) and len(v) > limits.MAX_TEXT:
+            raise ProjectError(
+                f"is {len(v):,} characters long; the limit is {limits.MAX_TEXT:,}", self._path(key)
+            )
         return v
+
+    def limited(self, key: str, check: Callable[[Any], Any], default: Any) -> Any:
+        """``check(value)`` (a function of :mod:`limits`), its LimitError naming the field."""
+        try:
+            return check(self.value.get(key, default))
+        except limits.LimitError as exc:
+            raise ProjectError(str(exc), self._path(key)) from exc
 
     @staticmethod
     def _describe(v: Any, what: str) -> str:
@@ -265,11 +368,13 @@ def _project_from_dict(data: dict[str, Any]) -> Project:
         where = f"dataset.params.{name_}"
         if name_ not in specs:
             raise ProjectError(f"data set {key!r} has no parameter {name_!r}", where)
+        if isinstance(value, str) and len(value) > limits.MAX_TEXT:
+            raise ProjectError(f"is longer than {limits.MAX_TEXT:,} characters", where)
         try:
             specs[name_].validate(value)
         except ValueError as exc:
             raise ProjectError(str(exc), where) from exc
-    seed = ds.get("seed", int, "a whole number", default=0)
+    seed = ds.limited("seed", lambda v: limits.check_seed(v, "the data set's seed"), 0)
     config = _config_from(root.obj("training", optional=True))
     view = root.get("view", dict, "an object", default={})
     return Project(
@@ -281,6 +386,13 @@ def _project_from_dict(data: dict[str, Any]) -> Project:
         view=dict(view),
         name=name,
     )
+
+
+_CONFIG_LIMITS: dict[str, Callable[[Any], Any]] = {
+    "epochs": lambda v: limits.check_count(v, "epochs", limits.MAX_EPOCHS),
+    "batch_size": lambda v: limits.check_count(v, "batch_size", limits.MAX_BATCH_SIZE),
+    "seed": lambda v: limits.check_seed(v),
+}
 
 
 def _config_from(r: _Reader) -> TrainingConfig:
@@ -302,6 +414,10 @@ def _config_from(r: _Reader) -> TrainingConfig:
         else:
             kinds, what = (int, float), "a number"
         values[key] = r.get(key, kinds, what, default=default)
+    # the trainer accepts any size; a file may not ask for more than the limits
+    for key, check in _CONFIG_LIMITS.items():
+        if key in values:
+            r.limited(key, check, values[key])
     # validate one field at a time so the error names the field
     config = TrainingConfig(**values)
     for key in (*LIVE_SETTINGS, "epochs", "seed", "device"):
@@ -318,7 +434,16 @@ def _graph_from(r: _Reader) -> Any:
     from neurocanvas.core.network.graph import Graph
 
     ids: set[str] = set()
-    for node in r.list("nodes"):
+    nodes, edges = r.list("nodes"), r.list("edges")
+    for what, items, most in (
+        ("nodes", nodes, limits.MAX_NODES),
+        ("edges", edges, limits.MAX_EDGES),
+    ):
+        if len(items) > most:
+            raise ProjectError(
+                f"the graph has {len(items):,} {what}; the limit is {most:,}", f"graph.{what}"
+            )
+    for node in nodes:
         if not isinstance(node.value, dict):
             raise ProjectError("must be an object", node.where)
         node_id = node.get("id", str, "a text id")
@@ -339,15 +464,13 @@ def _graph_from(r: _Reader) -> Any:
                     f"{type_} has no parameter {key!r}", f"{node.where}.params.{key}"
                 )
             try:
+                if specs[key].kind == "shape":
+                    limits.check_shape(value, key)
                 specs[key].validate(value)
             except ValueError as exc:
                 raise ProjectError(str(exc), f"{node.where}.params.{key}") from exc
-        pos = node.get("pos", list, "a list [x, y]", default=[0, 0])
-        if len(pos) != 2 or not all(
-            isinstance(c, (int, float)) and not isinstance(c, bool) for c in pos
-        ):
-            raise ProjectError(f"must be a list [x, y], got {json.dumps(pos)}", f"{node.where}.pos")
-    for edge in r.list("edges"):
+        node.limited("pos", limits.check_position, [0, 0])
+    for edge in edges:
         if not isinstance(edge.value, dict):
             raise ProjectError("must be an object", edge.where)
         for end in ("src", "dst"):
@@ -366,9 +489,14 @@ def _read_weights(path: Path) -> dict[str, np.ndarray]:
     from safetensors.numpy import load_file
 
     try:
-        return dict(load_file(str(path)))
+        weights = dict(load_file(str(path)))
     except Exception as exc:  # safetensors raises its own error types for damaged headers
         raise ProjectError(
             f"the weights file {path.name} is damaged or not a safetensors file ({exc})",
             "weights",
         ) from exc
+    try:
+        check_weight_values(weights, source=path.name)
+    except WeightsError as exc:
+        raise ProjectError(str(exc), "weights") from exc
+    return weights

@@ -10,7 +10,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from neurocanvas.core.io.atomic import atomic_write
+
 from ._common import ExportError
+from .weight_checks import weight_problems
 from .weights import (
     WEIGHT_FORMATS,
     WeightsError,
@@ -55,6 +58,9 @@ def export_model(model, path: str | os.PathLike, fmt: str, title: str = "network
     was_training = model.training
     model.eval()  # exports describe inference: dropout off, batch norm on running statistics
     try:
+        problems = weight_problems(model.state_dict())
+        if problems:  # a diverged model: every file would compute NaN
+            raise ExportError(f"refusing to export {path.name}: " + "; ".join(problems))
         if fmt in WEIGHT_FORMATS:
             return [
                 save_weights(
@@ -72,9 +78,8 @@ def export_model(model, path: str | os.PathLike, fmt: str, title: str = "network
 
         weights = path.with_suffix(".safetensors")
         save_weights(model.state_dict(), weights, "safetensors", metadata={"format": "pt"})
-        tmp = path.with_name(f".{path.name}.tmp")
-        tmp.write_text(torch_code(model, weights.name, title), encoding="utf-8")
-        os.replace(tmp, path)
+        code = torch_code(model, weights.name, title)
+        atomic_write(path, lambda tmp: Path(tmp).write_text(code, encoding="utf-8"))
         return [path, weights]
     except OSError as exc:
         raise ExportError(f"cannot write {path}: {exc.strerror or exc}") from exc

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from neurocanvas.core import nn
+from neurocanvas.core.io.atomic import atomic_write
 from neurocanvas.core.network import compiler
 
 from ._common import ExportError
@@ -238,11 +239,5 @@ def export_onnx(
 
     proto = to_onnx(model, title)
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
-        onnx.save(proto, str(tmp))
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    atomic_write(path, lambda tmp: onnx.save(proto, tmp))
     return path

@@ -9,12 +9,15 @@ code from the file (unlike pickle), so it is the default. Keys are the model's
 from __future__ import annotations
 
 import os
-import tempfile
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
+
+from neurocanvas.core.io.atomic import atomic_write
+
+from .weight_checks import MAX_WEIGHT_BYTES, dtype_problem, weight_problems
 
 WEIGHT_FORMATS = ("safetensors", "npz")
 
@@ -23,9 +26,12 @@ class WeightsError(ValueError):
     """A weights file cannot be written, read, or does not fit the model."""
 
 
-def _atomic_target(path: Path) -> tuple[int, str]:
-    """A temporary file beside ``path``, so a failed write never leaves half a file there."""
-    return tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+def check_weight_values(given: Mapping[str, np.ndarray], source: str = "the file") -> None:
+    """Raise ``WeightsError`` naming every tensor that is not a finite real number array or
+    holds an impossible statistic (see :mod:`.weight_checks`)."""
+    problems = weight_problems(given)
+    if problems:
+        raise WeightsError(f"{source} cannot be used: " + "; ".join(problems))
 
 
 def save_weights(
@@ -47,11 +53,13 @@ def save_weights(
         )
     # np.ascontiguousarray would turn 0-d arrays (num_batches_tracked) into 1-d ones.
     arrays = {k: np.asarray(v, order="C") for k, v in state.items()}
+    problems = weight_problems(arrays)
+    if problems:
+        raise WeightsError(f"refusing to write {path.name}: " + "; ".join(problems))
     if not path.parent.exists():
         raise WeightsError(f"cannot write {path}: the folder {path.parent} does not exist")
-    fd, tmp = _atomic_target(path)
-    os.close(fd)
-    try:
+
+    def write(tmp: str) -> None:
         if fmt == "safetensors":
             from safetensors.numpy import save_file
 
@@ -59,13 +67,46 @@ def save_weights(
         else:
             with open(tmp, "wb") as fh:
                 np.savez(fh, **arrays)
-        os.replace(tmp, path)
+
+    try:
+        atomic_write(path, write)
     except OSError as exc:
         raise WeightsError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return path
+
+
+def _check_npz_headers(path: Path) -> None:
+    """Refuse an npz from its zip directory and .npy headers, before inflating anything.
+
+    An npz is a zip: a few megabytes can inflate to gigabytes, and ``np.load`` would inflate
+    each array before anyone sees its shape. The directory gives each member's inflated size
+    and the .npy header its dtype and shape, so both are checked first.
+    """
+    with zipfile.ZipFile(path) as archive:
+        members = archive.infolist()
+        total = sum(m.file_size for m in members)
+        if total > MAX_WEIGHT_BYTES:
+            raise WeightsError(
+                f"{path.name} inflates to {total:,} bytes; weights files are limited to "
+                f"{MAX_WEIGHT_BYTES:,} bytes"
+            )
+        for member in members:
+            with archive.open(member) as fh:
+                version = np.lib.format.read_magic(fh)
+                if version == (1, 0):
+                    shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
+                else:
+                    shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
+            key = member.filename.removesuffix(".npy")
+            problem = dtype_problem(np.dtype(dtype))
+            if problem is not None:
+                raise WeightsError(f"{path.name}: {key} {problem}")
+            size = int(np.prod(shape, dtype=object)) * np.dtype(dtype).itemsize
+            if size > member.file_size:
+                raise WeightsError(
+                    f"{path.name}: {key} claims shape {shape} but holds only "
+                    f"{member.file_size:,} bytes"
+                )
 
 
 def load_weights(path: str | os.PathLike) -> dict[str, np.ndarray]:
@@ -76,12 +117,15 @@ def load_weights(path: str | os.PathLike) -> dict[str, np.ndarray]:
     suffix = path.suffix.lower()
     try:
         if suffix == ".npz":
+            _check_npz_headers(path)
             with np.load(path, allow_pickle=False) as data:
                 return {k: data[k] for k in data.files}
         if suffix == ".safetensors":
             from safetensors.numpy import load_file
 
             return dict(load_file(str(path)))
+    except WeightsError:
+        raise
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
         raise WeightsError(f"{path.name} is not a readable {suffix[1:]} file ({exc})") from exc
     except Exception as exc:  # safetensors raises its own SafetensorError for damaged headers
@@ -92,7 +136,8 @@ def load_weights(path: str | os.PathLike) -> dict[str, np.ndarray]:
 def check_weights_fit(
     expected: Mapping[str, np.ndarray], given: Mapping[str, np.ndarray], source: str = "the file"
 ) -> None:
-    """Raise ``WeightsError`` listing every missing, unexpected or misshapen tensor."""
+    """Raise ``WeightsError`` listing every missing, unexpected or misshapen tensor, and every
+    one whose dtype or values the model cannot take (see :mod:`.weight_checks`)."""
     problems: list[str] = []
     missing = [k for k in expected if k not in given]
     unexpected = [k for k in given if k not in expected]
@@ -106,6 +151,7 @@ def check_weights_fit(
                 f"{key} has shape {tuple(np.shape(given[key]))} in {source} "
                 f"but {tuple(ref.shape)} in the model"
             )
+    problems += weight_problems({k: v for k, v in given.items() if k in expected}, expected)
     if problems:
         raise WeightsError("the weights do not fit this network: " + "; ".join(problems))
 

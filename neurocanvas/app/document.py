@@ -142,15 +142,16 @@ class Document(QObject):
         self.undo_stack.setClean()
 
     # -- data set ------------------------------------------------------------------------
-    def apply_dataset(self, key: str, params: dict | None, seed: int) -> bool:
-        """Rebuild the data set; on failure keep the choice and remember why (no exception).
+    def apply_dataset(self, key: str, params: dict | None, seed: int, built: Any = None) -> bool:
+        """Rebuild the data set (or take ``built``, made from the same choice); on failure
+        keep the choice and remember why (no exception).
 
         A project may name a CSV file that has since moved: the project still opens, and the
         data set panel shows the problem next to the file field.
         """
         self.dataset_key, self.dataset_params, self.dataset_seed = key, dict(params or {}), seed
         try:
-            self.dataset = make_dataset(key, self.dataset_params, seed=seed)
+            self.dataset = built or make_dataset(key, self.dataset_params, seed=seed)
             self.dataset_error = ""
         except ValueError as exc:
             self.dataset = None
@@ -159,16 +160,28 @@ class Document(QObject):
         return self.dataset is not None
 
     def change_dataset(self, key: str, params: dict, seed: int) -> None:
-        """Choose a data set as one undoable step that also adapts Input and Output to it."""
+        """Choose a data set as one undoable step that also adapts Input and Output to it.
+
+        Raises
+        ------
+        EditRefused
+            When the network cannot be adapted to the data set (more classes than a layer may
+            have outputs): nothing is pushed and nothing changes.
+        """
         if (key, dict(params), seed) == self.dataset_choice() and self.dataset is not None:
             return
+        try:
+            candidate = make_dataset(key, dict(params), seed=seed)
+        except ValueError:
+            candidate = None  # the command records the problem for the data set panel
+        if candidate is not None:
+            check_adaptable(self.graph, candidate)
         title = DATASETS[key].display_name if key in DATASETS else key
-        self.undo_stack.beginMacro(f"Use data set {title}")
-        self.undo_stack.push(ChangeDatasetCommand(self, (key, dict(params), seed)))
-        if self.dataset is not None:
-            for command in adapt_commands(self.graph, self.dataset):
-                self.undo_stack.push(command)
-        self.undo_stack.endMacro()
+        with self.editor.macro(f"Use data set {title}"):
+            self.editor.push(ChangeDatasetCommand(self, (key, dict(params), seed), candidate))
+            if self.dataset is not None:
+                for command in adapt_commands(self.graph, self.dataset):
+                    self.editor.push(command)
 
     def fit_new_node(self, command: AddNodeCommand) -> None:
         """Give an Input or Output that is about to be added the data set's shape and loss.
@@ -204,14 +217,16 @@ class Document(QObject):
 class ChangeDatasetCommand(QUndoCommand):
     """Switch the data set; undo goes back to the previous choice (rebuilt from its seed)."""
 
-    def __init__(self, document: Document, new: DatasetChoice) -> None:
+    def __init__(self, document: Document, new: DatasetChoice, built: Any = None) -> None:
         super().__init__("Change data set")
         self.document = document
         self.old = document.dataset_choice()
         self.new = new
+        self._built = built  # the first redo uses the data set already made for the checks
 
     def redo(self) -> None:
-        self.document.apply_dataset(*self.new)
+        built, self._built = self._built, None
+        self.document.apply_dataset(*self.new, built=built)
 
     def undo(self) -> None:
         self.document.apply_dataset(*self.old)
@@ -222,6 +237,35 @@ def adapt_commands(graph: Graph, dataset: Any) -> list[QUndoCommand]:
     return [
         SetParamCommand(graph, nid, key, value) for nid, key, value in fit_edits(graph, dataset)
     ]
+
+
+class EditRefused(ValueError):
+    """An edit that would break a limit; refused before anything is pushed or changed."""
+
+
+def check_adaptable(graph: Graph, dataset: Any) -> None:
+    """Raise :class:`EditRefused` unless every edit :func:`adapt_commands` would make is legal.
+
+    A data set with 100,000 classes would need a 100,000-wide output layer (the limit is the
+    Linear's ``out_features`` range) and a confusion matrix of 10^10 cells; the person hears
+    so before the data set is changed, instead of a half-done macro.
+    """
+    title = f"the data set {getattr(dataset, 'name', '')}".rstrip()
+    for node_id, key, value in fit_edits(graph, dataset):
+        node = graph.nodes[node_id]
+        try:
+            get_layer(node.type).param(key).validate(value)
+        except ValueError as exc:
+            raise EditRefused(
+                f"{title} cannot be used with this network: {node.label} would need "
+                f"{key} = {value!r}, but {exc}"
+            ) from None
+    limit = get_layer("Linear").param("out_features").max
+    if dataset.kind == "classification" and limit is not None and dataset.n_outputs > limit:
+        raise EditRefused(
+            f"{title} has {int(dataset.n_outputs):,} classes; a network here has at most "
+            f"{int(limit):,} outputs"
+        )
 
 
 def layer_title(graph: Graph, node_id: str) -> str:

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from PySide6.QtCore import QObject
-from PySide6.QtGui import QUndoCommand, QUndoStack
+from PySide6.QtGui import QUndoCommand
 
 from neurocanvas.app.commands import (
     AddNodeCommand,
@@ -26,6 +26,7 @@ from neurocanvas.app.commands import (
     RenameNodeCommand,
     SetParamCommand,
 )
+from neurocanvas.app.undo_stack import SafeUndoStack
 from neurocanvas.core.network.graph import Edge, Graph
 
 Pos = tuple[float, float]
@@ -47,7 +48,8 @@ class GraphEditor(QObject):
     ) -> None:
         super().__init__(parent)
         self.graph = graph
-        self.undo_stack = QUndoStack(self)
+        # never left broken: a failing command (and its open macro) is rolled back
+        self.undo_stack = SafeUndoStack(self)
         self.undo_stack.setUndoLimit(UNDO_LIMIT)
         self.prepare_add = prepare_add
 
@@ -58,12 +60,15 @@ class GraphEditor(QObject):
 
     @contextmanager
     def macro(self, text: str) -> Iterator[None]:
-        """Everything pushed inside is one undo step called ``text``."""
+        """Everything pushed inside is one undo step called ``text``; all or nothing: if
+        anything inside raises, what the macro did is undone and the macro dropped."""
         self.undo_stack.beginMacro(text)
         try:
             yield
-        finally:
-            self.undo_stack.endMacro()
+        except BaseException:
+            self.undo_stack.abort_macros()
+            raise
+        self.undo_stack.endMacro()
 
     # -- nodes -------------------------------------------------------------------------------
     def add_node(self, layer_type: str, pos: Pos, params: Mapping[str, Any] | None = None) -> str:

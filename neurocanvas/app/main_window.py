@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from neurocanvas import __version__
-from neurocanvas.app.document import Document
+from neurocanvas.app.document import Document, EditRefused
 from neurocanvas.app.settings import LAYOUT_VERSION, AppSettings
 from neurocanvas.app.training_controller import TrainingController
 from neurocanvas.core.io.examples import ExampleError, list_examples, load_example
@@ -559,14 +559,16 @@ class MainWindow(QMainWindow):
             return self.open_onnx(path)
         try:
             project, weights = load_project(path)
+            self.load_project(project, path, weights)
         except ProjectError as exc:
             self.show_error(
                 "Cannot open project", f"{path.name} could not be opened: {exc}", critical=True
             )
             return False
-        self.load_project(project, path, weights)
         self.settings.add_recent_file(path)
         self._fill_recent_menu()
+        if project.notices:
+            self.show_error(f"Opened {path.name} with a problem", "\n".join(project.notices))
         self.statusBar().showMessage(f"Opened {path.name}", 6000)
         return True
 
@@ -589,15 +591,32 @@ class MainWindow(QMainWindow):
             return False
         try:
             project = load_example(name)
+            self.load_project(project, None, None)
         except (ExampleError, ProjectError, OSError) as exc:
             self.show_error("Cannot open example", f"The example could not be opened: {exc}")
             return False
-        self.load_project(project, None, None)
         self.statusBar().showMessage(f"Opened the example “{project.name}”. Press Train.", 8000)
         return True
 
     def load_project(self, project: Project, path: Path | None, weights: Any) -> None:
-        """Show ``project`` in this window (the current run, if any, is stopped first)."""
+        """Show ``project`` in this window (the current run, if any, is stopped first).
+
+        A transaction: should showing it fail half way (a view refusing a value the file
+        checks let through), the previous project is shown again, marked modified so that
+        nothing is lost, and ``ProjectError`` says why. The window is never left half-loaded.
+        """
+        doc = self.document
+        previous = (doc.to_project(self._panel_config()), doc.path, self.controller.weights())
+        was_modified = doc.modified
+        try:
+            self._show_project(project, path, weights)
+        except Exception as exc:  # noqa: BLE001 - a transaction boundary: undo, then report
+            self._show_project(*previous)
+            if was_modified:
+                doc.undo_stack.resetClean()
+            raise ProjectError(f"it could not be shown ({type(exc).__name__}: {exc})") from exc
+
+    def _show_project(self, project: Project, path: Path | None, weights: Any) -> None:
         self.controller.stop()
         self.controller.forget()
         doc = self.document
@@ -775,7 +794,11 @@ class MainWindow(QMainWindow):
         self._code_timer.start()
 
     def _on_dataset_chosen(self, key: str, params: dict) -> None:
-        self.document.change_dataset(key, params, self.dataset_panel.seed())
+        try:
+            self.document.change_dataset(key, params, self.dataset_panel.seed())
+        except EditRefused as exc:  # nothing was changed: show the data set in use again
+            self.show_error("Cannot use this data set", str(exc))
+            self.dataset_panel.set_dataset(*self.document.dataset_choice())
 
     def _on_dataset_changed(self) -> None:
         doc = self.document

@@ -6,11 +6,12 @@ Images come out as (n, 1, H, W) float32 in [0, 1], labels as int64 class ids.
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import zlib
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -71,8 +72,10 @@ def make_digits(params: dict[str, Any], rng: np.random.Generator) -> RawData:
     )
 
 
-def _read_bytes(path_text: str, what: str, param: str) -> bytes:
-    """The file's bytes, un-gzipped when it starts with the gzip signature (not by its name)."""
+MAX_IDX_BYTES = 1024**3  # 1 GiB of pixels: 20 times MNIST's 47 MB training images
+
+
+def _checked_path(path_text: str, what: str, param: str) -> Path:
     if not str(path_text).strip():
         raise DatasetError(f"choose the {what} file (no path given)", param)
     path = Path(os.path.expanduser(str(path_text).strip()))
@@ -80,18 +83,30 @@ def _read_bytes(path_text: str, what: str, param: str) -> bytes:
         raise DatasetError(f"{what} file not found: {path}", param)
     if not path.is_file():
         raise DatasetError(f"{what} path is not a file: {path}", param)
+    return path
+
+
+def _is_gzip(path: Path) -> bool:
+    """Whether the file starts with the gzip signature (its name does not matter)."""
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise DatasetError(f"cannot read {what} file {path}: {exc.strerror or exc}", param) from exc
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise DatasetError(
-                f"{what} file {path.name} is a damaged or truncated gzip file ({exc})", param
-            ) from exc
-    return data
+        with path.open("rb") as probe:
+            return probe.read(2) == b"\x1f\x8b"
+    except OSError:
+        return False  # reading it again below reports the reason
+
+
+_EXTRA_COUNTED = 1024**2
+
+
+def _count_rest(fh: BinaryIO) -> int:
+    """How many bytes follow (counted up to just past :data:`_EXTRA_COUNTED`, never kept)."""
+    count = 0
+    while count <= _EXTRA_COUNTED:
+        chunk = fh.read(64 * 1024)
+        if not chunk:
+            break
+        count += len(chunk)
+    return count
 
 
 def read_idx(path: str, expected_magic: int, what: str, param: str) -> np.ndarray:
@@ -99,40 +114,60 @@ def read_idx(path: str, expected_magic: int, what: str, param: str) -> np.ndarra
 
     The header is a big-endian magic number (0, 0, type 0x08, number of dimensions) and one
     big-endian uint32 per dimension; the data must be exactly the product of the dimensions.
+    The header is read and checked first, the size against :data:`MAX_IDX_BYTES` included,
+    so a small gzip file that claims gigabytes is refused before anything is inflated.
     """
-    data = _read_bytes(path, what, param)
-    name = Path(str(path).strip()).name
-    if len(data) < 4:
-        raise DatasetError(f"{what} file {name} is too short to be an IDX file", param)
-    magic = int.from_bytes(data[:4], "big")
-    if magic != expected_magic:
-        found = _MAGIC_NAMES.get(magic)
-        hint = f" — it is {found}; check the two paths" if found else ""
+    file = _checked_path(path, what, param)
+    name = file.name
+    gzipped = _is_gzip(file)
+    try:
+        # streamed, un-gzipped on the fly: nothing is inflated before the header is checked
+        with gzip.open(file, "rb") if gzipped else file.open("rb") as fh:
+            head = fh.read(4)
+            if len(head) < 4:
+                raise DatasetError(f"{what} file {name} is too short to be an IDX file", param)
+            magic = int.from_bytes(head, "big")
+            if magic != expected_magic:
+                found = _MAGIC_NAMES.get(magic)
+                hint = f" — it is {found}; check the two paths" if found else ""
+                raise DatasetError(
+                    f"{what} file {name} has magic number {magic} (0x{magic:08x}), "
+                    f"expected {expected_magic} (0x{expected_magic:08x}){hint}",
+                    param,
+                )
+            ndim = head[3]
+            raw_dims = fh.read(4 * ndim)
+            if len(raw_dims) < 4 * ndim:
+                raise DatasetError(f"{what} file {name} is truncated inside its header", param)
+            dims = tuple(int.from_bytes(raw_dims[4 * i : 4 * i + 4], "big") for i in range(ndim))
+            expected = math.prod(dims)  # a Python int: no int64 overflow
+            if expected > MAX_IDX_BYTES:
+                raise DatasetError(
+                    f"{what} file {name} declares dimensions {dims}, {expected:,} bytes of "
+                    f"data; the limit is {MAX_IDX_BYTES:,} bytes",
+                    param,
+                )
+            data = fh.read(expected)
+            extra = _count_rest(fh)
+    except (OSError, EOFError, zlib.error) as exc:
+        kind = "gzip file" if gzipped else "file"
         raise DatasetError(
-            f"{what} file {name} has magic number {magic} (0x{magic:08x}), "
-            f"expected {expected_magic} (0x{expected_magic:08x}){hint}",
-            param,
-        )
-    ndim = data[3]
-    header = 4 + 4 * ndim
-    if len(data) < header:
-        raise DatasetError(f"{what} file {name} is truncated inside its header", param)
-    dims = tuple(int.from_bytes(data[4 + 4 * i : 8 + 4 * i], "big") for i in range(ndim))
-    expected = int(np.prod(dims, dtype=np.int64))
-    found_bytes = len(data) - header
+            f"{what} file {name} is a damaged or truncated {kind} ({exc})", param
+        ) from exc
+    found_bytes = len(data)
     if found_bytes < expected:
         raise DatasetError(
             f"{what} file {name} is truncated: its header promises {expected} bytes of data "
             f"for dimensions {dims}, found {found_bytes}",
             param,
         )
-    if found_bytes > expected:
+    if extra:
+        more = f"{extra:,}" if extra <= _EXTRA_COUNTED else f"more than {_EXTRA_COUNTED:,}"
         raise DatasetError(
-            f"{what} file {name} has {found_bytes - expected} bytes more than its header's "
-            f"dimensions {dims} allow",
+            f"{what} file {name} has {more} bytes more than its header's dimensions {dims} allow",
             param,
         )
-    return np.frombuffer(data, dtype=np.uint8, offset=header).reshape(dims)
+    return np.frombuffer(data, dtype=np.uint8).reshape(dims)
 
 
 def make_mnist(params: dict[str, Any], rng: np.random.Generator) -> RawData:

@@ -7,6 +7,7 @@ error's row number is the line to look at in an editor. Blank lines are skipped.
 from __future__ import annotations
 
 import csv
+import itertools
 import math
 import os
 from pathlib import Path
@@ -93,11 +94,15 @@ def parse_columns(text: str) -> list[str]:
     return [part.strip() for part in str(text).split(",") if part.strip()]
 
 
-def _column_index(header: list[str], name: str, param: str) -> int:
-    if name not in header:
-        available = ", ".join(f"'{h}'" for h in header)
+def _column_index(positions: dict[str, int], name: str, param: str) -> int:
+    """The column called ``name`` (``positions``: name -> index, built once per file, so a
+    file with 100,000 columns is looked up in linear, not quadratic, time)."""
+    if name not in positions:
+        shown = list(itertools.islice(positions, 20))
+        more = f" and {len(positions) - len(shown):,} more" if len(positions) > len(shown) else ""
+        available = ", ".join(f"'{h}'" for h in shown) + more
         raise DatasetError(f"unknown column '{name}'; the file has {available}", param)
-    return header.index(name)
+    return positions[name]
 
 
 def _numeric_column(data: list[tuple[int, list[str]]], col: int, name: str) -> np.ndarray:
@@ -159,7 +164,8 @@ def make_csv(params: dict[str, Any], rng: np.random.Generator) -> RawData:
             "target_column",
         )
     target = target_names[0] if target_names else header[-1]
-    t_col = _column_index(header, target, "target_column")
+    positions = {name: i for i, name in enumerate(header)}
+    t_col = _column_index(positions, target, "target_column")
     features = parse_columns(params["feature_columns"]) or [h for h in header if h != target]
     if not features:
         raise DatasetError("the file has no column left to use as a feature", "feature_columns")
@@ -170,7 +176,7 @@ def make_csv(params: dict[str, Any], rng: np.random.Generator) -> RawData:
         )
     if len(set(features)) != len(features):
         raise DatasetError("a feature column is listed twice", "feature_columns")
-    f_cols = [_column_index(header, name, "feature_columns") for name in features]
+    f_cols = [_column_index(positions, name, "feature_columns") for name in features]
     x = np.stack([_numeric_column(data, c, header[c]) for c in f_cols], axis=1)
     x = standardize(x) if params["standardize"] else x.astype(np.float32)
     if params["task"] == "classification":

@@ -40,10 +40,10 @@ from neurocanvas.core.io.export import (
     WeightsError,
     export_model,
 )
+from neurocanvas.core.io.export.code_plan import code_plan
 from neurocanvas.core.io.export.torch_code import torch_code
 from neurocanvas.core.io.onnx_import import OnnxImportError, project_from_onnx
 from neurocanvas.core.io.project import SUFFIX, Project, ProjectError, load_project, save_project
-from neurocanvas.core.network.compiler import CompileError, compile_graph
 from neurocanvas.core.network.fitting import unadapted_reasons
 from neurocanvas.core.network.shapes import analyse
 from neurocanvas.core.training.trainer import TrainingConfig
@@ -136,6 +136,7 @@ class MainWindow(QMainWindow):
             {"loss": self.loss_plot, "accuracy": self.accuracy_plot, "fit": self.fit_plot},
             self,
         )
+        self.controller.confirm_large = self._confirm_large_model
         self._build_actions()
         self._build_menus()
         self._build_status_bar()
@@ -867,12 +868,14 @@ class MainWindow(QMainWindow):
             code = f"# No code yet: the data set cannot be built.\n# {doc.dataset_error}\n"
         else:
             title = _safe_stem(doc.path.stem if doc.path else doc.name)
+            # from the shapes alone: building the model would allocate every weight
+            report = analyse(doc.graph, doc.dataset.data_spec())
             try:
-                model = compile_graph(doc.graph, doc.dataset.data_spec())
-                code = torch_code(model, None, title)
-            except CompileError as exc:
-                lines = "\n".join(f"#   - {p.message}" for p in exc.report.problems)
-                code = f"# No code yet: the network is not valid.\n#\n{lines}\n"
+                if report.ok:
+                    code = torch_code(code_plan(doc.graph, report), None, title)
+                else:
+                    lines = "\n".join(f"#   - {p.message}" for p in report.problems)
+                    code = f"# No code yet: the network is not valid.\n#\n{lines}\n"
             except ExportError as exc:
                 code = f"# This network cannot be written as PyTorch code: {exc}\n"
         self.code_view.set_code(code)
@@ -898,6 +901,17 @@ class MainWindow(QMainWindow):
         self.state_label.setText(labels.get(state, state))
 
     # ------------------------------------------------------------------ messages
+    def _confirm_large_model(self, question: str) -> bool:
+        """Ask before building a model above the parameter budget (the question says why)."""
+        answer = QMessageBox.question(
+            self,
+            "Build a very large network?",
+            f"{question}\n\nBuild it anyway?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
     def show_error(self, title: str, text: str, critical: bool = False) -> None:
         """A readable message box; ``text`` is a plain sentence, never a traceback."""
         if critical:

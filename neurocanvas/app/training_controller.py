@@ -19,7 +19,7 @@ from neurocanvas.app.worker import TrainingThread
 from neurocanvas.core.io.export import WeightsError, check_weights_fit, load_weights
 from neurocanvas.core.network.compiler import CompileError, compile_graph
 from neurocanvas.core.network.graph import GraphEvent
-from neurocanvas.core.network.shapes import analyse
+from neurocanvas.core.network.shapes import PARAMETER_BUDGET, analyse, over_budget
 from neurocanvas.core.random import manual_seed
 from neurocanvas.core.training import StepTask, Trainer, TrainingConfig, TrainingControl
 from neurocanvas.widgets.plots import LatestSnapshot
@@ -85,6 +85,10 @@ class TrainingController(QObject):
         self._resume_after_edit = False
         self._unshown_fit: Any = None  # a fit prediction that arrived but is not drawn yet
         self._frames = 0  # frames shown in this run (for LOSS_FRAME_STRIDE)
+        # Asked before a model above the parameter budget is built (the window sets a dialog;
+        # without one, nothing that large is built).
+        self.confirm_large: Callable[[str], bool] = lambda question: False
+        self._accepted_params = 0
 
         self.coalescer = LatestSnapshot(PLOT_INTERVAL_MS, self)
         self.coalescer.updated.connect(self._show_snapshot)
@@ -128,6 +132,8 @@ class TrainingController(QObject):
                 )
             return None
         spec = doc.dataset.data_spec()
+        if not self._within_budget(analyse(doc.graph, spec)):
+            return None
         try:
             if fresh or self.model is None:
                 manual_seed(int(doc.config.seed))  # the same initial weights for the same seed
@@ -144,6 +150,17 @@ class TrainingController(QObject):
             return None
         self.model = model
         return model
+
+    def _within_budget(self, report: Any) -> bool:
+        """Ask (through ``confirm_large``) before building a model above the parameter budget;
+        a yes holds for this size and anything smaller, so edits do not ask again."""
+        question = over_budget(report, max(PARAMETER_BUDGET, self._accepted_params))
+        if question is None:
+            return True
+        if self.confirm_large(question):
+            self._accepted_params = report.total_params
+            return True
+        return False
 
     def _load_pending_weights(self, model: Any) -> None:
         weights, self.document.weights = self.document.weights, None

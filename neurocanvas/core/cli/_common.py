@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,12 +36,21 @@ class Loaded:
 
 
 def load_source(
-    source: str, weights: str | None = None, use_saved_weights: bool = True, seed: int | None = None
+    source: str,
+    weights: str | None = None,
+    use_saved_weights: bool = True,
+    seed: int | None = None,
+    build: bool = True,
+    allow_large: bool = False,
 ) -> Loaded:
     """Open a ``.ncproj`` or ``.onnx`` path or an example name, build its data set and model.
 
     An ONNX model gets the data set :func:`~neurocanvas.core.io.onnx_import.suggest_dataset`
     picks; when none fits, ``dataset`` is None (validate and export still work).
+
+    ``build=False`` stops after validation (shapes and parameter counts are computed, no
+    weight is allocated): ``model`` is None. A model above the parameter budget is built only
+    with ``allow_large``; otherwise ``CliError`` states the count and the budget.
 
     Weights come from ``weights`` when given, else from the project's sidecar file (if it has
     one and ``use_saved_weights``), else they are freshly initialised from ``seed`` (default:
@@ -52,7 +62,7 @@ def load_source(
     from neurocanvas.core.io.export import WeightsError, import_weights
     from neurocanvas.core.io.project import ProjectError, load_project
     from neurocanvas.core.network.compiler import CompileError, compile_graph
-    from neurocanvas.core.network.shapes import analyse
+    from neurocanvas.core.network.shapes import analyse, over_budget
 
     saved = None
     path = Path(source)
@@ -79,10 +89,15 @@ def load_source(
             raise CliError(f"data set {project.dataset_key!r}: {exc}") from exc
         # An ONNX model carries no data: it still validates and exports; training says why not.
         dataset = None
+    for notice in getattr(project, "notices", ()):
+        print(f"warning: {notice}", file=sys.stderr)
     spec = dataset.data_spec() if dataset is not None else None
     report = analyse(project.graph, spec)
     model = None
-    if report.ok:
+    question = over_budget(report) if report.ok and build else None
+    if question is not None and not allow_large:
+        raise CliError(f"{question} Pass --allow-large to build it anyway.")
+    if report.ok and build:
         # the same initial weights as the app gives for this seed
         manual_seed(project.config.seed if seed is None else seed)
         try:

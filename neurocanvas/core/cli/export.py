@@ -11,6 +11,7 @@ from neurocanvas.core.cli._common import (
     load_source,
     problems_line,
 )
+from neurocanvas.core.network.shapes import PARAMETER_BUDGET
 
 NAME = "export"
 
@@ -20,6 +21,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser(NAME, help="export a project's model without training")
     p.add_argument("project", help="a .ncproj or .onnx file, or an example name")
+    p.add_argument(
+        "--allow-large",
+        action="store_true",
+        help=f"build a model above the parameter budget ({PARAMETER_BUDGET:,})",
+    )
     p.add_argument(
         "--weights",
         metavar="FILE",
@@ -35,7 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_export(args: argparse.Namespace) -> int:
     from neurocanvas.core.io.export import ExportError, WeightsError, export_model
 
-    loaded = load_source(args.project, weights=args.weights)
+    loaded = load_source(args.project, weights=args.weights, allow_large=args.allow_large)
     if loaded.model is None:
         raise CliError(f"the network is not valid: {problems_line(loaded)}")
     fmt = args.format or format_from_suffix(args.output)

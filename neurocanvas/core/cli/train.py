@@ -20,6 +20,7 @@ from neurocanvas.core.cli._common import (
     load_source,
     problems_line,
 )
+from neurocanvas.core.network.shapes import PARAMETER_BUDGET
 
 NAME = "train"
 
@@ -29,6 +30,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser(NAME, help="train a project or example and print the final metrics")
     p.add_argument("project", help="a .ncproj or .onnx file, or an example name")
+    p.add_argument(
+        "--allow-large",
+        action="store_true",
+        help=f"build a model above the parameter budget ({PARAMETER_BUDGET:,})",
+    )
     p.add_argument("--epochs", type=int, help="number of epochs (default: the project's)")
     p.add_argument("--lr", type=float, help="learning rate (default: the project's)")
     p.add_argument("--batch-size", type=int, help="batch size (default: the project's)")
@@ -49,7 +55,9 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     if args.export and not args.format:
         args.format = format_from_suffix(args.export)
-    loaded = load_source(args.project, weights=args.weights, seed=args.seed)
+    loaded = load_source(
+        args.project, weights=args.weights, seed=args.seed, allow_large=args.allow_large
+    )
     if loaded.model is None:
         raise CliError(f"the network is not valid: {problems_line(loaded)}")
     config = loaded.project.config

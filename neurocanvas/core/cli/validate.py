@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_validate(args: argparse.Namespace) -> int:
     from neurocanvas.core.network.catalogue import fmt_shape
 
-    loaded = load_source(args.project, use_saved_weights=False)
+    loaded = load_source(args.project, use_saved_weights=False, build=False)
     graph, report = loaded.project.graph, loaded.report
     if args.json:
         print(

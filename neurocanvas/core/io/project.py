@@ -161,7 +161,8 @@ def save_project(
             raise ProjectError(f"cannot save {path.name}: {exc}", "weights") from exc
         new_weights = path.with_name(f"{path.stem}.weights-{secrets.token_hex(8)}.safetensors")
     data = project.to_dict()
-    data["weights"] = None if new_weights is None else new_weights.name
+    if new_weights is not None:  # without: no field (a save also removes any old sidecar)
+        data["weights"] = new_weights.name
     try:
         text = json.dumps(data, indent=2, allow_nan=False) + "\n"
     except (TypeError, ValueError) as exc:

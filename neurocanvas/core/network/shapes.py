@@ -19,7 +19,22 @@ from neurocanvas.core.network.catalogue import (
 )
 from neurocanvas.core.network.graph import Edge, Graph, Node
 
-__all__ = ["DataSpec", "GraphReport", "NodeInfo", "Problem", "Shape", "ShapeError", "analyse"]
+__all__ = [
+    "PARAMETER_BUDGET",
+    "DataSpec",
+    "GraphReport",
+    "NodeInfo",
+    "Problem",
+    "Shape",
+    "ShapeError",
+    "analyse",
+    "over_budget",
+]
+
+#: Parameters a model may have before building it needs the person's yes: 50 M float32
+#: weights are 200 MB, and with gradients and Adam's two moments 800 MB, and initialising them
+#: takes seconds. Shapes and counts never need the model: ``analyse`` computes them.
+PARAMETER_BUDGET = 50_000_000
 
 
 @dataclass(frozen=True)
@@ -66,6 +81,17 @@ class DataSpec:
     input_shape: Shape
     target_kind: str  # "regression" | "classification"
     n_outputs: int
+
+
+def over_budget(report: GraphReport, budget: int = PARAMETER_BUDGET) -> str | None:
+    """A sentence to ask with before building a model above ``budget`` parameters, else None."""
+    if report.total_params <= budget:
+        return None
+    return (
+        f"This network has {report.total_params:,} parameters, above the budget of "
+        f"{budget:,}. Building it needs about {4 * report.total_params / 1e9:.1f} GB for "
+        "the weights alone (four times that while training with Adam) and may take a while."
+    )
 
 
 def analyse(graph: Graph, data: DataSpec | None = None) -> GraphReport:
@@ -131,19 +157,8 @@ class _Analysis:
     def _order(self) -> tuple[list[str], list[str]]:
         """Kahn's order over the acyclic part, and the stuck nodes that sit on a loop."""
         order, stuck = self.graph.partial_order()
-        return order, [nid for nid in stuck if self._on_cycle(nid)]
-
-    def _on_cycle(self, start: str) -> bool:
-        seen: set[str] = set()
-        stack = [e.dst for e in self.graph.edges_out_of(start)]
-        while stack:
-            here = stack.pop()
-            if here == start:
-                return True
-            if here not in seen:
-                seen.add(here)
-                stack.extend(e.dst for e in self.graph.edges_out_of(here))
-        return False
+        on_cycle = _on_cycles(self.graph, stuck) if stuck else set()
+        return order, [nid for nid in stuck if nid in on_cycle]
 
     # -------------------------------------------------------------- shapes
 
@@ -218,3 +233,57 @@ class _Analysis:
                 f"{node.label} receives {width} output(s) per sample but the data set has "
                 f"{classes} classes: cross_entropy needs one output per class",
             )
+
+
+def _on_cycles(graph: Graph, among: list[str]) -> set[str]:
+    """The nodes of ``among`` that lie on a loop: members of a strongly connected component
+    with more than one node, or wired to themselves (Tarjan's algorithm, iterative, linear in
+    nodes and wires).
+
+    Nodes merely downstream of a loop are stuck too but are not on it; one search per stuck
+    node would be quadratic on a large broken graph.
+    """
+    inside = set(among)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    result: set[str] = set()
+    counter = 0
+    for root in among:
+        if root in index:
+            continue
+        work = [(root, iter([e.dst for e in graph.edges_out_of(root) if e.dst in inside]))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = counter
+                    counter += 1
+                    stack.append(child)
+                    on_stack.add(child)
+                    outs = [e.dst for e in graph.edges_out_of(child) if e.dst in inside]
+                    work.append((child, iter(outs)))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1 or any(e.dst == node for e in graph.edges_out_of(node)):
+                    result.update(component)  # a wire from a node to itself is a loop too
+    return result

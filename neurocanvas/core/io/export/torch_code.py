@@ -8,11 +8,13 @@ maps to one constructor here, and a new layer type built from existing modules n
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from neurocanvas.core import nn
 from neurocanvas.core.network import compiler
 
 from ._common import ExportError, value_names
+from .code_plan import BatchNorm1d, BatchNorm2d, CodePlan, Conv2dArgs, LinearArgs
 
 
 def _pair(v) -> int | tuple[int, int]:
@@ -22,12 +24,12 @@ def _pair(v) -> int | tuple[int, int]:
     return v
 
 
-def _linear(m: nn.Linear) -> str:
+def _linear(m: Any) -> str:  # nn.Linear or LinearArgs
     bias = "" if m.bias is not None else ", bias=False"
     return f"nn.Linear({m.in_features}, {m.out_features}{bias})"
 
 
-def _conv(m: nn.Conv2d) -> str:
+def _conv(m: Any) -> str:  # nn.Conv2d or Conv2dArgs
     parts = [str(m.in_channels), str(m.out_channels), f"kernel_size={_pair(m.kernel_size)}"]
     for name, default in (("stride", 1), ("padding", 0), ("dilation", 1), ("groups", 1)):
         value = _pair(getattr(m, name))
@@ -48,12 +50,12 @@ def _pool(cls: str) -> Callable[[nn.Module], str]:
     return ctor
 
 
-def _batchnorm(m: nn.Module) -> str:
+def _batchnorm(m: Any) -> str:
     return f"nn.{type(m).__name__}({m.num_features}, eps={m.eps!r}, momentum={m.momentum!r})"
 
 
 # Engine module class -> PyTorch constructor expression.
-CONSTRUCTORS: dict[type, Callable[[nn.Module], str]] = {
+CONSTRUCTORS: dict[type, Callable[[Any], str]] = {
     nn.Linear: _linear,
     nn.Conv2d: _conv,
     nn.MaxPool2d: _pool("MaxPool2d"),
@@ -76,6 +78,11 @@ CONSTRUCTORS: dict[type, Callable[[nn.Module], str]] = {
     compiler.GlobalAvgPool: lambda m: "GlobalAvgPool()",
     compiler.Reshape: lambda m: f"Reshape({tuple(m.shape)!r})",
     compiler.PolynomialFeatures: lambda m: f"PolynomialFeatures({m.degree})",
+    # stand-ins that describe a layer without its weights (code_plan)
+    LinearArgs: _linear,
+    Conv2dArgs: _conv,
+    BatchNorm1d: _batchnorm,
+    BatchNorm2d: _batchnorm,
 }
 
 # The few NeuroCanvas layers torch.nn has no class for, written out in PyTorch.
@@ -127,7 +134,7 @@ HELPER_SOURCES: dict[type, str] = {
 }
 
 
-def constructor(module: nn.Module) -> str:
+def constructor(module: Any) -> str:
     """The PyTorch expression that builds a module like ``module``."""
     make = CONSTRUCTORS.get(type(module))
     if make is None:
@@ -136,9 +143,11 @@ def constructor(module: nn.Module) -> str:
 
 
 def torch_code(
-    model: compiler.GraphModule, weights_file: str | None = None, title: str = "network"
+    model: compiler.GraphModule | CodePlan, weights_file: str | None = None, title: str = "network"
 ) -> str:
     """Standalone PyTorch source equivalent to ``model``.
+
+    ``model`` is a compiled model or a :class:`CodePlan` (the same code, no weights built).
 
     With ``weights_file`` (a safetensors file name, relative to the script), the script's
     main block loads it, so a person can run the file and continue training in PyTorch.

@@ -60,13 +60,13 @@ def main(sizes: list[int]) -> None:
         for n in sizes:
             path = Path(folder) / f"chain{n}.ncproj"
             save_project(Project(graph=chain(n), dataset_key="moons"), path)
-            load = best_of(lambda: load_project(path))
+            load = best_of(lambda p=path: load_project(p))
             graph = load_project(path)[0].graph
-            plain = best_of(lambda: analyse(graph))
+            plain = best_of(lambda g=graph: analyse(g))
             looped = chain(n, loop=True)
             report = analyse(looped)
             assert any("cycle" in p.message for p in report.problems)
-            loop = best_of(lambda: analyse(looped))
+            loop = best_of(lambda g=looped: analyse(g))
             print(f"{n:>6} {load:>8.3f} {plain:>10.3f} {loop:>17.3f}")
 
 

@@ -578,10 +578,10 @@ class MainWindow(QMainWindow):
         operator has no layer, leaving the open project as it was."""
         try:
             opened = project_from_onnx(path)
-        except OnnxImportError as exc:
+            self.load_project(opened.project, None, opened.weights)
+        except (OnnxImportError, ProjectError) as exc:
             self.show_error("Cannot open ONNX model", str(exc), critical=True)
             return False
-        self.load_project(opened.project, None, opened.weights)
         self.settings.add_recent_file(path)
         self._fill_recent_menu()
         self.statusBar().showMessage(opened.message, 20000)

@@ -520,11 +520,6 @@ def test_csv_empty_file_and_header_only(tmp_path):
     assert "has a header but no data rows" in str(_csv_error(_csv(tmp_path, "a,b\n")))
 
 
-def test_csv_header_row_is_required(tmp_path):
-    err = _csv_error(_csv(tmp_path, "1,2,3\n4,5,6\n"))
-    assert "first row of data.csv must be a header with column names" in str(err)
-
-
 def test_csv_header_problems(tmp_path):
     assert "column 2 of the header has no name" in str(_csv_error(_csv(tmp_path, "a,,c\n1,2,3")))
     assert "names column 'a' twice" in str(_csv_error(_csv(tmp_path, "a,b,a\n1,2,3")))

@@ -19,14 +19,18 @@ from neurocanvas.core.network.catalogue import ParamSpec
 from . import classification, images, regression, tabular
 from ._base import Dataset, DatasetError, RawData, split_dataset
 from .formula import Formula, FormulaError
+from .preprocessing import Preprocessing, PreprocessingError
 
 __all__ = [
     "DATASETS",
+    "PATH_PARAMS",
     "Dataset",
     "DatasetError",
     "DatasetInfo",
     "Formula",
     "FormulaError",
+    "Preprocessing",
+    "PreprocessingError",
     "default_params",
     "get_dataset_info",
     "make_dataset",
@@ -48,6 +52,15 @@ class DatasetInfo:
     kind: str
     params: tuple[ParamSpec, ...]
     help: str
+
+    @property
+    def path_params(self) -> tuple[str, ...]:
+        """The parameters that name files (a project stores them relative to itself)."""
+        return tuple(spec.name for spec in self.params if spec.name in PATH_PARAMS)
+
+
+#: Parameter names that hold a file path, in every data set that has them.
+PATH_PARAMS = frozenset({"path", "images_path", "labels_path"})
 
 
 # ---- shared parameter schemas --------------------------------------------------------------
@@ -241,7 +254,14 @@ _ENTRIES = [
         "CSV file",
         "tabular",
         (
-            ParamSpec("path", "str", "", "CSV file", "A comma-separated file with a header row."),
+            ParamSpec(
+                "path",
+                "str",
+                "",
+                "CSV file",
+                "A table of numbers, one sample per row: comma, semicolon, tab or | separated, "
+                "with or without a header row (decimal commas are fine).",
+            ),
             ParamSpec(
                 "feature_columns",
                 "str",
@@ -265,7 +285,16 @@ _ENTRIES = [
                 "bool",
                 True,
                 "Standardise",
-                "Scale each feature to zero mean and unit spread.",
+                "Scale each feature to zero mean and unit spread (exports and plots still "
+                "take and show your units).",
+            ),
+            ParamSpec(
+                "standardize_target",
+                "bool",
+                False,
+                "Standardise target",
+                "Regression: train on the target scaled to zero mean and unit spread; "
+                "predictions and exports are scaled back to its units.",
             ),
         ),
         "Your own table: numeric feature columns and a target column "
@@ -317,9 +346,16 @@ def _validated_params(info: DatasetInfo, params: dict[str, Any] | None) -> dict[
 
 
 def make_dataset(
-    key: str, params: dict[str, Any] | None = None, seed: int = 0, val_fraction: float = 0.2
+    key: str,
+    params: dict[str, Any] | None = None,
+    seed: int = 0,
+    val_fraction: float = 0.2,
+    preprocessing: Preprocessing | None = None,
 ) -> Dataset:
     """Build data set ``key`` with ``params`` (defaults fill the gaps), split for validation.
+
+    ``preprocessing`` (a project's saved one) replaces the statistics computed from the data,
+    so weights trained with it get their inputs mapped the same way even if the file grew.
 
     Raises
     ------
@@ -338,6 +374,24 @@ def make_dataset(
             f"val_fraction must be at least 0 and below 1, got {val_fraction}", "val_fraction"
         )
     raw = _BUILDERS[key](full, np.random.default_rng(int(seed)))
+    if preprocessing is not None and not preprocessing.same_as(raw.preprocessing, 0.0):
+        raw = _remapped(raw, preprocessing, info.display_name)
     dataset = split_dataset(raw, info.display_name, int(seed), float(val_fraction))
     dataset.params = full
     return dataset
+
+
+def _remapped(raw: RawData, pre: Preprocessing, name: str) -> RawData:
+    """``raw`` with inputs (and regression targets) mapped by ``pre`` instead of its own."""
+    width = int(np.prod(raw.input_shape))
+    for what, arr in (("input_shift", pre.input_shift), ("input_scale", pre.input_scale)):
+        if arr is not None and arr.size not in (1, width):
+            raise DatasetError(
+                f"{name}: the project's saved preprocessing has {arr.size} {what} values but "
+                f"the data has {width} input columns; retrain, or save the project again"
+            )
+    raw.x = pre.inputs_to_model(raw.preprocessing.inputs_to_user(raw.x))
+    if raw.kind == "regression":
+        raw.y = pre.targets_to_model(raw.preprocessing.outputs_to_user(raw.y))
+    raw.preprocessing = pre
+    return raw

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .preprocessing import Preprocessing
+
 if TYPE_CHECKING:  # shapes.py imports nothing from here, but keep the import lazy anyway
     from neurocanvas.core.network.shapes import DataSpec
 
@@ -41,6 +43,10 @@ class RawData:
     class_names: list[str] | None = None
     true_fn: Callable[[np.ndarray], np.ndarray] | None = None
     x_range: tuple[float, float] | None = None
+    preprocessing: Preprocessing = field(default_factory=Preprocessing)
+    notes: list[str] = field(default_factory=list)
+    feature_names: list[str] | None = None
+    target_name: str | None = None
 
 
 @dataclass
@@ -59,6 +65,30 @@ class Dataset:
     true_fn: Callable[[np.ndarray], np.ndarray] | None = None
     x_range: tuple[float, float] | None = None
     params: dict[str, Any] = field(default_factory=dict)  # the complete, validated parameters
+    #: raw input -> network input and network output -> target units; exports apply it
+    preprocessing: Preprocessing = field(default_factory=Preprocessing)
+    #: what a person should know about the data (how a file was read, hints); not errors
+    notes: list[str] = field(default_factory=list)
+    feature_names: list[str] | None = None  # one per input column of a table, else None
+    target_name: str | None = None  # a regression table's target column
+
+    # ---- the user's units (plots, predictions): the network sees the other side ------------
+    def inputs_to_user(self, x: np.ndarray) -> np.ndarray:
+        """Network inputs (like ``x_train`` or a fit grid) in the user's units (float64)."""
+        return self.preprocessing.inputs_to_user(x)
+
+    def outputs_to_user(self, y: np.ndarray) -> np.ndarray:
+        """Regression outputs or targets (like ``y_train``) in the target's units (float64).
+
+        Classification outputs are logits or probabilities: pass those through unchanged.
+        """
+        if self.kind != "regression":
+            return np.asarray(y)
+        return self.preprocessing.outputs_to_user(y)
+
+    def inputs_to_model(self, x_raw: np.ndarray) -> np.ndarray:
+        """Raw inputs in the user's units -> what the network is fed (float32)."""
+        return self.preprocessing.inputs_to_model(x_raw)
 
     def data_spec(self) -> DataSpec:
         """What a graph must fit to train on this data set."""
@@ -117,6 +147,10 @@ def split_dataset(raw: RawData, name: str, seed: int, val_fraction: float) -> Da
         class_names=raw.class_names,
         true_fn=raw.true_fn,
         x_range=raw.x_range,
+        preprocessing=raw.preprocessing,
+        notes=list(raw.notes),
+        feature_names=raw.feature_names,
+        target_name=raw.target_name,
     )
 
 

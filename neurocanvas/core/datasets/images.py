@@ -16,6 +16,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from ._base import DatasetError, RawData
+from .preprocessing import Preprocessing
 
 __all__ = ["FASHION_CLASSES", "read_idx", "make_digits", "make_mnist"]
 
@@ -69,6 +70,7 @@ def make_digits(params: dict[str, Any], rng: np.random.Generator) -> RawData:
         input_shape=(1, 8, 8),
         n_outputs=10,
         class_names=list(DIGIT_CLASSES),
+        preprocessing=Preprocessing.scaling_inputs(16.0, "pixel values 0..16 divided by 16"),
     )
 
 
@@ -203,4 +205,5 @@ def make_mnist(params: dict[str, Any], rng: np.random.Generator) -> RawData:
         input_shape=(1, int(rows), int(cols)),
         n_outputs=10,
         class_names=list(FASHION_CLASSES if fashion else DIGIT_CLASSES),
+        preprocessing=Preprocessing.scaling_inputs(255.0, "pixel values 0..255 divided by 255"),
     )

@@ -1,92 +1,26 @@
-"""Data sets from a CSV file with a header row: pick feature columns and one target column.
+"""Data sets from a CSV file: pick feature columns and one target column.
 
-Rows are counted as in a spreadsheet: the header is row 1, the first data row is row 2, so an
-error's row number is the line to look at in an editor. Blank lines are skipped.
+Parsing (separator, decimal comma, header or not, quoting...) is :mod:`.csv_reader`'s job;
+this module turns the parsed columns into a training table and refuses, naming the row and
+the column, any cell the network could not use: empty, not a number, NaN, infinite, or too
+large for float32 (the precision the network computes in).
 """
 
 from __future__ import annotations
 
-import csv
-import itertools
-import math
-import os
-from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
-from ._base import DatasetError, RawData, standardize
+from ._base import DatasetError, RawData
+from .csv_reader import FLOAT32_MAX, CsvTable, read_table
+from .preprocessing import Preprocessing, standardize_inplace
 
-__all__ = ["read_csv", "parse_columns", "make_csv"]
+__all__ = ["make_csv", "parse_columns", "class_labels"]
 
-#: Cells that mean "no value" in files exported from spreadsheets and pandas.
-MISSING = {"", "na", "n/a", "nan", "null", "none", "?"}
-
-
-def read_csv(path_text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """The header and the data rows (with their row numbers) of a CSV file, cells stripped."""
-    if not str(path_text).strip():
-        raise DatasetError("choose a CSV file (no path given)", "path")
-    path = Path(os.path.expanduser(str(path_text).strip()))
-    if not path.exists():
-        raise DatasetError(f"CSV file not found: {path}", "path")
-    if not path.is_file():
-        raise DatasetError(f"CSV path is not a file: {path}", "path")
-    try:
-        # utf-8-sig: spreadsheets often write a byte-order mark before the header.
-        with path.open(newline="", encoding="utf-8-sig") as f:
-            rows = [
-                (number, [cell.strip() for cell in row])
-                for number, row in enumerate(csv.reader(f), start=1)
-            ]
-    except UnicodeDecodeError as exc:
-        raise DatasetError(
-            f"CSV file {path.name} is not UTF-8 text ({exc.reason})", "path"
-        ) from exc
-    except csv.Error as exc:
-        raise DatasetError(f"CSV file {path.name} cannot be parsed: {exc}", "path") from exc
-    except OSError as exc:
-        raise DatasetError(f"cannot read CSV file {path}: {exc.strerror or exc}", "path") from exc
-    rows = [(number, row) for number, row in rows if any(row)]
-    if not rows:
-        raise DatasetError(f"CSV file {path.name} is empty", "path")
-    (_, header), data = rows[0], rows[1:]
-    _check_header(header, path.name)
-    if not data:
-        raise DatasetError(f"CSV file {path.name} has a header but no data rows", "path")
-    for number, row in data:
-        if len(row) != len(header):
-            raise DatasetError(
-                f"row {number} has {len(row)} cells but the header has {len(header)} columns",
-                "path",
-            )
-    return header, data
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _check_header(header: list[str], filename: str) -> None:
-    named = [cell for cell in header if cell]
-    if named and all(_is_number(cell) for cell in named):
-        raise DatasetError(
-            f"the first row of {filename} must be a header with column names; "
-            f"it holds numbers ({', '.join(header[:4])}...)",
-            "path",
-        )
-    for i, name in enumerate(header, start=1):
-        if not name:
-            raise DatasetError(f"column {i} of the header has no name", "path")
-    seen: set[str] = set()
-    for name in header:
-        if name in seen:
-            raise DatasetError(f"the header names column '{name}' twice", "path")
-        seen.add(name)
+#: A regression target whose spread is outside this range gets a hint to standardise it.
+UNIT_SCALE = (1e-2, 1e2)
 
 
 def parse_columns(text: str) -> list[str]:
@@ -94,59 +28,68 @@ def parse_columns(text: str) -> list[str]:
     return [part.strip() for part in str(text).split(",") if part.strip()]
 
 
-def _column_index(positions: dict[str, int], name: str, param: str) -> int:
-    """The column called ``name`` (``positions``: name -> index, built once per file, so a
-    file with 100,000 columns is looked up in linear, not quadratic, time)."""
-    if name not in positions:
-        shown = list(itertools.islice(positions, 20))
-        more = f" and {len(positions) - len(shown):,} more" if len(positions) > len(shown) else ""
+def _column(table: CsvTable, name: str, param: str) -> pd.Series:
+    """Column ``name`` (pandas looks it up by hash); an unknown one lists at most 20 names."""
+    if name not in table.frame.columns:
+        shown = table.columns[:20]
+        more = f" and {len(table.columns) - 20:,} more" if len(table.columns) > 20 else ""
         available = ", ".join(f"'{h}'" for h in shown) + more
         raise DatasetError(f"unknown column '{name}'; the file has {available}", param)
-    return positions[name]
+    return table.frame[name]
 
 
-def _numeric_column(data: list[tuple[int, list[str]]], col: int, name: str) -> np.ndarray:
-    values = np.empty(len(data), dtype=np.float64)
-    for i, (number, row) in enumerate(data):
-        cell = row[col]
-        if cell.lower() in MISSING:
-            raise DatasetError(f"missing value in row {number}, column '{name}'", "path")
-        try:
-            value = float(cell)
-        except ValueError:
-            raise DatasetError(
-                f"non-numeric value '{cell}' in row {number}, column '{name}'", "path"
-            ) from None
-        if not math.isfinite(value):
-            raise DatasetError(
-                f"value '{cell}' in row {number}, column '{name}' is not finite", "path"
-            )
-        values[i] = value
+def _refuse(table: CsvTable, index: int, name: str, problem: str) -> DatasetError:
+    """The error for data row ``index`` of column ``name``, with the row as the file counts."""
+    row, cell, cells = table.locate(index, name)
+    width = len(table.raw_columns)
+    if cells and cells < width and (cell is None or cell == ""):
+        return DatasetError(f"row {row} has {cells} cells but the header has {width} columns", "path")
+    if problem == "missing" or cell is None or cell == "":
+        return DatasetError(f"missing value in row {row}, column '{name}'", "path")
+    if problem == "text":
+        return DatasetError(f"non-numeric value '{cell}' in row {row}, column '{name}'", "path")
+    if cell.lower().lstrip("+-") in ("inf", "infinity"):
+        return DatasetError(f"value '{cell}' in row {row}, column '{name}' is not finite", "path")
+    return DatasetError(
+        f"value '{cell}' in row {row}, column '{name}' does not fit float32 "
+        f"(largest {FLOAT32_MAX:.4g}), the precision the network computes in",
+        "path",
+    )
+
+
+def _numbers(table: CsvTable, name: str, param: str) -> np.ndarray:
+    """Column ``name`` as finite numbers that fit float32 (float32 or float64 array)."""
+    col = _column(table, name, param)
+    missing = col.isna().to_numpy()
+    if missing.any():
+        raise _refuse(table, int(missing.argmax()), name, "missing")
+    if not pd.api.types.is_numeric_dtype(col.dtype):
+        as_numbers = pd.to_numeric(col, errors="coerce")
+        bad = as_numbers.isna().to_numpy()
+        if bad.any():
+            raise _refuse(table, int(bad.argmax()), name, "text")
+        col = as_numbers
+    values = col.to_numpy()
+    too_big = ~(np.abs(values) <= FLOAT32_MAX)  # also catches inf and NaN
+    if too_big.any():
+        raise _refuse(table, int(too_big.argmax()), name, "range")
     return values
 
 
-def _class_targets(
-    data: list[tuple[int, list[str]]], col: int, name: str
-) -> tuple[np.ndarray, list[str]]:
-    """Class ids for the target column; labels are sorted numerically when all are numbers."""
-    labels = []
-    for number, row in data:
-        if row[col].lower() in MISSING:
-            raise DatasetError(f"missing value in row {number}, column '{name}'", "path")
-        labels.append(row[col])
-    unique = set(labels)
-    if all(_is_number(label) for label in unique):
-        names = sorted(unique, key=float)
-    else:
-        names = sorted(unique)
-    if len(names) < 2:
-        raise DatasetError(
-            f"target column '{name}' holds a single class ('{names[0]}'); "
-            "classification needs at least 2",
-            "target_column",
-        )
-    ids = {label: i for i, label in enumerate(names)}
-    return np.array([ids[label] for label in labels], dtype=np.int64), names
+def class_labels(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Class ids and sorted class names for a target column.
+
+    Labels that are all numbers compare by value (``0`` and ``0.0`` are one class) and sort
+    numerically; text labels sort as text. Either way the order is the same on every run.
+    """
+    numeric = pd.to_numeric(values, errors="coerce")
+    if not numeric.isna().any():
+        uniq, ids = np.unique(numeric.to_numpy(dtype=np.float64), return_inverse=True)
+        names = [np.format_float_positional(v, trim="-") for v in uniq]
+        return ids.astype(np.int64), names
+    text = values.astype(str).str.strip().to_numpy()
+    uniq, ids = np.unique(text, return_inverse=True)
+    return ids.astype(np.int64), [str(u) for u in uniq]
 
 
 def make_csv(params: dict[str, Any], rng: np.random.Generator) -> RawData:
@@ -154,19 +97,22 @@ def make_csv(params: dict[str, Any], rng: np.random.Generator) -> RawData:
 
     An empty target column means the last column; empty feature columns mean every column but
     the target. With ``standardize`` the features get zero mean and unit spread, which the
-    default learning rate needs when columns are in the hundreds or thousands.
+    default learning rate needs when columns are in the hundreds or thousands; with
+    ``standardize_target`` so does a regression target. Both are recorded in the data set's
+    :class:`Preprocessing`, which exports and plots apply.
     """
-    header, data = read_csv(params["path"])
     target_names = parse_columns(params["target_column"])
     if len(target_names) > 1:
         raise DatasetError(
             f"choose one target column, got {len(target_names)}: {', '.join(target_names)}",
             "target_column",
         )
-    target = target_names[0] if target_names else header[-1]
-    positions = {name: i for i, name in enumerate(header)}
-    t_col = _column_index(positions, target, "target_column")
-    features = parse_columns(params["feature_columns"]) or [h for h in header if h != target]
+    table = read_table(params["path"], target_names[0] if target_names else "")
+    target = target_names[0] if target_names else table.columns[-1]
+    _column(table, target, "target_column")
+    features = parse_columns(params["feature_columns"]) or [
+        h for h in table.columns if h != target
+    ]
     if not features:
         raise DatasetError("the file has no column left to use as a feature", "feature_columns")
     if target in features:
@@ -176,18 +122,66 @@ def make_csv(params: dict[str, Any], rng: np.random.Generator) -> RawData:
         )
     if len(set(features)) != len(features):
         raise DatasetError("a feature column is listed twice", "feature_columns")
-    f_cols = [_column_index(positions, name, "feature_columns") for name in features]
-    x = np.stack([_numeric_column(data, c, header[c]) for c in f_cols], axis=1)
-    x = standardize(x) if params["standardize"] else x.astype(np.float32)
+    for name in features:
+        _column(table, name, "feature_columns")
+    x = np.empty((len(table.frame), len(features)), dtype=np.float32)
+    for j, name in enumerate(features):
+        x[:, j] = _numbers(table, name, "feature_columns")
+    pre = Preprocessing()
+    if params["standardize"]:
+        pre = Preprocessing.standardizing(x)
+        standardize_inplace(x, pre)
+    notes = [f"{table.name}: {table.describe()}, {len(x)} rows"]
     if params["task"] == "classification":
-        y, class_names = _class_targets(data, t_col, target)
+        col = _column(table, target, "target_column")
+        missing = col.isna().to_numpy()
+        if missing.any():
+            raise _refuse(table, int(missing.argmax()), target, "missing")
+        y, class_names = class_labels(col)
+        if len(class_names) < 2:
+            raise DatasetError(
+                f"target column '{target}' holds a single class ('{class_names[0]}'); "
+                "classification needs at least 2",
+                "target_column",
+            )
         return RawData(
             kind="classification",
             x=x,
             y=y,
-            input_shape=(len(f_cols),),
+            input_shape=(len(features),),
             n_outputs=len(class_names),
             class_names=class_names,
+            preprocessing=pre,
+            notes=notes,
+            feature_names=list(features),
         )
-    y = _numeric_column(data, t_col, target).reshape(-1, 1).astype(np.float32)
-    return RawData(kind="regression", x=x, y=y, input_shape=(len(f_cols),), n_outputs=1)
+    y64 = np.asarray(_numbers(table, target, "target_column"), dtype=np.float64).reshape(-1, 1)
+    if params["standardize_target"]:
+        pre = Preprocessing(
+            pre.input_shift,
+            pre.input_scale,
+            *Preprocessing.standardizing(y=y64).output_maps(),
+            input_note=pre.input_note,
+            output_note="standardised",
+        )
+        y = pre.targets_to_model(y64)
+    else:
+        y = y64.astype(np.float32)
+        spread = float(y64.std())
+        if spread > 0 and not UNIT_SCALE[0] <= spread <= UNIT_SCALE[1]:
+            notes.append(
+                f"hint: the target '{target}' has a spread of {spread:.3g}, far from 1; turn "
+                "on 'Standardise target' so the default learning rate fits (predictions, "
+                "plots and exports stay in the target's units)"
+            )
+    return RawData(
+        kind="regression",
+        x=x,
+        y=y,
+        input_shape=(len(features),),
+        n_outputs=1,
+        preprocessing=pre,
+        notes=notes,
+        feature_names=list(features),
+        target_name=target,
+    )

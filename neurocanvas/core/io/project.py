@@ -68,6 +68,9 @@ class Project:
     # What the reader wants a person to know but that did not stop the file from opening
     # ("the weights file is damaged; opened without weights"). Never saved.
     notices: list[str] = field(default_factory=list, compare=False)
+    #: the data set's Preprocessing.to_dict() when the weights were saved (None: not known);
+    #: the saved weights expect inputs mapped with exactly these numbers
+    preprocessing: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -79,6 +82,7 @@ class Project:
                 "key": self.dataset_key,
                 "params": _jsonable(self.dataset_params),
                 "seed": self.dataset_seed,
+                **({"preprocessing": self.preprocessing} if self.preprocessing else {}),
             },
             "training": self.config.to_dict(),
             "view": _jsonable(self.view),
@@ -164,6 +168,7 @@ def save_project(
     if new_weights is not None:  # without: no field (a save also removes any old sidecar)
         data["weights"] = new_weights.name
     try:
+        data["dataset"]["params"] = relative_data_paths(data["dataset"], path)
         text = json.dumps(data, indent=2, allow_nan=False) + "\n"
     except (TypeError, ValueError) as exc:
         raise ProjectError(f"cannot save {path.name}: {exc}") from exc
@@ -231,6 +236,7 @@ def load_project(path: str | os.PathLike[str]) -> tuple[Project, dict[str, np.nd
     except (ValueError, TypeError, KeyError, OverflowError, RecursionError) as exc:
         # a check above missed a case: still one error type, with the reason
         raise ProjectError(f"{path.name} is not a valid project: {exc}") from exc
+    project.dataset_params = resolved_data_paths(project.dataset_key, project.dataset_params, path)
     weights = _read_project_weights(path, data, project.notices)
     return project, weights
 
@@ -376,6 +382,14 @@ def _project_from_dict(data: dict[str, Any]) -> Project:
         except ValueError as exc:
             raise ProjectError(str(exc), where) from exc
     seed = ds.limited("seed", lambda v: limits.check_seed(v, "the data set's seed"), 0)
+    preprocessing = ds.get("preprocessing", dict, "an object", default=None)
+    if preprocessing is not None:
+        from neurocanvas.core.datasets.preprocessing import Preprocessing, PreprocessingError
+
+        try:
+            Preprocessing.from_dict(preprocessing)
+        except PreprocessingError as exc:
+            raise ProjectError(str(exc), "dataset.preprocessing") from exc
     config = _config_from(root.obj("training", optional=True))
     view = root.get("view", dict, "an object", default={})
     return Project(
@@ -386,6 +400,7 @@ def _project_from_dict(data: dict[str, Any]) -> Project:
         config=config,
         view=dict(view),
         name=name,
+        preprocessing=preprocessing,
     )
 
 
@@ -501,3 +516,48 @@ def _read_weights(path: Path) -> dict[str, np.ndarray]:
     except WeightsError as exc:
         raise ProjectError(str(exc), "weights") from exc
     return weights
+
+
+# --------------------------------------------------------------------------- data file paths
+# A project names its data files relative to itself when they sit beside or below it, so a
+# folder that is moved, zipped or sent to a colleague still finds its data. In memory (and
+# for every reader: the data set builders, the CLI, the app) the paths are absolute.
+
+
+def _path_params(key: Any) -> tuple[str, ...]:
+    from neurocanvas.core.datasets import DATASETS
+
+    info = DATASETS.get(key) if isinstance(key, str) else None
+    return info.path_params if info is not None else ()
+
+
+def relative_data_paths(dataset: Mapping[str, Any], project_path: Path) -> dict[str, Any]:
+    """``dataset["params"]`` with each data file beside or below ``project_path``'s folder
+    written relative to it (with ``/``, so the file reads the same on every system)."""
+    params = dict(dataset.get("params", {}))
+    folder = Path(os.path.abspath(project_path)).parent
+    for name in _path_params(dataset.get("key")):
+        value = params.get(name)
+        if not isinstance(value, str) or not value.strip():
+            continue
+        target = Path(os.path.abspath(os.path.expanduser(value.strip())))
+        try:
+            params[name] = target.relative_to(folder).as_posix()
+        except ValueError:
+            params[name] = str(target)  # elsewhere: an absolute path is the only way to find it
+    return params
+
+
+def resolved_data_paths(
+    key: str, params: Mapping[str, Any], project_path: str | os.PathLike[str]
+) -> dict[str, Any]:
+    """``params`` with each relative data file path made absolute against the project's
+    folder (a file saved by an older NeuroCanvas holds absolute paths: they stay)."""
+    out = dict(params)
+    folder = Path(os.path.abspath(project_path)).parent
+    for name in _path_params(key):
+        value = out.get(name)
+        if isinstance(value, str) and value.strip():
+            expanded = Path(os.path.expanduser(value.strip()))
+            out[name] = str(expanded if expanded.is_absolute() else folder / expanded)
+    return out

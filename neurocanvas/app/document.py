@@ -131,6 +131,7 @@ class Document(QObject):
             config=self.config,
             view=dict(self.view),
             name=self.name if self.path is None else self.path.stem,
+            preprocessing=None if self.dataset is None else self.dataset.preprocessing.to_dict(),
         )
 
     def set_path(self, path: str | Path | None) -> None:

@@ -738,7 +738,9 @@ class MainWindow(QMainWindow):
             model = self.controller.model_copy()
             if model is None:
                 return []
-            files = export_model(model, path, fmt_key, title)
+            dataset = doc.dataset  # its preprocessing goes inside the exported model
+            pre = dataset.preprocessing if dataset is not None else None
+            files = export_model(model, path, fmt_key, title, preprocessing=pre)
         except (ExportError, WeightsError, OSError, ValueError, RuntimeError) as exc:
             self.show_error("Export failed", f"The model was not exported: {_reason(exc)}", True)
             return []

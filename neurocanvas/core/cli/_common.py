@@ -80,9 +80,18 @@ def load_source(
             raise CliError(f"{source!r} is neither a project file nor an example ({names})")
     except (ProjectError, ExampleError, OSError) as exc:
         raise CliError(str(exc)) from exc
+    # saved weights expect the inputs mapped as when they were trained: the project's record
+    stored = None
+    if saved is not None and use_saved_weights and weights is None and project.preprocessing:
+        from neurocanvas.core.datasets import Preprocessing
+
+        stored = Preprocessing.from_dict(project.preprocessing)
     try:
         dataset = make_dataset(
-            project.dataset_key, project.dataset_params, seed=project.dataset_seed
+            project.dataset_key,
+            project.dataset_params,
+            seed=project.dataset_seed,
+            preprocessing=stored,
         )
     except DatasetError as exc:
         if not note:

@@ -46,7 +46,13 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise CliError(f"the network is not valid: {problems_line(loaded)}")
     fmt = args.format or format_from_suffix(args.output)
     try:
-        written = export_model(loaded.model, args.output, fmt, title=loaded.project.name)
+        written = export_model(
+            loaded.model,
+            args.output,
+            fmt,
+            title=loaded.project.name,
+            preprocessing=loaded.dataset.preprocessing,
+        )
     except (ExportError, WeightsError) as exc:
         raise CliError(str(exc)) from exc
     for path in written:

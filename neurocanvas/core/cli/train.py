@@ -96,7 +96,11 @@ def cmd_train(args: argparse.Namespace) -> int:
 
         try:
             written = export_model(
-                loaded.model, args.export, args.format, title=loaded.project.name
+                loaded.model,
+                args.export,
+                args.format,
+                title=loaded.project.name,
+                preprocessing=loaded.dataset.preprocessing,
             )
         except (ExportError, WeightsError) as exc:
             raise CliError(str(exc)) from exc

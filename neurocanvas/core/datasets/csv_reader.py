@@ -140,8 +140,10 @@ def read_table(path_text: str, target: str = "") -> CsvTable:
     else:
         raw_names = [f"column{i + 1}" for i in range(width)]
     names = _column_names(raw_names)
-    numeric = [_looks_numeric([r[i] for r in rows[1 if has_header else 0 :] if i < len(r)], decimal)
-               for i in range(width)]
+    numeric = [
+        _looks_numeric([r[i] for r in rows[1 if has_header else 0 :] if i < len(r)], decimal)
+        for i in range(width)
+    ]
     target = target or next((n for r, n in zip(reversed(raw_names), reversed(names)) if r), "")
     dtypes = {
         n: ((np.float64 if n == target else np.float32) if num else str)
@@ -275,7 +277,9 @@ def _parse(
                 # column as text so the check can name the cell
                 return pd.read_csv(path, dtype=str, **options)
     except UnicodeDecodeError as exc:
-        raise DatasetError(f"CSV file {path.name} is not UTF-8 text ({exc.reason})", "path") from exc
+        raise DatasetError(
+            f"CSV file {path.name} is not UTF-8 text ({exc.reason})", "path"
+        ) from exc
     except pd.errors.ParserError as exc:
         found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
         if found:

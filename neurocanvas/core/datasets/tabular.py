@@ -43,7 +43,9 @@ def _refuse(table: CsvTable, index: int, name: str, problem: str) -> DatasetErro
     row, cell, cells = table.locate(index, name)
     width = len(table.raw_columns)
     if cells and cells < width and (cell is None or cell == ""):
-        return DatasetError(f"row {row} has {cells} cells but the header has {width} columns", "path")
+        return DatasetError(
+            f"row {row} has {cells} cells but the header has {width} columns", "path"
+        )
     if problem == "missing" or cell is None or cell == "":
         return DatasetError(f"missing value in row {row}, column '{name}'", "path")
     if problem == "text":
@@ -110,9 +112,7 @@ def make_csv(params: dict[str, Any], rng: np.random.Generator) -> RawData:
     table = read_table(params["path"], target_names[0] if target_names else "")
     target = target_names[0] if target_names else table.columns[-1]
     _column(table, target, "target_column")
-    features = parse_columns(params["feature_columns"]) or [
-        h for h in table.columns if h != target
-    ]
+    features = parse_columns(params["feature_columns"]) or [h for h in table.columns if h != target]
     if not features:
         raise DatasetError("the file has no column left to use as a feature", "feature_columns")
     if target in features:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from neurocanvas.core.io.atomic import atomic_write
+from neurocanvas.core.datasets.preprocessing import METADATA_KEY, Preprocessing, PreprocessingError
 
 from ._common import ExportError
 from .weight_checks import weight_problems
@@ -20,8 +21,43 @@ from .weights import (
     check_weights_fit,
     import_weights,
     load_weights,
+    read_metadata,
     save_weights,
 )
+
+
+def preprocessing_metadata(preprocessing: Preprocessing | None) -> dict[str, str]:
+    """The metadata entry that records ``preprocessing`` in a weights file (empty if none)."""
+    if preprocessing is None or preprocessing.is_identity:
+        return {}
+    return {METADATA_KEY: preprocessing.to_json()}
+
+
+def read_preprocessing(path: str | os.PathLike) -> Preprocessing | None:
+    """The preprocessing a weights file (safetensors, npz) or ONNX model records, or None.
+
+    Raises WeightsError when the file cannot be read or its record is damaged.
+    """
+    path = Path(path)
+    if path.suffix.lower() == ".onnx":
+        import onnx
+
+        try:
+            props = {
+                p.key: p.value
+                for p in onnx.load(str(path), load_external_data=False).metadata_props
+            }
+        except Exception as exc:  # onnx raises DecodeError & co. for a damaged file
+            raise WeightsError(f"{path.name} is not a readable ONNX file ({exc})") from exc
+    else:
+        props = read_metadata(path)
+    text = props.get(METADATA_KEY)
+    if text is None:
+        return None
+    try:
+        return Preprocessing.from_json(text)
+    except PreprocessingError as exc:
+        raise WeightsError(f"{path.name}: damaged preprocessing record ({exc})") from exc
 
 
 @dataclass(frozen=True)
@@ -42,11 +78,21 @@ EXPORT_FORMATS: dict[str, ExportFormat] = {
 }
 
 
-def export_model(model, path: str | os.PathLike, fmt: str, title: str = "network") -> list[Path]:
+def export_model(
+    model,
+    path: str | os.PathLike,
+    fmt: str,
+    title: str = "network",
+    preprocessing: Preprocessing | None = None,
+) -> list[Path]:
     """Write ``model`` to ``path`` in format ``fmt``; returns every file written.
 
     ``torch`` writes the ``.py`` file and its weights beside it (``<stem>.safetensors``),
     which the script loads, so the pair is all a person needs to continue in PyTorch.
+
+    ``preprocessing`` (the data set's) goes inside the model: ONNX and the PyTorch code take
+    raw inputs and give outputs in the target's units, as the app's own predictions; weight
+    files carry it as metadata (``neurocanvas.preprocessing``, JSON) that import reads back.
     """
     if fmt not in EXPORT_FORMATS:
         raise ExportError(
@@ -61,24 +107,20 @@ def export_model(model, path: str | os.PathLike, fmt: str, title: str = "network
         problems = weight_problems(model.state_dict())
         if problems:  # a diverged model: every file would compute NaN
             raise ExportError(f"refusing to export {path.name}: " + "; ".join(problems))
+        meta = preprocessing_metadata(preprocessing)
         if fmt in WEIGHT_FORMATS:
-            return [
-                save_weights(
-                    model.state_dict(),
-                    path,
-                    fmt,
-                    metadata={"format": "pt"} if fmt == "safetensors" else None,
-                )
-            ]
+            if fmt == "safetensors":
+                meta = {"format": "pt", **meta}
+            return [save_weights(model.state_dict(), path, fmt, metadata=meta or None)]
         if fmt == "onnx":
             from .onnx_export import export_onnx
 
-            return [export_onnx(model, path, title)]
+            return [export_onnx(model, path, title, preprocessing)]
         from .torch_code import torch_code
 
         weights = path.with_suffix(".safetensors")
-        save_weights(model.state_dict(), weights, "safetensors", metadata={"format": "pt"})
-        code = torch_code(model, weights.name, title)
+        save_weights(model.state_dict(), weights, "safetensors", metadata={"format": "pt", **meta})
+        code = torch_code(model, weights.name, title, preprocessing)
         atomic_write(path, lambda tmp: Path(tmp).write_text(code, encoding="utf-8"))
         return [path, weights]
     except OSError as exc:
@@ -96,5 +138,8 @@ __all__ = [
     "export_model",
     "import_weights",
     "load_weights",
+    "preprocessing_metadata",
+    "read_metadata",
+    "read_preprocessing",
     "save_weights",
 ]

@@ -16,6 +16,7 @@ import numpy as np
 
 from neurocanvas.core import nn
 from neurocanvas.core.io.atomic import atomic_write
+from neurocanvas.core.datasets.preprocessing import METADATA_KEY, Preprocessing
 from neurocanvas.core.network import compiler
 
 from ._common import ExportError
@@ -198,13 +199,61 @@ EMITTERS[nn.Softmax] = lambda b, m, name, xs: b.op("Softmax", xs, name, axis=int
 EMITTERS[nn.LogSoftmax] = lambda b, m, name, xs: b.op("LogSoftmax", xs, name, axis=int(m.dim))
 
 
-def to_onnx(model: compiler.GraphModule, title: str = "neurocanvas"):
-    """An ``onnx.ModelProto`` computing ``model``'s output (inference mode) from ``input``."""
+def _preprocess_input(b: _Builder, pre: Preprocessing | None) -> str:
+    """``(input - shift) / scale``: the data set's preprocessing as the graph's first nodes."""
+    x = "input"
+    if pre is None:
+        return x
+    if pre.input_shift is not None:
+        x = b.op(
+            "Sub",
+            [x, b.const("preprocess.input_shift", pre.input_shift.astype(np.float32))],
+            "preprocess",
+        )
+    if pre.input_scale is not None:
+        x = b.op(
+            "Div",
+            [x, b.const("preprocess.input_scale", pre.input_scale.astype(np.float32))],
+            "preprocess",
+        )
+    return x
+
+
+def _postprocess_output(b: _Builder, y: str, pre: Preprocessing | None) -> str:
+    """``y * scale + shift``: network outputs back in the target's units."""
+    if pre is None:
+        return y
+    if pre.output_scale is not None:
+        y = b.op(
+            "Mul",
+            [y, b.const("postprocess.output_scale", pre.output_scale.astype(np.float32))],
+            "postprocess",
+        )
+    if pre.output_shift is not None:
+        y = b.op(
+            "Add",
+            [y, b.const("postprocess.output_shift", pre.output_shift.astype(np.float32))],
+            "postprocess",
+        )
+    return y
+
+
+def to_onnx(
+    model: compiler.GraphModule,
+    title: str = "neurocanvas",
+    preprocessing: Preprocessing | None = None,
+):
+    """An ``onnx.ModelProto`` computing ``model``'s output (inference mode) from ``input``.
+
+    With ``preprocessing`` the model takes raw inputs in the user's units and gives outputs in
+    the target's units: its maps are the first and last nodes, and the model's metadata
+    (``neurocanvas.preprocessing``) holds them as JSON.
+    """
     import onnx
     from onnx import TensorProto, helper
 
     b = _Builder()
-    values = {model.input_node: "input"}
+    values = {model.input_node: _preprocess_input(b, preprocessing)}
     for step in model.plan:
         module = model.layer(step.node_id)
         emit = EMITTERS.get(type(module))
@@ -213,9 +262,8 @@ def to_onnx(model: compiler.GraphModule, title: str = "neurocanvas"):
                 f"ONNX export does not know the layer {type(module).__name__} ('{step.name}')"
             )
         values[step.node_id] = emit(b, module, step.name, [values[s] for s in step.inputs])
-    b.nodes.append(
-        helper.make_node("Identity", [values[model.result_of]], ["output"], name="output")
-    )
+    result = _postprocess_output(b, values[model.result_of], preprocessing)
+    b.nodes.append(helper.make_node("Identity", [result], ["output"], name="output"))
     graph = helper.make_graph(
         b.nodes,
         title,
@@ -227,17 +275,22 @@ def to_onnx(model: compiler.GraphModule, title: str = "neurocanvas"):
         graph, producer_name="neurocanvas", opset_imports=[helper.make_opsetid("", OPSET)]
     )
     proto.ir_version = 8  # the newest IR that ONNX Runtime releases of the last years all read
+    if preprocessing is not None and not preprocessing.is_identity:
+        helper.set_model_props(proto, {METADATA_KEY: preprocessing.to_json()})
     onnx.checker.check_model(proto, full_check=True)
     return proto
 
 
 def export_onnx(
-    model: compiler.GraphModule, path: str | os.PathLike, title: str = "neurocanvas"
+    model: compiler.GraphModule,
+    path: str | os.PathLike,
+    title: str = "neurocanvas",
+    preprocessing: Preprocessing | None = None,
 ) -> Path:
     """Write ``model`` to ``path`` as ONNX (atomically: a failed export leaves no file)."""
     import onnx
 
-    proto = to_onnx(model, title)
+    proto = to_onnx(model, title, preprocessing)
     path = Path(path)
     atomic_write(path, lambda tmp: onnx.save(proto, tmp))
     return path

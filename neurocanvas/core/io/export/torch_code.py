@@ -7,10 +7,15 @@ maps to one constructor here, and a new layer type built from existing modules n
 
 from __future__ import annotations
 
+import builtins
+import keyword
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from neurocanvas.core import nn
+from neurocanvas.core.datasets.preprocessing import Preprocessing
 from neurocanvas.core.network import compiler
 
 from ._common import ExportError, value_names
@@ -142,8 +147,101 @@ def constructor(module: Any) -> str:
     return make(module)
 
 
+#: Public attributes of ``torch.nn.Module`` (torch 2.x). A layer stored under such a name is
+#: registered fine, but ``self.<name>`` would find the method, so the code indexes
+#: ``self._modules`` instead. tests/core/test_export_names.py checks the list against torch.
+TORCH_MODULE_ATTRIBUTES = frozenset(
+    """T_destination add_module apply bfloat16 buffers call_super_init children compile cpu
+    cuda double dump_patches eval extra_repr float forward get_buffer get_extra_state
+    get_parameter get_submodule half ipu load_state_dict modules mtia named_buffers
+    named_children named_modules named_parameters parameters register_backward_hook
+    register_buffer register_forward_hook register_forward_pre_hook
+    register_full_backward_hook register_full_backward_pre_hook
+    register_load_state_dict_post_hook register_load_state_dict_pre_hook register_module
+    register_parameter register_state_dict_post_hook register_state_dict_pre_hook
+    requires_grad_ set_extra_state set_submodule share_memory state_dict to to_empty train
+    training type xpu zero_grad""".split()
+)
+
+#: Names the generated module uses itself; a node's value never gets one of them.
+CODE_NAMES = frozenset(
+    {"x", "self", "torch", "nn", "F", "Path", "Net", "load", "load_file", "net", "weights"}
+    | {cls.__name__ for cls in HELPER_SOURCES}
+    | set(dir(builtins))
+    | set(keyword.kwlist)
+    | set(keyword.softkwlist)
+)
+
+
+def module_ref(name: str) -> str:
+    """How ``forward`` reaches the layer registered as ``name``."""
+    if name in TORCH_MODULE_ATTRIBUTES or not name.isidentifier() or keyword.iskeyword(name):
+        return f"self._modules[{name!r}]"
+    return f"self.{name}"
+
+
+def module_assign(name: str) -> str:
+    """The statement head that registers a layer under ``name`` (the state_dict prefix)."""
+    if name.isidentifier() and not keyword.iskeyword(name):
+        return f"self.{name}"  # nn.Module.__setattr__ files a Module under _modules[name]
+    return f"self._modules[{name!r}]"
+
+
+def local_names(model: compiler.GraphModule) -> dict[str, str]:
+    """node id -> the variable holding its output in ``forward``: the node's name unless that
+    could clash with the code's own names (``x``, ``self``, ``torch``, builtins...)."""
+    taken = set(CODE_NAMES) | set(value_names(model).values())
+    out = {model.input_node: "x"}
+    for node_id, name in value_names(model).items():
+        if node_id == model.input_node:
+            continue
+        if name in CODE_NAMES or not name.isidentifier() or keyword.iskeyword(name):
+            base = f"{name}_out" if name.isidentifier() else "value"
+            candidate, i = base, 1
+            while candidate in taken:
+                i += 1
+                candidate = f"{base}{i}"
+            taken.add(candidate)
+            name = candidate
+        out[node_id] = name
+    return out
+
+
+def _floats(arr: np.ndarray) -> str:
+    """A float32 array as a Python literal that reads back to the same float32 values."""
+    values = [repr(float(v)) for v in np.asarray(arr, dtype=np.float32).reshape(-1)]
+    return values[0] if np.ndim(arr) == 0 else f"[{', '.join(values)}]"
+
+
+def _preprocessing_lines(pre: Preprocessing | None) -> tuple[list[str], list[str], list[str]]:
+    """(__init__ lines, forward's first lines, forward's map of the result ``out``)."""
+    if pre is None or pre.is_identity:
+        return [], [], []
+    init = [
+        "        # The data set's preprocessing, so the model takes raw inputs in your units and",
+        "        # gives outputs in the target's units (buffers outside the state_dict).",
+    ]
+    first: list[str] = []
+    last: list[str] = []
+    for attr, arr, line in (
+        ("_input_shift", pre.input_shift, "        x = x - self._input_shift"),
+        ("_input_scale", pre.input_scale, "        x = x / self._input_scale"),
+        ("_output_scale", pre.output_scale, "        out = out * self._output_scale"),
+        ("_output_shift", pre.output_shift, "        out = out + self._output_shift"),
+    ):
+        if arr is None:
+            continue
+        value = f"torch.tensor({_floats(arr)})"
+        init.append(f"        self.register_buffer({attr!r}, {value}, persistent=False)")
+        (first if attr.startswith("_input") else last).append(line)
+    return init, first, last
+
+
 def torch_code(
-    model: compiler.GraphModule | CodePlan, weights_file: str | None = None, title: str = "network"
+    model: compiler.GraphModule | CodePlan,
+    weights_file: str | None = None,
+    title: str = "network",
+    preprocessing: Preprocessing | None = None,
 ) -> str:
     """Standalone PyTorch source equivalent to ``model``.
 
@@ -151,21 +249,29 @@ def torch_code(
 
     With ``weights_file`` (a safetensors file name, relative to the script), the script's
     main block loads it, so a person can run the file and continue training in PyTorch.
+    With ``preprocessing`` the module maps raw inputs and outputs as the app does; the
+    state_dict keys stay the node names either way.
     """
-    names = value_names(model)
+    names = local_names(model)
     helpers = []
     for _, module in model.layers():
         source = HELPER_SOURCES.get(type(module))
         if source and source not in helpers:
             helpers.append(source)
+    pre_init, pre_first, pre_last = _preprocessing_lines(preprocessing)
     init = [
-        f"        self.{step.name} = {constructor(model.layer(step.node_id))}"
+        f"        {module_assign(step.name)} = {constructor(model.layer(step.node_id))}"
         for step in model.plan
-    ]
-    forward = []
+    ] + pre_init
+    forward = list(pre_first)
     for step in model.plan:
         args = ", ".join(names[src] for src in step.inputs)
-        forward.append(f"        {names[step.node_id]} = self.{step.name}({args})")
+        forward.append(f"        {names[step.node_id]} = {module_ref(step.name)}({args})")
+    result = names[model.result_of]
+    if pre_last:
+        forward.append(f"        out = {result}")
+        forward += pre_last
+        result = "out"
     in_shape = ", ".join(str(d) for d in model.input_shape)
     lines = [
         f'"""The NeuroCanvas {title} as a PyTorch module (generated by NeuroCanvas)."""',
@@ -187,7 +293,7 @@ def torch_code(
         "",
         "    def forward(self, x):",
         *forward,
-        f"        return {names[model.result_of]}",
+        f"        return {result}",
         "",
         "",
         "def load(weights=None):",

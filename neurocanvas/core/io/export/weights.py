@@ -8,6 +8,7 @@ code from the file (unlike pickle), so it is the default. Keys are the model's
 
 from __future__ import annotations
 
+import json
 import os
 import zipfile
 from collections.abc import Mapping
@@ -20,6 +21,9 @@ from neurocanvas.core.io.atomic import atomic_write
 from .weight_checks import MAX_WEIGHT_BYTES, dtype_problem, weight_problems
 
 WEIGHT_FORMATS = ("safetensors", "npz")
+#: npz has no metadata header: the metadata rides along as one JSON text array under this key,
+#: which loading strips (it is not a tensor of the model).
+NPZ_METADATA_KEY = "__metadata__"
 
 
 class WeightsError(ValueError):
@@ -65,8 +69,9 @@ def save_weights(
 
             save_file(arrays, tmp, metadata=dict(metadata or {}))
         else:
+            extra = {NPZ_METADATA_KEY: np.array(json.dumps(dict(metadata)))} if metadata else {}
             with open(tmp, "wb") as fh:
-                np.savez(fh, **arrays)
+                np.savez(fh, **arrays, **extra)
 
     try:
         atomic_write(path, write)
@@ -99,6 +104,8 @@ def _check_npz_headers(path: Path) -> None:
                     shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
             key = member.filename.removesuffix(".npy")
             problem = dtype_problem(np.dtype(dtype))
+            if key == NPZ_METADATA_KEY and np.dtype(dtype).kind == "U" and shape == ():
+                problem = None  # our metadata text (see save_weights), not a tensor
             if problem is not None:
                 raise WeightsError(f"{path.name}: {key} {problem}")
             size = int(np.prod(shape, dtype=object)) * np.dtype(dtype).itemsize
@@ -119,7 +126,7 @@ def load_weights(path: str | os.PathLike) -> dict[str, np.ndarray]:
         if suffix == ".npz":
             _check_npz_headers(path)
             with np.load(path, allow_pickle=False) as data:
-                return {k: data[k] for k in data.files}
+                return {k: data[k] for k in data.files if k != NPZ_METADATA_KEY}
         if suffix == ".safetensors":
             from safetensors.numpy import load_file
 
@@ -129,6 +136,29 @@ def load_weights(path: str | os.PathLike) -> dict[str, np.ndarray]:
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
         raise WeightsError(f"{path.name} is not a readable {suffix[1:]} file ({exc})") from exc
     except Exception as exc:  # safetensors raises its own SafetensorError for damaged headers
+        raise WeightsError(f"{path.name} is not a readable {suffix[1:]} file ({exc})") from exc
+    raise WeightsError(f"cannot read weights from {path.name}: use a .safetensors or .npz file")
+
+
+def read_metadata(path: str | os.PathLike) -> dict[str, str]:
+    """The text metadata of a safetensors or npz weights file ({} when it has none)."""
+    path = Path(path)
+    if not path.is_file():
+        raise WeightsError(f"weights file not found: {path}")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".npz":
+            with np.load(path, allow_pickle=False) as data:
+                if NPZ_METADATA_KEY not in data.files:
+                    return {}
+                meta = json.loads(str(data[NPZ_METADATA_KEY]))
+            return {str(k): str(v) for k, v in meta.items()} if isinstance(meta, dict) else {}
+        if suffix == ".safetensors":
+            from safetensors import safe_open
+
+            with safe_open(str(path), framework="numpy") as fh:
+                return dict(fh.metadata() or {})
+    except Exception as exc:  # zip, JSON and safetensors errors alike: the file is damaged
         raise WeightsError(f"{path.name} is not a readable {suffix[1:]} file ({exc})") from exc
     raise WeightsError(f"cannot read weights from {path.name}: use a .safetensors or .npz file")
 

@@ -271,5 +271,14 @@ RESERVED_NAMES: frozenset[str] = frozenset(
         "graph",
         "requires_grad_",
         "extra_repr",
+        # GraphModule's own attributes (a node called "layer" would hide GraphModule.layer)
+        "layer",
+        "layers",
+        "node_names",
+        "reused",
+        "result_of",
+        "input_shape",
+        "output_shape",
+        "register_forward_hook",
     }
 )

@@ -1,14 +1,69 @@
 """The ``neurocanvas`` entry point: a subcommand runs the headless CLI, anything else opens the app.
 
 It lives outside ``core`` so that core never imports Qt, and outside ``app`` so that the CLI
-works on machines without a screen or without Qt's system libraries.
+works on machines without a screen or without Qt's system libraries. Before the app starts it
+checks what would otherwise abort inside Qt with a page of plugin errors: a word that is no
+command, file or example (a typo: one line suggesting the closest command) and a missing
+display (one line saying how to run headless).
 """
 
 from __future__ import annotations
 
+import difflib
+import os
 import sys
+from pathlib import Path
 
-from neurocanvas.core.cli import SUBCOMMANDS
+from neurocanvas.core.cli import SUBCOMMANDS, unknown_command_line
+
+EXIT_USAGE = 2
+
+NO_DISPLAY = (
+    "neurocanvas: no display to open the window on ({why}); without a screen use a "
+    "command, e.g. 'neurocanvas train PROJECT.ncproj' (see 'neurocanvas --help'), or set "
+    "QT_QPA_PLATFORM=offscreen"
+)
+
+
+def _is_example(word: str) -> bool:
+    from neurocanvas.core.io.examples import list_examples
+
+    return word in {e.name for e in list_examples()}
+
+
+def app_argument_problem(args: list[str]) -> str | None:
+    """Why the app's file argument cannot be opened as a project, a file or an example."""
+    files = [a for a in args if not a.startswith("-")]
+    if not files:
+        return None
+    word = files[0]
+    if Path(word).suffix or os.sep in word or "/" in word or Path(word).exists():
+        return None  # a path: the app reports a file it cannot open in its own dialog
+    if _is_example(word):
+        return None
+    from neurocanvas.core.io.examples import list_examples
+
+    names = [e.name for e in list_examples()]
+    close = difflib.get_close_matches(word, names, n=1, cutoff=0.6)
+    if close and not difflib.get_close_matches(word, SUBCOMMANDS, n=1, cutoff=0.6):
+        return f"neurocanvas: error: no project or example '{word}'; did you mean '{close[0]}'?"
+    return unknown_command_line(word)
+
+
+def display_problem(
+    environ: dict[str, str] | None = None, platform: str | None = None
+) -> str | None:
+    """Why Qt will find no screen, or None. Only Linux and the BSDs need DISPLAY or
+    WAYLAND_DISPLAY; Windows and macOS always have one; QT_QPA_PLATFORM picks its own."""
+    env = os.environ if environ is None else environ
+    platform = sys.platform if platform is None else platform
+    if env.get("QT_QPA_PLATFORM"):
+        return None
+    if platform.startswith(("win", "darwin", "cygwin")):
+        return None
+    if env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+        return None
+    return NO_DISPLAY.format(why="neither DISPLAY nor WAYLAND_DISPLAY is set")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,8 +72,19 @@ def main(argv: list[str] | None = None) -> int:
         from neurocanvas.core.cli import main as cli_main
 
         return cli_main(args)
-    from neurocanvas.app.main import main as app_main
-
+    problem = app_argument_problem(args) or display_problem()
+    if problem:
+        print(problem, file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        from neurocanvas.app.main import main as app_main
+    except ImportError as exc:  # Qt's system libraries missing (libGL, libxkbcommon...)
+        print(
+            f"neurocanvas: the app cannot start: {exc}; the commands work without it "
+            "(see 'neurocanvas --help')",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     return app_main(args)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
@@ -88,19 +89,34 @@ def make_application(argv: list[str]) -> QApplication:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Open the file named on the command line, or the ``general-fit`` example, and run."""
+    """Open the file or example named on the command line (as every CLI command accepts
+    them), else the ``general-fit`` example, and run."""
     args = list(sys.argv[1:] if argv is None else argv)
     files = [a for a in args if not a.startswith("-")]
     app = make_application(args)
     from neurocanvas.app.main_window import MainWindow
-    from neurocanvas.core.io.examples import default_example
 
     window = MainWindow()
-    opened = bool(files) and window.open_file(files[0], ask=False)
-    if not opened:
-        window.open_example(default_example(), ask=False)
+    open_argument(window, files[0] if files else None)
     window.show()
     return int(app.exec())
+
+
+def open_argument(window: Any, word: str | None) -> bool:
+    """Open ``word`` in ``window``: a project file, else an example's name; the default
+    example when there is none or it cannot be opened. True when ``word`` was opened."""
+    from neurocanvas.core.io.examples import default_example, list_examples
+
+    opened = False
+    if word:
+        is_example = word in {e.name for e in list_examples()} and not Path(word).exists()
+        if is_example:
+            opened = window.open_example(word, ask=False)
+        else:
+            opened = window.open_file(word, ask=False)
+    if not opened:
+        window.open_example(default_example(), ask=False)
+    return opened
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ def load_source(
     seed: int | None = None,
     build: bool = True,
     allow_large: bool = False,
+    batch_size: int | None = None,
 ) -> Loaded:
     """Open a ``.ncproj`` or ``.onnx`` path or an example name, build its data set and model.
 
@@ -51,6 +52,8 @@ def load_source(
     ``build=False`` stops after validation (shapes and parameter counts are computed, no
     weight is allocated): ``model`` is None. A model above the parameter budget is built only
     with ``allow_large``; otherwise ``CliError`` states the count and the budget.
+    The graph is validated for training at ``batch_size`` (default: the project's), so a
+    BatchNorm with batches of one is refused here with the reason.
 
     Weights come from ``weights`` when given, else from the project's sidecar file (if it has
     one and ``use_saved_weights``), else they are freshly initialised from ``seed`` (default:
@@ -100,7 +103,8 @@ def load_source(
         dataset = None
     for notice in getattr(project, "notices", ()):
         print(f"warning: {notice}", file=sys.stderr)
-    spec = dataset.data_spec() if dataset is not None else None
+    batch = project.config.batch_size if batch_size is None else batch_size
+    spec = replace(dataset.data_spec(), batch_size=batch) if dataset is not None else None
     report = analyse(project.graph, spec)
     model = None
     question = over_budget(report) if report.ok and build else None
@@ -136,7 +140,7 @@ def _open_onnx(path: Path) -> Any:
 
 
 def problems_line(loaded: Loaded) -> str:
-    return "; ".join(p.message for p in loaded.report.problems)
+    return "; ".join(p.message for p in loaded.report.errors)
 
 
 def format_from_suffix(path: str) -> str:

@@ -56,8 +56,14 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.export and not args.format:
         args.format = format_from_suffix(args.export)
     loaded = load_source(
-        args.project, weights=args.weights, seed=args.seed, allow_large=args.allow_large
+        args.project,
+        weights=args.weights,
+        seed=args.seed,
+        allow_large=args.allow_large,
+        batch_size=args.batch_size,
     )
+    for problem in loaded.report.warnings:
+        print(f"warning: {problem.message}", file=sys.stderr)
     if loaded.model is None:
         raise CliError(f"the network is not valid: {problems_line(loaded)}")
     config = loaded.project.config

@@ -42,6 +42,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
                         {
                             "node": graph.nodes[p.node_id].name if p.node_id else None,
                             "message": p.message,
+                            "severity": p.severity,
                         }
                         for p in report.problems
                     ],
@@ -63,8 +64,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
     print(
         f"total: {report.total_params:,} parameters, {report.total_macs:,} multiply-adds per sample"
     )
+    for p in report.warnings:
+        print(f"warning: {p.message}", file=sys.stderr)
+    for note in loaded.dataset.notes:
+        print(f"data: {note}", file=sys.stderr)
     if not report.ok:
-        for p in report.problems:
+        for p in report.errors:
             print(f"error: {p.message}", file=sys.stderr)
         return EXIT_ERROR
     return EXIT_OK

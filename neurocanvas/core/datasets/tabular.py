@@ -154,6 +154,7 @@ def make_csv(params: dict[str, Any], rng: np.random.Generator) -> RawData:
             preprocessing=pre,
             notes=notes,
             feature_names=list(features),
+            target_name=target,
         )
     y64 = np.asarray(_numbers(table, target, "target_column"), dtype=np.float64).reshape(-1, 1)
     if params["standardize_target"]:

@@ -39,11 +39,22 @@ PARAMETER_BUDGET = 50_000_000
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing that stops the graph from compiling; ``node_id`` None means the whole graph."""
+    """Something wrong with the graph; ``node_id`` None means the whole graph.
+
+    ``severity`` "error" stops the graph from compiling; "warning" trains but badly (a
+    Softmax before cross_entropy). ``fix`` names a one-click repair the app offers:
+    "remove" = delete the node and wire its input straight to what it fed.
+    """
 
     node_id: str | None
     message: str
     edge: Edge | None = None
+    severity: str = "error"
+    fix: str | None = None
+
+    @property
+    def is_warning(self) -> bool:
+        return self.severity == "warning"
 
 
 @dataclass
@@ -64,14 +75,23 @@ class GraphReport:
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        """No errors (warnings do not stop training)."""
+        return not self.errors
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if not p.is_warning]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_warning]
 
     def problems_for(self, node_id: str) -> list[Problem]:
         return [p for p in self.problems if p.node_id == node_id]
 
     def summary(self) -> str:
-        """Every problem on its own line (for CLI output and exception messages)."""
-        return "\n".join(p.message for p in self.problems) or "no problems"
+        """Every error on its own line (for CLI output and exception messages)."""
+        return "\n".join(p.message for p in self.errors) or "no problems"
 
 
 @dataclass(frozen=True)
@@ -81,6 +101,7 @@ class DataSpec:
     input_shape: Shape
     target_kind: str  # "regression" | "classification"
     n_outputs: int
+    batch_size: int | None = None  # the training batch size, when known (BatchNorm needs 2+)
 
 
 def over_budget(report: GraphReport, budget: int = PARAMETER_BUDGET) -> str | None:
@@ -109,6 +130,9 @@ class _Analysis:
     def add(self, node: Node | None, message: str, edge: Edge | None = None) -> None:
         self.problems.append(Problem(node.id if node else None, message, edge))
 
+    def warn(self, node: Node, message: str, fix: str | None = None) -> None:
+        self.problems.append(Problem(node.id, message, severity="warning", fix=fix))
+
     def run(self) -> GraphReport:
         self._check_ends()
         blocked = self._check_wires()
@@ -118,6 +142,8 @@ class _Analysis:
             self.add(node, f"{node.label} is part of a cycle: its output feeds back into itself")
         for nid in order:
             self._infer(self.graph.nodes[nid], blocked)
+        self._check_batch_size()
+        self._check_activation_before_loss()
         params = sum(i.params for i in self.infos.values())
         macs = sum(i.macs for i in self.infos.values())
         return GraphReport(self.infos, self.problems, params, macs)
@@ -233,6 +259,47 @@ class _Analysis:
                 f"{node.label} receives {width} output(s) per sample but the data set has "
                 f"{classes} classes: cross_entropy needs one output per class",
             )
+
+    # -------------------------------------------------------------- training fit
+
+    def _check_batch_size(self) -> None:
+        if self.data is None or self.data.batch_size != 1:
+            return
+        for node in self.graph.nodes.values():
+            if node.type == "BatchNorm":
+                self.add(
+                    node,
+                    f"{node.label} needs at least 2 samples per batch to compute its batch "
+                    "statistics while training, but the batch size is 1: choose a batch size "
+                    "of 2 or more, or remove the BatchNorm",
+                )
+
+    def _check_activation_before_loss(self) -> None:
+        """A Softmax before cross_entropy or a Sigmoid before bce: the loss applies it again."""
+        for out in self.graph.nodes.values():
+            if out.type != "Output":
+                continue
+            wires = self.graph.edges_into(out.id)
+            if not wires:
+                continue
+            feeder = self.graph.nodes[wires[0].src]
+            loss = out.params["loss"]
+            if feeder.type == "Softmax" and loss == "cross_entropy":
+                self.warn(
+                    feeder,
+                    f"{feeder.label} feeds cross_entropy, which applies a softmax itself: the "
+                    "loss cannot fall below a floor and learning slows. Remove the Softmax "
+                    "(the predicted classes stay the same)",
+                    fix="remove",
+                )
+            elif feeder.type == "Sigmoid" and loss == "bce":
+                self.warn(
+                    feeder,
+                    f"{feeder.label} feeds bce, which applies a sigmoid itself "
+                    "(BCEWithLogitsLoss): the loss cannot fall below a floor. Remove the "
+                    "Sigmoid (the predicted classes stay the same)",
+                    fix="remove",
+                )
 
 
 def _on_cycles(graph: Graph, among: list[str]) -> set[str]:

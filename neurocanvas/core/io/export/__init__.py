@@ -10,8 +10,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from neurocanvas.core.io.atomic import atomic_write
 from neurocanvas.core.datasets.preprocessing import METADATA_KEY, Preprocessing, PreprocessingError
+from neurocanvas.core.io.atomic import atomic_write
 
 from ._common import ExportError
 from .weight_checks import weight_problems

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from neurocanvas.core import nn
-from neurocanvas.core.io.atomic import atomic_write
 from neurocanvas.core.datasets.preprocessing import METADATA_KEY, Preprocessing
+from neurocanvas.core.io.atomic import atomic_write
 from neurocanvas.core.network import compiler
 
 from ._common import ExportError

@@ -10,6 +10,7 @@ is emitted, so the rest of the app only ever hears about data sets that can be b
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -17,14 +18,16 @@ import pyqtgraph as pg
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
+    QFileDialog,
     QFormLayout,
     QLabel,
+    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from neurocanvas.core.datasets import DatasetError
+from neurocanvas.core.datasets import PATH_PARAMS, DatasetError
 from neurocanvas.widgets.param_editors import ALL_FILES, ParamEditor, editor_for
 from neurocanvas.widgets.plots import CLASS_COLORS, TRAIN_COLOR, apply_palette
 
@@ -68,6 +71,9 @@ class DatasetPreview(pg.PlotWidget):
         x = np.asarray(ds.x_train)
         y = np.asarray(ds.y_train)
         shape = tuple(ds.input_shape)
+        if len(shape) == 1 and hasattr(ds, "inputs_to_user"):  # tables: the user's units
+            x = ds.inputs_to_user(x)
+            y = ds.outputs_to_user(y)
         if ds.kind == "regression" and shape == (1,):
             yy = y.reshape(len(y), -1)[:, 0]
             item.addItem(
@@ -157,6 +163,18 @@ class DatasetPanel(QWidget):
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet("color: #d55e00;")
         self.error_label.hide()
+        # A data file that is not where the project says (a moved folder, a colleague's
+        # machine): offer to find it rather than only saying so.
+        self.locate_button = QPushButton("Locate the file…")
+        self.locate_button.setObjectName("datasetLocate")
+        self.locate_button.clicked.connect(self.locate_missing_file)
+        self.locate_button.hide()
+        self._missing_param: str | None = None
+        self.notes_label = QLabel()
+        self.notes_label.setObjectName("datasetNotes")
+        self.notes_label.setWordWrap(True)
+        self.notes_label.setEnabled(False)
+        self.notes_label.hide()
         self.summary_label = QLabel()
         self.summary_label.setObjectName("datasetSummary")
         self.preview = DatasetPreview()
@@ -168,7 +186,9 @@ class DatasetPanel(QWidget):
         layout.addWidget(self.help_label)
         layout.addLayout(self.form)
         layout.addWidget(self.error_label)
+        layout.addWidget(self.locate_button)
         layout.addWidget(self.summary_label)
+        layout.addWidget(self.notes_label)
         layout.addWidget(self.preview, 1)
         layout.addStretch(0)
 
@@ -198,6 +218,23 @@ class DatasetPanel(QWidget):
 
     def error(self) -> str:
         return self.error_label.text() if not self.error_label.isHidden() else ""
+
+    def locate_missing_file(self) -> bool:
+        """Ask for the missing data file (a file dialog) and try again with it."""
+        param = self._missing_param
+        if param is None or param not in self.editors:
+            return False
+        current = str(self.editors[param].value() or "")
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            f"Locate {Path(current).name or 'the data file'}",
+            str(Path(current).parent) if current else "",
+            FILE_FILTERS.get(self.key(), ALL_FILES),
+        )
+        if not path:
+            return False
+        self.editors[param].set_value(path)
+        return self.validate_now()
 
     def set_dataset(self, key: str, params: dict | None = None, seed: int | None = None) -> bool:
         """Show data set ``key`` with ``params`` (e.g. from a project) without emitting.
@@ -277,11 +314,21 @@ class DatasetPanel(QWidget):
             param = getattr(exc, "param", None)
             if param in self.editors:
                 self.editors[param].set_error(True)
-            self.error_label.setText(getattr(exc, "message", None) or str(exc))
+            message = getattr(exc, "message", None) or str(exc)
+            self.error_label.setText(message)
             self.error_label.show()
+            missing = param in PATH_PARAMS and "not found" in message
+            self._missing_param = param if missing else None
+            self.locate_button.setVisible(missing)
+            self.notes_label.hide()
             return False
         self.error_label.hide()
         self.error_label.setText("")
+        self._missing_param = None
+        self.locate_button.hide()
+        notes = list(getattr(ds, "notes", []) or [])
+        self.notes_label.setText("\n".join(notes))
+        self.notes_label.setVisible(bool(notes))
         self._dataset = ds
         self._show_summary(ds)
         self.preview.show_dataset(ds)

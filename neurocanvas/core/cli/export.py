@@ -51,7 +51,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             args.output,
             fmt,
             title=loaded.project.name,
-            preprocessing=loaded.dataset.preprocessing,
+            preprocessing=None if loaded.dataset is None else loaded.dataset.preprocessing,
         )
     except (ExportError, WeightsError) as exc:
         raise CliError(str(exc)) from exc

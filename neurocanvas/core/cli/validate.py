@@ -66,7 +66,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     )
     for p in report.warnings:
         print(f"warning: {p.message}", file=sys.stderr)
-    for note in loaded.dataset.notes:
+    for note in loaded.dataset.notes if loaded.dataset is not None else ():
         print(f"data: {note}", file=sys.stderr)
     if not report.ok:
         for p in report.errors:

@@ -769,11 +769,13 @@ class FitPlot(pg.GraphicsLayoutWidget):
         plot = self.main_plot = self.addPlot(title="Fit: data and prediction")
         plot.showGrid(x=True, y=True, alpha=0.25)
         _legend(plot, offset=(8, 4), columns=4)  # one slim row, top left: covers little data
-        plot.setLabel("bottom", "x")
-        plot.setLabel("left", "y")
+        names = getattr(ds, "feature_names", None)
+        plot.setLabel("bottom", names[0] if names else "x")
+        plot.setLabel("left", getattr(ds, "target_name", None) or "y")
+        # the user's units, not the network's (a CSV is standardised for training)
         for x, y, color, name in (
-            (ds.x_train, ds.y_train, TRAIN_COLOR, "train"),
-            (ds.x_val, ds.y_val, VAL_COLOR, "validation"),
+            (_user_x(ds, ds.x_train), _user_y(ds, ds.y_train), TRAIN_COLOR, "train"),
+            (_user_x(ds, ds.x_val), _user_y(ds, ds.y_val), VAL_COLOR, "validation"),
         ):
             scatter = _cached(
                 pg.ScatterPlotItem(
@@ -790,7 +792,7 @@ class FitPlot(pg.GraphicsLayoutWidget):
             lo, hi = ds.x_range
         else:
             lo, hi = float(np.min(ds.x_train)), float(np.max(ds.x_train))
-        if ds.true_fn is not None:
+        if ds.true_fn is not None:  # synthetic sets only: their units are the network's
             grid = np.linspace(lo, hi, 400, dtype=np.float32)
             truth = np.asarray(ds.true_fn(grid.reshape(-1, 1))).reshape(len(grid), -1)[:, 0]
             self.true_curve = pg.PlotDataItem(
@@ -805,13 +807,15 @@ class FitPlot(pg.GraphicsLayoutWidget):
 
     def _setup_2d(self, ds: Any) -> None:
         plot = self.main_plot = self.addPlot(title="Decision regions")
-        plot.setAspectLocked(True)
-        plot.setLabel("bottom", "x₁")
-        plot.setLabel("left", "x₂")
+        pre = getattr(ds, "preprocessing", None)
+        plot.setAspectLocked(pre is None or not pre.has_input)  # user units: own scale per axis
+        names = getattr(ds, "feature_names", None) or ["x₁", "x₂"]
+        plot.setLabel("bottom", names[0])
+        plot.setLabel("left", names[1])
         self.region_image = pg.ImageItem()
         self.region_image.setZValue(-20)
         plot.addItem(self.region_image)
-        x = np.asarray(ds.x_train)
+        x = _user_x(ds, ds.x_train)
         y = np.asarray(ds.y_train).ravel().astype(int)
         brushes = [pg.mkBrush(*CLASS_COLORS[k % len(CLASS_COLORS)], 220) for k in y]
         pen = pg.mkPen(self._text_color(), width=0.5)
@@ -883,8 +887,9 @@ class FitPlot(pg.GraphicsLayoutWidget):
         if self.mode == "1d" and "x" in fit and "y" in fit:
             if self._changed(fit, ("x", "y")):
                 x = np.ravel(np.asarray(fit["x"], dtype=np.float64))
-                y = np.asarray(fit["y"], dtype=np.float64).reshape(len(x), -1)[:, 0]
-                self.prediction_curve.setData(x, y)
+                y = np.asarray(fit["y"], dtype=np.float64).reshape(len(x), -1)
+                x = np.ravel(_user_x(self._dataset, x.reshape(-1, 1)))
+                self.prediction_curve.setData(x, _user_y(self._dataset, y)[:, 0])
         elif self.mode == "2d" and "probs" in fit:
             if self._changed(fit, ("probs", "xx", "yy")):
                 self._show_regions(fit)
@@ -914,7 +919,8 @@ class FitPlot(pg.GraphicsLayoutWidget):
         rgba = decision_image(fit["probs"])
         xx = np.asarray(fit["xx"], dtype=np.float64)
         yy = np.asarray(fit["yy"], dtype=np.float64)
-        x0, x1, y0, y1 = xx.min(), xx.max(), yy.min(), yy.max()
+        corners = np.array([[xx.min(), yy.min()], [xx.max(), yy.max()]])
+        (x0, y0), (x1, y1) = _user_x(self._dataset, corners)  # affine per axis: corners map
         # ImageItem indexes [x, y]; probs rows follow y (meshgrid 'xy' order).
         self.region_image.setImage(np.transpose(rgba, (1, 0, 2)), autoLevels=False)
         h, w = rgba.shape[:2]
@@ -954,3 +960,17 @@ class FitPlot(pg.GraphicsLayoutWidget):
                 ok = p == truth[k]
                 label.setText(f"{pred_name}" if ok else f"{pred_name} ✗")
                 label.setColor((0, 158, 115) if ok else (213, 94, 0))
+
+
+def _user_x(ds: Any, x: np.ndarray) -> np.ndarray:
+    """Network inputs in the user's units (``Dataset.inputs_to_user``; as they are without)."""
+    to_user = getattr(ds, "inputs_to_user", None)
+    return np.asarray(to_user(x) if to_user is not None else x, dtype=np.float64)
+
+
+def _user_y(ds: Any, y: np.ndarray) -> np.ndarray:
+    """Regression targets or outputs in the target's units (``Dataset.outputs_to_user``)."""
+    to_user = getattr(ds, "outputs_to_user", None)
+    y = np.asarray(y, dtype=np.float64)
+    out = np.asarray(to_user(y) if to_user is not None else y, dtype=np.float64)
+    return out.reshape(len(out), -1)

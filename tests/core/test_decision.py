@@ -13,6 +13,7 @@ from neurocanvas.core.cli._common import load_source
 from neurocanvas.core.network.decision import (
     class_probabilities,
     last_activation,
+    predict,
     predict_labels,
 )
 from neurocanvas.core.network.shapes import DataSpec, analyse
@@ -111,7 +112,7 @@ def test_sigmoid_bce_case_reports_the_models_real_accuracy():
     loaded = load_source(str(CASES / "sigmoid-bce" / "project.ncproj"))
     trainer = Trainer(loaded.model, loaded.dataset, loaded.project.config)
     final = trainer.run()
-    out = trainer._forward_eval(loaded.dataset.x_val)
+    out = predict(loaded.model, loaded.dataset.x_val)
     true = loaded.dataset.y_val.reshape(-1).astype(int)
     real = float(((out[:, 0] > 0.5).astype(int) == true).mean())
     assert real > 0.95

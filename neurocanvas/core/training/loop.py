@@ -26,6 +26,7 @@ import numpy as np
 from neurocanvas.core import nn, optim
 from neurocanvas.core.backend import to_device
 from neurocanvas.core.network.compiler import make_loss
+from neurocanvas.core.network.decision import last_activation
 from neurocanvas.core.random import manual_seed
 from neurocanvas.core.tensor import Tensor
 from neurocanvas.core.training import metrics
@@ -146,6 +147,7 @@ class Trainer:
         self._validation = Validation(
             self.x_val, self.y_val, self.loss_kind, n_out, self.is_classification
         )
+        self._validation.last_layer = self.last_layer = last_activation(model)
         self._fit_grid = FitGrid(
             tuple(dataset.input_shape),
             self.x_train,
@@ -233,6 +235,7 @@ class Trainer:
                 self._validation.n_outputs,
                 self.is_classification,
             )
+        self._validation.last_layer = self.last_layer = last_activation(model)
         if self.config.device != "cpu":
             model.to(self.config.device)
         self._drop_lone = _has_batchnorm(model)
@@ -365,7 +368,7 @@ class Trainer:
 
         correct = 0
         if self.is_classification:
-            pred = metrics.predict_labels(out.numpy(), self.loss_kind)
+            pred = metrics.predict_labels(out.numpy(), self.loss_kind, self.last_layer)
             correct = int((pred == metrics.labels_from_targets(yb)).sum())
         self.samples_done += len(idx)
         self._meter.add(value, len(idx), correct)
@@ -487,7 +490,7 @@ class Trainer:
             train_acc=self.train_acc.view() if cls else None,
             val_acc=self.val_acc.view() if cls else None,
             lr_changes=list(self.lr_changes),
-            fit=self._fit_grid.predict(self.model, self._tensor, self.loss_kind)
+            fit=self._fit_grid.predict(self.model, self._tensor, self.loss_kind, self.last_layer)
             if want_fit
             else None,
             confusion=None if self.confusion is None else self.confusion.copy(),

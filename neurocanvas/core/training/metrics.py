@@ -1,8 +1,9 @@
 """What a run measures: growing loss series, per-epoch accuracy, validation, confusion, the fit.
 
 Everything here returns plain numpy, so results can cross to the GUI thread. The decision rule
-that turns outputs into class ids (:func:`predict_labels`) follows the loss: ``bce`` thresholds
-its single logit at 0, every other classification loss takes the argmax.
+that turns outputs into class ids (:func:`predict_labels`) is the model's real one, from
+:mod:`neurocanvas.core.network.decision`: it follows the loss *and* the last layer (a Sigmoid
+before ``bce`` gives probabilities, thresholded at 0.5, not logits thresholded at 0).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from neurocanvas.core import nn
+from neurocanvas.core.network import decision
 from neurocanvas.core.tensor import Tensor, no_grad
 
 FIT_POINTS_1D = 200
@@ -62,12 +64,12 @@ def labels_from_targets(y: np.ndarray) -> np.ndarray:
     return y.reshape(-1).astype(np.int64)
 
 
-def predict_labels(outputs: np.ndarray, loss_kind: str) -> np.ndarray:
-    """Class ids (N,) from model outputs (N, ...): BCE's logit > 0, else the argmax."""
-    flat = outputs.reshape(len(outputs), -1)
-    if loss_kind == "bce":
-        return (flat[:, 0] > 0).astype(np.int64)
-    return flat.argmax(axis=1)
+def predict_labels(
+    outputs: np.ndarray, loss_kind: str, last_layer: str | None = None
+) -> np.ndarray:
+    """Class ids (N,) from model outputs (N, ...); ``last_layer``: the type of the layer
+    feeding the Output (``decision.last_activation(model)``), None for logits."""
+    return decision.predict_labels(outputs, loss_kind, last_layer)
 
 
 def softmax(z: np.ndarray) -> np.ndarray:
@@ -76,13 +78,9 @@ def softmax(z: np.ndarray) -> np.ndarray:
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def probabilities(outputs: np.ndarray, loss_kind: str) -> np.ndarray:
-    """Class probabilities (N, K) from outputs: sigmoid for BCE (K = 2), else softmax."""
-    out = outputs.reshape(len(outputs), -1).astype(np.float64)
-    if loss_kind == "bce":
-        p = 1.0 / (1.0 + np.exp(-out[:, :1]))
-        return np.concatenate([1.0 - p, p], axis=1)
-    return softmax(out)
+def probabilities(outputs: np.ndarray, loss_kind: str, last_layer: str | None = None) -> np.ndarray:
+    """Class probabilities (N, K) from outputs (BCE: K = 2), whatever the last layer."""
+    return decision.class_probabilities(outputs, loss_kind, last_layer)
 
 
 def confusion_matrix(true: np.ndarray, pred: np.ndarray, n_classes: int) -> np.ndarray:
@@ -167,6 +165,7 @@ class Validation:
         self.loss_kind = loss_kind
         self.n_outputs = n_outputs
         self.classification = classification
+        self.last_layer: str | None = None  # the layer feeding the Output (decision rule)
 
     def evaluate(self, model: nn.Module, loss_fn: nn.Module, to_tensor: ToTensor) -> dict[str, Any]:
         """``{"loss", "accuracy", "confusion", "samples"}``; NaN loss/accuracy without data."""
@@ -181,7 +180,7 @@ class Validation:
         }
         if not self.classification:
             return result
-        pred = predict_labels(out, self.loss_kind)
+        pred = predict_labels(out, self.loss_kind, self.last_layer)
         true = labels_from_targets(self.y)
         result["accuracy"] = float((pred == true).mean())
         result["confusion"] = confusion_matrix(true, pred, self.n_outputs)
@@ -191,7 +190,7 @@ class Validation:
                 "images": np.array(self.x[:m], copy=True),
                 "true": true[:m].copy(),
                 "pred": pred[:m].copy(),
-                "probs": probabilities(out[:m], self.loss_kind).max(axis=1),
+                "probs": probabilities(out[:m], self.loss_kind, self.last_layer).max(axis=1),
             }
         return result
 
@@ -226,7 +225,7 @@ class FitGrid:
             self.grid = {"xx": xx, "yy": yy, "input": np.stack([xx.ravel(), yy.ravel()], axis=1)}
 
     def predict(
-        self, model: nn.Module, to_tensor: ToTensor, loss_kind: str
+        self, model: nn.Module, to_tensor: ToTensor, loss_kind: str, last_layer: str | None = None
     ) -> dict[str, np.ndarray] | None:
         """``{"x", "y"}`` (a curve) or ``{"xx", "yy", "probs"}`` (regions), or None."""
         grid = self.grid
@@ -236,5 +235,5 @@ class FitGrid:
         if "x" in grid:
             y = out.reshape(len(out), -1)
             return {"x": grid["x"].copy(), "y": y[:, 0].copy() if y.shape[1] == 1 else y}
-        probs = probabilities(out, loss_kind).reshape(FIT_GRID_2D, FIT_GRID_2D, -1)
+        probs = probabilities(out, loss_kind, last_layer).reshape(FIT_GRID_2D, FIT_GRID_2D, -1)
         return {"xx": grid["xx"].copy(), "yy": grid["yy"].copy(), "probs": probs}

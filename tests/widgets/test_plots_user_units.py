@@ -1,0 +1,52 @@
+"""Fit plots of a standardised CSV show the user's units and column names, not the network's."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+
+from neurocanvas.core.datasets import make_dataset
+from neurocanvas.widgets.plots import FitPlot
+
+
+def _snap(fit):
+    return SimpleNamespace(fit=fit, confusion=None, samples=None)
+
+
+def test_a_csv_regression_fit_is_drawn_in_the_columns_units(qtbot, tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("area,price\n" + "\n".join(f"{100 + i},{5000 * i}" for i in range(40)))
+    ds = make_dataset("csv", {"path": str(path), "standardize_target": True}, seed=0)
+    plot = FitPlot()
+    qtbot.addWidget(plot)
+    plot.set_dataset(ds)
+    assert plot.main_plot.getAxis("bottom").labelText == "area"
+    assert plot.main_plot.getAxis("left").labelText == "price"
+    grid = np.linspace(-1.5, 1.5, 7, dtype=np.float32)  # network units, as the trainer sends
+    plot.update_snapshot(_snap({"x": grid, "y": grid.copy()}))
+    px, py = plot.prediction_curve.getOriginalDataset()
+    np.testing.assert_allclose(px, ds.inputs_to_user(grid.reshape(-1, 1)).ravel())
+    np.testing.assert_allclose(py, ds.outputs_to_user(grid.reshape(-1, 1)).ravel())
+    assert 100 < px.mean() < 140 and py.max() > 1000
+
+
+def test_decision_regions_of_a_csv_are_placed_in_the_users_units(qtbot, tmp_path):
+    rng = np.random.default_rng(0)
+    rows = [
+        f"{a:.2f},{b:.1f},{int(a > 150)}" for a, b in rng.uniform((100, 0), (200, 1000), (50, 2))
+    ]
+    path = tmp_path / "c.csv"
+    path.write_text("a,b,k\n" + "\n".join(rows))
+    ds = make_dataset("csv", {"path": str(path), "task": "classification"}, seed=0)
+    plot = FitPlot()
+    qtbot.addWidget(plot)
+    plot.set_dataset(ds)
+    axis = np.linspace(-2, 2, 20)
+    xx, yy = np.meshgrid(axis, axis)
+    probs = np.stack([np.full_like(xx, 0.3), np.full_like(xx, 0.7)], axis=-1)
+    plot.update_snapshot(_snap({"xx": xx, "yy": yy, "probs": probs}))
+    rect = plot.region_image.mapRectToParent(plot.region_image.boundingRect())
+    lo, hi = ds.inputs_to_user(np.array([[-2.0, -2.0], [2.0, 2.0]]))
+    assert rect.left() < lo[0] < rect.left() + 20 and rect.right() > hi[0] > rect.right() - 20
+    assert rect.top() < lo[1] < rect.top() + 200 and rect.bottom() > hi[1]

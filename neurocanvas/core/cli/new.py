@@ -62,7 +62,7 @@ def default_graph(n_features: int, n_outputs: int, loss: str) -> Any:
     from neurocanvas.core.network.graph import Graph
 
     g = Graph()
-    chain = [
+    chain: list[tuple[str, dict[str, Any]]] = [
         ("Input", {"shape": (n_features,)}),
         ("Linear", {"out_features": HIDDEN}),
         ("ReLU", {}),

@@ -91,7 +91,7 @@ class Preprocessing:
     @classmethod
     def scaling_inputs(cls, divisor: float, note: str) -> Preprocessing:
         """Inputs divided by one number (8-bit pixels: 255)."""
-        return cls(input_shift=0.0, input_scale=float(divisor), input_note=note)
+        return cls(input_shift=np.array(0.0), input_scale=np.array(float(divisor)), input_note=note)
 
     # ------------------------------------------------------------------ queries
     @property

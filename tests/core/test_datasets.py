@@ -13,6 +13,7 @@ from neurocanvas.core.datasets import (
     default_params,
     make_dataset,
 )
+from neurocanvas.core.datasets.bundled import TABLES
 from neurocanvas.core.datasets.classification import class_sizes
 from neurocanvas.core.datasets.images import FASHION_CLASSES
 from neurocanvas.core.network.catalogue import ParamSpec
@@ -25,7 +26,7 @@ TOY_2D = ["moons", "circles", "spirals", "xor", "blobs"]
 
 
 def test_registry_holds_the_documented_keys_in_order():
-    assert list(DATASETS) == [*REGRESSION, *TOY_2D, "digits", "mnist", "csv"]
+    assert list(DATASETS) == [*REGRESSION, *TOY_2D, "digits", "mnist", "csv", *TABLES]
 
 
 @pytest.mark.parametrize("key", list(DATASETS))

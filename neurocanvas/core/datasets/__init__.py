@@ -16,7 +16,7 @@ import numpy as np
 
 from neurocanvas.core.network.catalogue import ParamSpec
 
-from . import classification, images, regression, tabular
+from . import bundled, classification, images, regression, tabular
 from ._base import Dataset, DatasetError, RawData, split_dataset
 from .formula import Formula, FormulaError
 from .preprocessing import Preprocessing, PreprocessingError
@@ -302,6 +302,28 @@ _ENTRIES = [
         tabular.make_csv,
     ),
 ]
+
+_STANDARDISE = ParamSpec(
+    "standardize", "bool", True, "Standardise", "Scale each feature to zero mean and unit spread."
+)
+_STANDARDISE_TARGET = ParamSpec(
+    "standardize_target",
+    "bool",
+    True,
+    "Standardise target",
+    "Train on the target scaled to zero mean and unit spread (shown and exported in its units).",
+)
+for _table in bundled.TABLES.values():
+    _ENTRIES.append(
+        _entry(
+            _table.key,
+            _table.display_name,
+            _table.kind,
+            (_STANDARDISE,) + ((_STANDARDISE_TARGET,) if _table.kind == "regression" else ()),
+            _table.help + " Shipped with scikit-learn (no download).",
+            bundled.make_bundled(_table.key),
+        )
+    )
 
 DATASETS: dict[str, DatasetInfo] = {info.key: info for info, _ in _ENTRIES}
 _BUILDERS: dict[str, Builder] = {info.key: build for info, build in _ENTRIES}

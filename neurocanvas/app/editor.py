@@ -88,6 +88,24 @@ class GraphEditor(QObject):
         else:
             self.undo_stack.push(RemoveNodesCommand(self.graph, nodes, wires))
 
+    def remove_bridging(self, node_id: str) -> None:
+        """Delete a one-input node and wire what fed it straight to what it fed, as one step
+        (the fix for an activation the loss applies again: Softmax before cross_entropy)."""
+        if node_id not in self.graph.nodes:
+            return
+        name = self.graph.nodes[node_id].name
+        into = self.graph.edges_into(node_id)
+        out = self.graph.edges_out_of(node_id)
+        with self.macro(f"Remove {name}"):
+            self.undo_stack.push(RemoveNodesCommand(self.graph, [node_id]))
+            if len(into) == 1:
+                for edge in out:
+                    self.undo_stack.push(
+                        ConnectCommand(
+                            self.graph, into[0].src, into[0].src_port, edge.dst, edge.dst_port
+                        )
+                    )
+
     def move_nodes(self, moves: Mapping[str, tuple[Pos, Pos]], text: str | None = None) -> None:
         moves = {k: v for k, v in moves.items() if k in self.graph.nodes and v[0] != v[1]}
         if moves:

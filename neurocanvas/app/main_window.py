@@ -22,10 +22,12 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
+    QPushButton,
     QScrollArea,
     QSplitter,
     QStyle,
     QTabWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -159,6 +161,12 @@ class MainWindow(QMainWindow):
         self.problems.setWordWrap(True)
         self.problems.setAlternatingRowColors(True)
         self.problems.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # The one-click repair a warning offers (remove a Softmax before cross_entropy...).
+        self.problem_fix = QPushButton(self)
+        self.problem_fix.setObjectName("problemFix")
+        self.problem_fix.hide()
+        self.problem_fix.clicked.connect(self.apply_problem_fix)
+        self._fix_node: str | None = None
         self.dataset_panel = DatasetPanel(parent=self)
         self.training_panel = TrainingPanel(self)
         self.loss_plot = LossPlot()
@@ -216,7 +224,12 @@ class MainWindow(QMainWindow):
         self.setCorner(Qt.Corner.BottomLeftCorner, left)
         self.setCorner(Qt.Corner.BottomRightCorner, right)
         self.palette_dock = self._dock("Layers", "paletteDock", self.palette_widget, left)
-        self.problems_dock = self._dock("Problems", "problemsDock", self.problems, left)
+        problems_box = QWidget(self)
+        problems_layout = QVBoxLayout(problems_box)
+        problems_layout.setContentsMargins(0, 0, 0, 0)
+        problems_layout.addWidget(self.problems)
+        problems_layout.addWidget(self.problem_fix)
+        self.problems_dock = self._dock("Problems", "problemsDock", problems_box, left)
         self.inspector_dock = self._dock(
             "Inspector", "inspectorDock", self.inspector, right, scroll=True
         )
@@ -831,6 +844,7 @@ class MainWindow(QMainWindow):
                 self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning), text
             )
             item.setData(Qt.ItemDataRole.UserRole, problem.node_id)
+            item.setData(Qt.ItemDataRole.UserRole + 1, problem.fix)
             item.setToolTip(text)
             self.problems.addItem(item)
         if doc.dataset is None and doc.dataset_error:
@@ -842,6 +856,7 @@ class MainWindow(QMainWindow):
             )
             ok.setFlags(Qt.ItemFlag.ItemIsEnabled)
             self.problems.addItem(ok)
+        self._offer_fix(next((p for p in report.problems if p.fix == "remove"), None))
         self.inspector.set_report(report)
         n = len(report.problems)
         self.problems_dock.setWindowTitle(f"Problems ({n})" if n else "Problems")
@@ -854,7 +869,33 @@ class MainWindow(QMainWindow):
             self.training_panel.set_loss_name(str(outputs[0].params.get("loss", "")))
         return report
 
+    def _offer_fix(self, problem: Any) -> None:
+        node = None if problem is None else self.document.graph.nodes.get(problem.node_id)
+        self._fix_node = None if node is None else node.id
+        if node is not None:
+            self.problem_fix.setText(f"Remove {node.type} '{node.name}'")
+            self.problem_fix.setToolTip(problem.message)
+        self.problem_fix.setVisible(node is not None)
+
+    def apply_problem_fix(self) -> None:
+        """Remove the node the offered fix names, wiring around it (one undo step)."""
+        if self._fix_node is not None:
+            self.document.editor.remove_bridging(self._fix_node)
+            self.validate()
+
     def _on_problem_clicked(self, item: QListWidgetItem) -> None:
+        fix = item.data(Qt.ItemDataRole.UserRole + 1)
+        if fix == "remove":
+            self._offer_fix(
+                next(
+                    (
+                        p
+                        for p in self.report.problems
+                        if p.node_id == item.data(Qt.ItemDataRole.UserRole)
+                    ),
+                    None,
+                )
+            )
         node_id = item.data(Qt.ItemDataRole.UserRole)
         if node_id and node_id in self.document.graph.nodes:
             self.canvas.select_nodes([node_id])

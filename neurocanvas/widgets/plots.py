@@ -840,6 +840,8 @@ class FitPlot(pg.GraphicsLayoutWidget):
                 t.setPos(j + 0.5, i + 0.5)
                 plot.addItem(t)
                 self._confusion_text.append(t)
+        if len(tuple(ds.input_shape)) < 2:
+            return  # a table (a CSV, iris...): no images to show, only the matrix
         # A row of sample images with their true label (and the prediction once known).
         self.nextRow()
         samples = self.addLayout()

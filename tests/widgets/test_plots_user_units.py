@@ -50,3 +50,14 @@ def test_decision_regions_of_a_csv_are_placed_in_the_users_units(qtbot, tmp_path
     lo, hi = ds.inputs_to_user(np.array([[-2.0, -2.0], [2.0, 2.0]]))
     assert rect.left() < lo[0] < rect.left() + 20 and rect.right() > hi[0] > rect.right() - 20
     assert rect.top() < lo[1] < rect.top() + 200 and rect.bottom() > hi[1]
+
+
+def test_a_table_classifier_shows_its_confusion_matrix_without_sample_images(qtbot):
+    ds = make_dataset("wine", seed=0)  # 13 columns: no picture to draw
+    plot = FitPlot()
+    qtbot.addWidget(plot)
+    plot.set_dataset(ds)
+    assert plot.mode == "confusion" and plot._sample_items == []
+    cm = np.eye(3, dtype=np.int64) * 5
+    plot.update_snapshot(SimpleNamespace(fit=None, confusion=cm, samples=None))
+    assert plot.confusion_image.image.shape == (3, 3)

@@ -1,0 +1,94 @@
+"""The window with field cases: the extra-activation warning and its one-click fix (undoable),
+example names on the command line, a case whose data is semicolon-separated with decimal
+commas, a project whose data file has moved."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog
+
+from neurocanvas.app.main import open_argument
+
+CASES = Path("/work/shared/cases")
+if not CASES.exists():
+    CASES = Path(__file__).resolve().parents[1] / "cases"
+LEFT = Qt.MouseButton.LeftButton
+
+
+def _types_into_output(w) -> str:
+    graph = w.document.graph
+    (out,) = [n for n in graph.nodes.values() if n.type == "Output"]
+    return graph.nodes[graph.edges_into(out.id)[0].src].type
+
+
+def test_softmax_before_cross_entropy_warns_and_one_click_removes_it(window_factory, qtbot):
+    w = window_factory(example=None)
+    assert w.open_file(CASES / "softmax-ce" / "project.ncproj", ask=False)
+    report = w.validate()
+    assert [p.severity for p in report.problems] == ["warning"]
+    texts = [w.problems.item(i).text() for i in range(w.problems.count())]
+    assert any("feeds cross_entropy" in t for t in texts)
+    assert w.problem_fix.isVisible() and w.problem_fix.text() == "Remove Softmax 'softmax1'"
+
+    qtbot.mouseClick(w.problem_fix, LEFT)
+    assert _types_into_output(w) == "Linear"  # linear3 now feeds the Output directly
+    assert w.validate().problems == [] and not w.problem_fix.isVisible()
+
+    w.document.undo_stack.undo()  # one step brings the Softmax and its wires back
+    assert _types_into_output(w) == "Softmax"
+    assert w.validate().warnings
+
+
+def test_sigmoid_before_bce_offers_the_same_fix(window_factory, qtbot):
+    w = window_factory(example=None)
+    assert w.open_file(CASES / "sigmoid-bce" / "project.ncproj", ask=False)
+    w.validate()
+    assert w.problem_fix.text() == "Remove Sigmoid 'sigmoid1'"
+    qtbot.mouseClick(w.problem_fix, LEFT)
+    assert _types_into_output(w) == "Linear"
+
+
+def test_the_app_opens_an_example_by_name_as_the_cli_does(window_factory):
+    w = window_factory(example=None)
+    assert open_argument(w, "digits-cnn")
+    assert w.document.dataset_key == "digits"
+    assert not open_argument(w, "no-such-thing.ncproj")  # the default example instead
+
+
+def test_a_semicolon_decimal_comma_case_opens_and_trains(window_factory, qtbot):
+    w = window_factory(example=None)
+    assert w.open_file(CASES / "semicolon" / "decimal-comma.ncproj", ask=False)
+    ds = w.document.dataset
+    assert ds is not None and ds.feature_names == ["id", "measure", "value"]
+    # the case's Input takes 1 column; the file has 3 besides the label: said plainly
+    (error,) = w.validate().errors
+    assert "has shape (N, 1) but the data set gives (N, 3)" in error.message
+    # choosing the one measured column in the panel makes the network fit and train
+    editor = w.dataset_panel.editors["feature_columns"]
+    editor.set_value("measure")
+    with qtbot.waitSignal(w.dataset_panel.dataset_changed):
+        w.dataset_panel.validate_now()
+    assert w.validate().ok
+    qtbot.mouseClick(w.training_panel.train_button, LEFT)
+    qtbot.waitUntil(lambda: w.controller.state == "finished", timeout=30_000)
+
+
+def test_a_moved_data_file_is_named_and_located_from_the_panel(
+    window_factory, qtbot, tmp_path, monkeypatch
+):
+    shutil.copy(CASES / "semicolon" / "project.ncproj", tmp_path / "p.ncproj")
+    w = window_factory(example=None)
+    w.open_file(tmp_path / "p.ncproj", ask=False)
+    panel = w.dataset_panel
+    assert panel.error() == f"CSV file not found: {tmp_path / 'data.csv'}"
+    assert panel.locate_button.isVisible() or not w.isVisible()
+    monkeypatch.setattr(
+        QFileDialog,
+        "getOpenFileName",
+        lambda *a: (str(CASES / "semicolon" / "data.csv"), ""),
+    )
+    qtbot.mouseClick(panel.locate_button, LEFT)
+    assert panel.error() == "" and w.document.dataset is not None

@@ -16,11 +16,11 @@ import difflib
 import sys
 from collections.abc import Sequence
 
-from neurocanvas.core.cli import examples, export, new, train, validate
+from neurocanvas.core.cli import examples, export, lr_find, new, train, validate
 from neurocanvas.core.cli._common import EXIT_ERROR, EXIT_USAGE, CliError, load_source
 from neurocanvas.core.cli.crash import unexpected_error_line
 
-COMMANDS = (examples, new, validate, train, export)
+COMMANDS = (examples, new, validate, train, export, lr_find)
 SUBCOMMANDS = tuple(c.NAME for c in COMMANDS)
 
 __all__ = [

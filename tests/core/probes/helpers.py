@@ -25,9 +25,9 @@ def probed_step(
     optimizer = optimizer or optim.SGD(model.parameters(), lr=0.1)
     taking = [p for p in probes if p.wants(step)]
     ctx = StepContext(step=step, epoch=0, model=model, inputs=Tensor(x), targets=Tensor(y))
-    optimizer.zero_grad()
-    for p in taking:
+    for p in taking:  # the loop's order: probes first, then zero_grad
         p.before_forward(ctx)
+    optimizer.zero_grad()
     ctx.outputs = model(ctx.inputs)
     loss = loss_fn(ctx.outputs, ctx.targets)
     ctx.loss = float(loss.item())

@@ -4,7 +4,9 @@ The tutorials' loop is ``optimizer.zero_grad(); out = model(x); loss = loss_fn(o
 loss.backward(); optimizer.step()``. Armed once, this probe records those five stages of the
 next training step (the real one, not a replay): that the gradients were cleared, every
 node's output and the gradient that came back to it, the loss, each parameter's gradient and
-how much ``step()`` changed it. Per-node arrays are those of one sample of the batch
+how much ``step()`` changed it. The gradients left over from the previous step are noted
+before the step starts, so the ``zero_grad`` stage can show what clearing them removes
+(``backward`` adds into ``.grad``; without ``zero_grad`` the steps' gradients would pile up). Per-node arrays are those of one sample of the batch
 (``sample``, the first by default), so a picture or a handful of numbers can show them.
 """
 
@@ -34,7 +36,8 @@ class TraceProbe(Probe):
 
     ``collect`` returns::
 
-        {"step", "loss", "sample", "input", "target", "grads_cleared": bool,
+        {"step", "loss", "sample", "input", "target",
+         "stale_grad_norm": float | None,             # leftover .grad before zero_grad
          "order": [key, ...],                         # run order
          "nodes": {key: {"type", "output", "grad",    # this sample's arrays (grad may be None)
                          "params": {name: {"value", "grad", "change"}}}}}
@@ -74,7 +77,12 @@ class TraceProbe(Probe):
         self._drop_capture()
         layers = model_layers(ctx.model)
         params = list(ctx.model.parameters())
-        cleared = all(p.grad is None or not bool((p.grad.data != 0).any()) for p in params)
+        stale = [p.grad.data for p in params if p.grad is not None]
+        stale_norm = (
+            math.sqrt(sum(float((g.astype("float64") ** 2).sum()) for g in stale))
+            if stale
+            else None
+        )
         nodes: dict[str, Any] = {}
         for key, module in layers:
             nodes[key] = {
@@ -91,7 +99,7 @@ class TraceProbe(Probe):
             "sample": sample,
             "input": _row(ctx.inputs.data, sample),
             "target": _row(ctx.targets.data, sample),
-            "grads_cleared": cleared,
+            "stale_grad_norm": stale_norm,
             "order": [k for k, _ in layers],
             "nodes": nodes,
             "loss": math.nan,

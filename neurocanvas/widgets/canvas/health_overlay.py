@@ -1,0 +1,269 @@
+"""Training health drawn on the graph itself: gradient size on the wires, badges on nodes.
+
+Each wire gets a halo behind it whose colour and thickness show the size of the gradient
+flowing back along it (the norm of d loss / d output of the wire's source node, on a log
+scale: thin blue is vanishing, green healthy, thick red exploding). A node with something
+wrong (dead ReLUs, saturated Sigmoid/Tanh, vanishing or exploding gradients) gets a badge
+whose tooltip says so in plain words. A legend in the view's corner explains the encoding.
+
+The overlay reads the health probe's plain result (``Snapshot.probes["health"]``, see
+``core.training.probes.health``) on the GUI's timer; it only adds child items to the
+scene's own items, so the scene's mirroring of the graph is untouched, and items that the
+scene drops (a deleted node, a reset) take their overlay with them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, Qt
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QLinearGradient,
+    QPainter,
+    QPainterPath,
+    QPainterPathStroker,
+    QPen,
+    QPolygonF,
+)
+from PySide6.QtWidgets import (
+    QFrame,
+    QGraphicsItem,
+    QLabel,
+    QStyleOptionGraphicsItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from neurocanvas.widgets.canvas.items import NodeItem, WireItem, canvas_font
+from neurocanvas.widgets.insight.arrays import LOG_MAX, LOG_MIN, grad_level, grad_rgb, grad_width
+
+BADGE_RADIUS = 10.0
+# badge colour by the worst kind present (first in this order wins)
+BADGE_KINDS: tuple[tuple[str, tuple[int, int, int], str], ...] = (
+    ("nonfinite", (200, 30, 30), "!"),
+    ("exploding", (215, 48, 39), "↑"),
+    ("vanishing", (49, 54, 149), "↓"),
+    ("dead", (230, 120, 0), "0"),
+    ("saturated", (230, 120, 0), "~"),
+)
+
+
+def _fmt(value: float | None) -> str:
+    return "none" if value is None else f"{value:.2g}"
+
+
+class WireHalo(QGraphicsItem):
+    """Drawn behind its wire along the same path, in the gradient's colour and width."""
+
+    def __init__(self, wire: WireItem) -> None:
+        super().__init__(wire)
+        self.setFlag(QGraphicsItem.GraphicsItemFlag.ItemStacksBehindParent)
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.norm: float | None = None
+
+    def set_norm(self, norm: float | None, layer_name: str) -> None:
+        self.prepareGeometryChange()
+        self.norm = norm
+        level = grad_level(norm)
+        self.setVisible(level is not None)
+        if level is not None:
+            self.setToolTip(
+                f"Gradient flowing back from '{layer_name}': size {_fmt(norm)} "
+                "(norm of d loss / d output over the batch)"
+            )
+        self.update()
+
+    def boundingRect(self) -> QRectF:  # noqa: N802
+        parent = self.parentItem()
+        pad = grad_width(self.norm)
+        return parent.boundingRect().adjusted(-pad, -pad, pad, pad) if parent else QRectF()
+
+    def shape(self) -> QPainterPath:
+        stroker = QPainterPathStroker()
+        stroker.setWidth(max(grad_width(self.norm), 8.0))
+        return stroker.createStroke(self.parentItem().path())
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        rgb = grad_rgb(self.norm)
+        if rgb is None:
+            return
+        colour = QColor(*rgb)
+        colour.setAlpha(200)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        pen = QPen(colour, grad_width(self.norm), Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPath(self.parentItem().path())
+
+
+class NodeBadge(QGraphicsItem):
+    """A small round badge at a node's top-right corner; its tooltip explains the problem."""
+
+    def __init__(self, node: NodeItem) -> None:
+        super().__init__(node)
+        self.setZValue(5)
+        self.kinds: list[str] = []
+        self.texts: list[str] = []
+        rect = node.rect()
+        self.setPos(QPointF(rect.right() - 2, rect.top() + 2))
+
+    def set_badges(self, badges: list[dict[str, str]]) -> None:
+        self.kinds = [b["kind"] for b in badges]
+        self.texts = [b["text"] for b in badges]
+        self.setVisible(bool(badges))
+        self.setToolTip("\n\n".join(self.texts))
+        self.update()
+
+    def style(self) -> tuple[tuple[int, int, int], str]:
+        for kind, rgb, symbol in BADGE_KINDS:
+            if kind in self.kinds:
+                return rgb, symbol
+        return (120, 120, 120), "?"
+
+    def boundingRect(self) -> QRectF:  # noqa: N802
+        r = BADGE_RADIUS + 1
+        return QRectF(-r, -r, 2 * r, 2 * r)
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        rgb, symbol = self.style()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(QColor(255, 255, 255), 1.5))
+        painter.setBrush(QBrush(QColor(*rgb)))
+        painter.drawEllipse(QPointF(0, 0), BADGE_RADIUS, BADGE_RADIUS)
+        painter.setFont(canvas_font(9.0, bold=True))
+        painter.setPen(QColor(255, 255, 255))
+        painter.drawText(self.boundingRect(), Qt.AlignmentFlag.AlignCenter, symbol)
+
+
+class _ScaleBar(QWidget):
+    """The colour scale of gradient sizes, thin (small) to thick (large)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMinimumSize(220, 34)
+
+    def paintEvent(self, event: QEvent) -> None:  # noqa: N802
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        w = self.width() - 12
+        grad = QLinearGradient(6, 0, 6 + w, 0)
+        for i in range(11):
+            norm = 10 ** (LOG_MIN + (LOG_MAX - LOG_MIN) * i / 10)
+            grad.setColorAt(i / 10, QColor(*grad_rgb(norm)))
+        # a wedge: thickness grows with the gradient, as on the wires
+        wedge = QPolygonF([QPointF(6, 11), QPointF(6 + w, 3), QPointF(6 + w, 19), QPointF(6, 13)])
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QBrush(grad))
+        painter.drawPolygon(wedge)
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        font = painter.font()
+        font.setPointSizeF(8.0)
+        painter.setFont(font)
+        for exp in range(int(LOG_MIN), int(LOG_MAX) + 1, 3):
+            x = 6 + w * (exp - LOG_MIN) / (LOG_MAX - LOG_MIN)
+            painter.drawText(QRectF(x - 20, 20, 40, 14), Qt.AlignmentFlag.AlignCenter, f"1e{exp}")
+
+
+class HealthLegend(QFrame):
+    """Explains the wire and badge encoding; sits in the canvas's bottom-left corner."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("healthLegend")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setAutoFillBackground(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.setSpacing(2)
+        title = QLabel("<b>Training health</b> — wires: size of the gradient flowing back")
+        layout.addWidget(title)
+        layout.addWidget(_ScaleBar(self))
+        badges = QLabel(
+            "thin blue: vanishing · green: healthy · thick red: exploding<br>"
+            "Badges (hover for details): "
+            + " ".join(
+                f"<span style='color: rgb{rgb}; font-weight: bold'>{sym}</span> {name}"
+                for name, rgb, sym in (
+                    ("exploding", BADGE_KINDS[1][1], "↑"),
+                    ("vanishing", BADGE_KINDS[2][1], "↓"),
+                    ("dead ReLUs", BADGE_KINDS[3][1], "0"),
+                    ("saturated", BADGE_KINDS[4][1], "~"),
+                )
+            )
+        )
+        badges.setTextFormat(Qt.TextFormat.RichText)
+        layout.addWidget(badges)
+        self.step_label = QLabel("")
+        layout.addWidget(self.step_label)
+        self.adjustSize()
+
+
+class HealthOverlay(QObject):
+    """Shows health results on a ``NodeCanvas`` (wire halos, node badges, legend).
+
+    Call :meth:`show_health` with the health probe's result (or None to clear) whenever a
+    new one may be there; an unchanged result costs nothing. :meth:`set_enabled` hides it all.
+    """
+
+    def __init__(self, canvas: Any) -> None:
+        super().__init__(canvas)
+        self.canvas = canvas
+        self.enabled = True
+        self.result: dict[str, Any] | None = None
+        self.halos: dict[WireItem, WireHalo] = {}
+        self.badges: dict[NodeItem, NodeBadge] = {}
+        self.legend = HealthLegend(canvas)
+        self.legend.hide()
+        canvas.installEventFilter(self)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        if obj is self.canvas and event.type() == QEvent.Type.Resize:
+            self._place_legend()
+        return False
+
+    def _place_legend(self) -> None:
+        self.legend.adjustSize()
+        margin = 10
+        self.legend.move(margin, self.canvas.height() - self.legend.height() - margin)
+
+    def set_enabled(self, on: bool) -> None:
+        self.enabled = bool(on)
+        result, self.result = self.result, None
+        self.show_health(result)
+
+    def show_health(self, result: dict[str, Any] | None) -> None:
+        if result is self.result and result is not None:
+            return
+        self.result = result
+        scene = self.canvas.canvas_scene
+        visible = self.enabled and result is not None
+        self.legend.setVisible(visible)
+        if visible:
+            self.legend.step_label.setText(f"measured at step {result['step']}")
+            self._place_legend()
+            self.legend.raise_()
+        layers: dict[str, Any] = result["layers"] if visible else {}
+        badges: dict[str, list[dict[str, str]]] = result.get("badges", {}) if visible else {}
+        graph = scene.graph
+        self.halos = {w: h for w, h in self.halos.items() if w.scene() is scene}
+        for edge, wire in scene.wire_items.items():
+            info = layers.get(edge.src)
+            norm = info.get("grad_norm") if info else None
+            halo = self.halos.get(wire)
+            if halo is None:
+                if norm is None:
+                    continue
+                halo = self.halos[wire] = WireHalo(wire)
+            node = graph.nodes.get(edge.src)
+            halo.set_norm(norm, node.name if node else edge.src)
+        self.badges = {n: b for n, b in self.badges.items() if n.scene() is scene}
+        for node_id, item in scene.node_items.items():
+            mine = badges.get(node_id, [])
+            badge = self.badges.get(item)
+            if badge is None:
+                if not mine:
+                    continue
+                badge = self.badges[item] = NodeBadge(item)
+            badge.set_badges(mine)

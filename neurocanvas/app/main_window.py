@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from neurocanvas import __version__
 from neurocanvas.app.document import Document, EditRefused
+from neurocanvas.app.insight import InsightController
 from neurocanvas.app.settings import LAYOUT_VERSION, AppSettings
 from neurocanvas.app.training_controller import TrainingController
 from neurocanvas.core.io.examples import ExampleError, list_examples, load_example
@@ -139,6 +140,7 @@ class MainWindow(QMainWindow):
             self,
         )
         self.controller.confirm_large = self._confirm_large_model
+        self.insight = InsightController(self)  # health overlay, previews, lr finder, stepper
         self._build_actions()
         self._build_menus()
         self._build_status_bar()
@@ -477,6 +479,8 @@ class MainWindow(QMainWindow):
         train.addActions([self.train_action, self.pause_action, self.step_action, self.stop_action])
         train.addSeparator()
         train.addAction(self.reset_action)
+        train.addSeparator()
+        train.addActions(self.insight.actions)
 
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.about_action)
@@ -1011,6 +1015,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.controller.shutdown()
+        self.insight.shutdown()
         self.settings.save_window(self.saveGeometry(), self.saveState(LAYOUT_VERSION))
         event.accept()
 

@@ -54,8 +54,13 @@ def _fmt(value: float | None) -> str:
     return "none" if value is None else f"{value:.2g}"
 
 
+HALO_OFFSET = 14.0  # below the wire, clear of its shape label
+
+
 class WireHalo(QGraphicsItem):
-    """Drawn behind its wire along the same path, in the gradient's colour and width."""
+    """A band under its wire, pointing back (right to left) as the gradient flows, in the
+    gradient's colour and with its thickness: beside the wire rather than on it, so the
+    wire's shape label stays readable on short wires."""
 
     def __init__(self, wire: WireItem) -> None:
         super().__init__(wire)
@@ -77,13 +82,18 @@ class WireHalo(QGraphicsItem):
 
     def boundingRect(self) -> QRectF:  # noqa: N802
         parent = self.parentItem()
-        pad = grad_width(self.norm)
-        return parent.boundingRect().adjusted(-pad, -pad, pad, pad) if parent else QRectF()
+        pad = grad_width(self.norm) + 6
+        if parent is None:
+            return QRectF()
+        return self._path().boundingRect().adjusted(-pad, -pad, pad, pad)
+
+    def _path(self) -> QPainterPath:
+        return self.parentItem().path().translated(0, HALO_OFFSET)
 
     def shape(self) -> QPainterPath:
         stroker = QPainterPathStroker()
         stroker.setWidth(max(grad_width(self.norm), 8.0))
-        return stroker.createStroke(self.parentItem().path())
+        return stroker.createStroke(self._path())
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         rgb = grad_rgb(self.norm)
@@ -92,10 +102,28 @@ class WireHalo(QGraphicsItem):
         colour = QColor(*rgb)
         colour.setAlpha(200)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        pen = QPen(colour, grad_width(self.norm), Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap)
-        painter.setPen(pen)
+        width = grad_width(self.norm)
+        path = self._path()
+        inset = path.percentAtLength(width + 6)  # room for the arrowhead at the left end
+        painter.setPen(QPen(colour, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.FlatCap))
         painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawPath(self.parentItem().path())
+        painter.drawPath(_sub_path(path, inset, 0.97))
+        tip = path.pointAtPercent(0.0)
+        back = path.pointAtPercent(inset)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QBrush(colour))
+        half = width / 2 + 4
+        painter.drawPolygon(
+            QPolygonF([tip, QPointF(back.x(), back.y() - half), QPointF(back.x(), back.y() + half)])
+        )
+
+
+def _sub_path(path: QPainterPath, start: float, end: float, n: int = 24) -> QPainterPath:
+    """The stretch of ``path`` between two fractions of its length, as a polyline."""
+    out = QPainterPath(path.pointAtPercent(start))
+    for i in range(1, n + 1):
+        out.lineTo(path.pointAtPercent(start + (end - start) * i / n))
+    return out
 
 
 class NodeBadge(QGraphicsItem):
@@ -161,8 +189,9 @@ class _ScaleBar(QWidget):
         font = painter.font()
         font.setPointSizeF(8.0)
         painter.setFont(font)
-        for exp in range(int(LOG_MIN), int(LOG_MAX) + 1, 3):
+        for exp in range(int(LOG_MIN), int(LOG_MAX) + 1, 2):
             x = 6 + w * (exp - LOG_MIN) / (LOG_MAX - LOG_MIN)
+            x = min(max(x, 20.0), self.width() - 20.0)  # keep the end labels inside
             painter.drawText(QRectF(x - 20, 20, 40, 14), Qt.AlignmentFlag.AlignCenter, f"1e{exp}")
 
 
@@ -177,11 +206,15 @@ class HealthLegend(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         layout.setSpacing(2)
-        title = QLabel("<b>Training health</b> — wires: size of the gradient flowing back")
+        title = QLabel(
+            "<b>Training health</b> — the band under each wire: size of the gradient "
+            "flowing back (log scale)"
+        )
         layout.addWidget(title)
         layout.addWidget(_ScaleBar(self))
         badges = QLabel(
-            "thin blue: vanishing · green: healthy · thick red: exploding<br>"
+            "thin blue: vanishing · green: healthy · thick red: exploding · none: no gradient"
+            "<br>"
             "Badges (hover for details): "
             + " ".join(
                 f"<span style='color: rgb{rgb}; font-weight: bold'>{sym}</span> {name}"
@@ -241,7 +274,12 @@ class HealthOverlay(QObject):
         visible = self.enabled and result is not None
         self.legend.setVisible(visible)
         if visible:
-            self.legend.step_label.setText(f"measured at step {result['step']}")
+            step = result["step"]
+            self.legend.step_label.setText(
+                f"measured at training step {step}"
+                if step
+                else "measured on one batch with the current weights (no step taken)"
+            )
             self._place_legend()
             self.legend.raise_()
         layers: dict[str, Any] = result["layers"] if visible else {}

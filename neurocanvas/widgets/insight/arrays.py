@@ -12,8 +12,17 @@ import numpy as np
 
 # Gradient norms are drawn on a log10 scale over this range (mean losses over a batch give
 # per-layer output-gradient norms of roughly 1e-4 .. 1e0 in a network that learns).
-LOG_MIN, LOG_MAX = -7.0, 2.0
-WIDTH_MIN, WIDTH_MAX = 1.5, 10.0
+LOG_MIN, LOG_MAX = -8.0, 2.0
+WIDTH_MIN, WIDTH_MAX = 2.0, 11.0
+# colour stops on that scale: blue below 1e-5 (vanishing), green 1e-5 .. 0.3, yellow
+# around 3, red from 1e2 (exploding)
+STOPS: tuple[tuple[float, tuple[int, int, int]], ...] = (
+    (0.0, (49, 54, 149)),
+    (0.3, (26, 152, 80)),
+    (0.75, (26, 152, 80)),
+    (0.87, (240, 190, 40)),
+    (1.0, (215, 48, 39)),
+)
 
 
 def grad_level(norm: float | None) -> float | None:
@@ -41,17 +50,11 @@ def grad_rgb(norm: float | None) -> tuple[int, int, int] | None:
     level = grad_level(norm)
     if level is None:
         return None
-    stops = (
-        (0.0, (49, 54, 149)),
-        (0.45, (26, 152, 80)),
-        (0.65, (254, 224, 139)),
-        (1.0, (215, 48, 39)),
-    )
-    for (t0, c0), (t1, c1) in zip(stops, stops[1:], strict=False):
+    for (t0, c0), (t1, c1) in zip(STOPS, STOPS[1:], strict=False):
         if level <= t1:
             f = (level - t0) / (t1 - t0)
             return tuple(int(round(a + f * (b - a))) for a, b in zip(c0, c1, strict=True))  # type: ignore[return-value]
-    return stops[-1][1]
+    return STOPS[-1][1]
 
 
 def channel_grid(arr: np.ndarray, gap: int = 1) -> np.ndarray:

@@ -54,6 +54,11 @@ class PreviewProbe(Probe):
         self._sample = None if sample is None else (int(index), np.array(sample, copy=True))
         self._last_time = -math.inf  # show the new choice at once
 
+    @property
+    def sample(self) -> tuple[int, np.ndarray] | None:
+        """``(index, sample)`` being previewed, or None."""
+        return self._sample
+
     def reset(self) -> None:
         self._last_time = -math.inf
 

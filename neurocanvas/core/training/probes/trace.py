@@ -2,12 +2,13 @@
 
 The tutorials' loop is ``optimizer.zero_grad(); out = model(x); loss = loss_fn(out, y);
 loss.backward(); optimizer.step()``. Armed once, this probe records those five stages of the
-next training step (the real one, not a replay): that the gradients were cleared, every
-node's output and the gradient that came back to it, the loss, each parameter's gradient and
-how much ``step()`` changed it. The gradients left over from the previous step are noted
-before the step starts, so the ``zero_grad`` stage can show what clearing them removes
-(``backward`` adds into ``.grad``; without ``zero_grad`` the steps' gradients would pile up). Per-node arrays are those of one sample of the batch
-(``sample``, the first by default), so a picture or a handful of numbers can show them.
+next training step (the real one, not a replay): every node's output and the gradient that
+came back to it, the loss, each parameter's gradient and how much ``step()`` changed it. The
+gradients left over from the previous step are noted before the step starts, so the
+``zero_grad`` stage can show what clearing them removes (``backward`` adds into ``.grad``;
+without ``zero_grad`` the steps' gradients would pile up). Per-node arrays are those of one
+sample of the batch (``sample``, the first by default), so a picture or a handful of numbers
+can show them.
 """
 
 from __future__ import annotations

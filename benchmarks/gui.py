@@ -1,6 +1,6 @@
 """Training in the app versus headless: throughput, GUI stalls and plot frame rate.
 
-    python benchmarks/gui.py [--epochs 40] [--repeat 3] [--json] [--profile]
+    python benchmarks/gui.py [--epochs 40] [--repeat 3] [--json] [--profile] [--insight]
 
 Runs ``general-fit`` twice with the same settings: once with the core ``Trainer`` alone, once
 through the main window (worker thread, live plots, progress bar). It reports
@@ -11,6 +11,10 @@ through the main window (worker thread, live plots, progress bar). It reports
 * plot frames per second: coalesced snapshots drawn per second of training (goal >= 20),
 * the GUI thread's CPU time as a share of the run's wall time: the time it holds the GIL the
   trainer needs, and unlike the throughput hardly moved by other work on the machine.
+
+With ``--insight`` the app run also shows everything issue 13 adds at once: training health
+on the canvas (on by default anyway), the "Node output" tab open on a selected layer (its
+one-sample preview every 0.1 s) and the histograms recorded; the goal is then >= 80 %.
 
 Both runs are timed on the wall clock from start to the final snapshot. Like with like: the
 same example, epochs, batch size and seed, checked by comparing the two runs' step losses
@@ -61,7 +65,7 @@ def headless(epochs: int) -> dict[str, float]:
     }
 
 
-def in_app(epochs: int, profile: bool = False) -> dict[str, float]:
+def in_app(epochs: int, profile: bool = False, insight: bool = False) -> dict[str, float]:
     import tempfile
 
     from PySide6.QtCore import QEventLoop, QSettings, QTimer
@@ -77,6 +81,12 @@ def in_app(epochs: int, profile: bool = False) -> dict[str, float]:
     window.show()
     for _ in range(20):
         app.processEvents()
+    if insight:  # health on, a layer selected, its live preview showing
+        window.insight.health_action.setChecked(True)
+        window.canvas.select_nodes([window.document.graph.node_by_name("linear2").id])
+        window.results_tabs.setCurrentWidget(window.insight.preview_panel)
+        for _ in range(20):
+            app.processEvents()
     window.training_panel.epochs_spin.setValue(epochs)
     ctl = window.controller
 
@@ -141,13 +151,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--profile", action="store_true", help="cProfile the GUI thread of the app runs"
     )
+    parser.add_argument(
+        "--insight",
+        action="store_true",
+        help="app run with health, a selected layer's live preview and histograms (goal 80 %%)",
+    )
     args = parser.parse_args(argv)
     # Interleaved runs, medians: the machine may be busy with other work.
     base_rates, gui_rates, runs, same = [], [], [], True
     for _ in range(args.repeat):
         base = headless(args.epochs)
         base_rates.append(base["samples"] / base["wall_s"])
-        run = in_app(args.epochs, args.profile)
+        run = in_app(args.epochs, args.profile, args.insight)
         same = same and bool(np.array_equal(base["step_loss"], run["step_loss"]))
         gui_rates.append(run["samples"] / run["wall_s"])
         runs.append(run)
@@ -159,8 +174,10 @@ def main(argv: list[str] | None = None) -> int:
         "wall_s": statistics.median(r["wall_s"] for r in runs),
         "gui_cpu_share": statistics.median(r["gui_cpu_share"] for r in runs),
     }
+    goal = 0.80 if args.insight else 0.85
     figures = {
         "epochs": args.epochs,
+        "insight": args.insight,
         "repeat": args.repeat,
         "headless_samples_per_s": round(base_rate),
         "app_samples_per_s": round(gui_rate),
@@ -179,8 +196,8 @@ def main(argv: list[str] | None = None) -> int:
         (
             "throughput in the app vs headless",
             f"{figures['throughput_ratio']:.0%}",
-            ">= 85%",
-            figures["throughput_ratio"] >= 0.85,
+            f">= {goal:.0%}",
+            figures["throughput_ratio"] >= goal,
         ),
         (
             "longest GUI stall",

@@ -93,7 +93,7 @@ class InsightController(QObject):
         self.preview_panel.sample_changed.connect(self.choose_sample)
         self.stepper_panel.trace_requested.connect(self.trace_batch)
         self.stepper_panel.stage_changed.connect(self._show_stage)
-        tabs.currentChanged.connect(lambda *_: self.schedule_idle())
+        tabs.currentChanged.connect(self._on_tab)
         self._on_dataset()
 
     # ------------------------------------------------------------------ probes in a run
@@ -157,7 +157,7 @@ class InsightController(QObject):
         rows = self._samples()
         if rows is None:
             self.preview_panel.set_sample_count(0, "no data set")
-            self.preview.set_sample(None)
+            self._sync_preview_sample()
             return
         self.preview_panel.set_sample_count(len(rows[0]))
         self.choose_sample(min(self.sample_index, max(len(rows[0]) - 1, 0)))
@@ -168,7 +168,7 @@ class InsightController(QObject):
             return
         self.sample_index = int(index)
         x, y = rows
-        self.preview.set_sample(x[self.sample_index], self.sample_index)
+        self._sync_preview_sample()
         target = np.asarray(y[self.sample_index]).ravel()
         names = getattr(self.doc.dataset, "class_names", None)
         if names and target.size == 1 and target.dtype.kind in "iu":
@@ -177,6 +177,19 @@ class InsightController(QObject):
             info = "target: " + ", ".join(f"{v:.3g}" for v in target[:4].tolist())
         self.preview_panel.set_sample_info(f"of {len(x)} validation rows, {info}")
         self.schedule_idle()
+
+    def _on_tab(self, *_: Any) -> None:
+        # The preview's extra one-sample forward pass runs only while someone can see it.
+        self._sync_preview_sample()
+        self.schedule_idle()
+
+    def _sync_preview_sample(self) -> None:
+        rows = self._samples()
+        shown = self.window.results_tabs.currentWidget() is self.preview_panel
+        if rows is None or not len(rows[0]) or not shown:
+            self.preview.set_sample(None)
+        else:
+            self.preview.set_sample(rows[0][self.sample_index], self.sample_index)
 
     def _on_graph_event(self, event: Any) -> None:
         if event.kind != "node_moved":
@@ -192,8 +205,14 @@ class InsightController(QObject):
         if self.ctl.state == "running" or self.doc.dataset is None:
             return
         want_health = self.health_action.isChecked()
-        sample = self.preview.sample
         ds = self.doc.dataset
+        rows = self._samples()
+        shown = self.window.results_tabs.currentWidget() is self.preview_panel
+        sample = (
+            (self.sample_index, rows[0][self.sample_index])
+            if shown and rows is not None and len(rows[0])
+            else None
+        )
 
         def measure(model: Any) -> tuple[Any, Any]:
             kind = model.loss_kind

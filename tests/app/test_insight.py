@@ -117,6 +117,7 @@ def test_selecting_a_node_previews_its_output_on_the_chosen_sample(window_factor
 def test_preview_follows_an_edit_while_building(window_factory, qtbot):
     w = window_factory("general-fit")
     panel = w.insight.preview_panel
+    w.results_tabs.setCurrentWidget(panel)
     click_node(w, qtbot, "linear1")
     qtbot.waitUntil(lambda: panel.preview is not None, timeout=5_000)
     lin = node_id(w, "linear1")

@@ -214,21 +214,22 @@ class InsightController(QObject):
             else None
         )
 
-        def measure(model: Any) -> tuple[Any, Any]:
+        def measure(model: Any, step: int = 0) -> tuple[Any, Any]:
             kind = model.loss_kind
             n = min(IDLE_BATCH, len(ds.x_train))
             xb = np.asarray(ds.x_train[:n])
             yb = loss_targets(kind, np.asarray(ds.y_train[:n]))
             health = None
             if want_health:
-                out = probe_pass(model, make_loss(kind), xb, yb, [HealthProbe(1, 0.0)])
+                probe = HealthProbe(1, 0.0)
+                out = probe_pass(model, make_loss(kind), xb, yb, [probe], step=step)
                 health = out.get("health")
             preview = None if sample is None else sample_preview(model, sample[1], sample[0])
             return health, preview
 
         try:
             if self.ctl.is_active():
-                health, preview = self.ctl.on_trainer(lambda t: measure(t.model))
+                health, preview = self.ctl.on_trainer(lambda t: measure(t.model, t.global_step))
             else:
                 model = self.ctl.compile(quiet=True)
                 if model is None:

@@ -140,3 +140,54 @@ def test_lr_finder_runs_from_the_menu_and_applies_with_one_click(window_factory,
     assert w.training_panel.lr.value() == pytest.approx(suggestion, rel=0.03)
     for k, v in w.controller.model.state_dict().items():
         np.testing.assert_array_equal(v, before[k])
+
+
+def test_step_through_one_batch_follows_zero_grad_forward_loss_backward_step(window_factory, qtbot):
+    w = window_factory("digits-mlp")
+    panel = w.insight.stepper_panel
+    w.results_tabs.setCurrentWidget(panel)
+    qtbot.mouseClick(panel.trace_button, LEFT)
+    qtbot.waitUntil(lambda: panel.trace is not None, timeout=10_000)
+    assert w.controller.state == "paused" and w.controller.last_snapshot.step == 1
+    trace, overlay = panel.trace, w.insight.trace_overlay
+    assert panel.stage == "zero_grad"
+    hidden = node_id(w, "linear1")
+    qtbot.mouseClick(panel.next_button, LEFT)  # forward: pictures for 128 units
+    assert trace["nodes"][hidden]["output"].shape == (128,)
+    assert overlay.card_lines(hidden)[0].startswith("out: 128")
+    image_card = overlay.cards[w.canvas.canvas_scene.node_items[hidden]]
+    assert image_card.image is not None
+    qtbot.mouseClick(panel.next_button, LEFT)  # loss
+    out_node = next(n.id for n in w.document.graph.nodes.values() if n.type == "Output")
+    assert overlay.card_lines(out_node)[0] == f"loss = {trace['loss']:.4g}"
+    qtbot.mouseClick(panel.next_button, LEFT)  # backward: 10 logits' gradients as numbers
+    logits = node_id(w, "linear2")
+    assert trace["nodes"][logits]["grad"].shape == (10,)
+    assert overlay.card_lines(logits)[0].startswith("∂L/∂out: ")
+    qtbot.mouseClick(panel.next_button, LEFT)  # step: the weights moved
+    change = trace["nodes"][hidden]["params"]["weight"]["change"]
+    assert np.abs(change).max() > 0
+    assert overlay.card_lines(hidden)[0].startswith("‖ΔW‖ = ")
+    # the traced step is the run's real step: its weights are what the model holds now
+    now = w.controller.weights()[f"{w.document.graph.nodes[hidden].name}.weight"]
+    before = trace["nodes"][hidden]["params"]["weight"]["value"]
+    np.testing.assert_allclose(now, before + change, rtol=1e-6, atol=1e-7)
+
+
+def test_health_and_histograms_arrive_live_while_training(window_factory, qtbot):
+    w = window_factory("spiral-classifier", epochs=2000)
+    w.results_tabs.setCurrentWidget(w.insight.histogram_panel)
+    click_node(w, qtbot, "linear1")
+    w.controller.train()
+    overlay, hist = w.insight.health_overlay, w.insight.histogram_panel
+    qtbot.waitUntil(
+        lambda: overlay.result is not None and overlay.result["step"] > 30, timeout=20_000
+    )
+    qtbot.waitUntil(lambda: len(hist.records.get(node_id(w, "linear1"), [])) >= 3, timeout=20_000)
+    w.controller.pause()
+    records = hist.records[node_id(w, "linear1")]
+    steps = [r["step"] for r in records]
+    assert steps == sorted(steps) and steps[-1] > steps[0]
+    assert all(r["update_ratio"] > 0 for r in records)
+    assert "readings" in hist.status.text()
+    assert "training step" in overlay.legend.step_label.text()

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from neurocanvas.core.training.probes.histograms import heat_map
 from neurocanvas.widgets.insight.images import VALUE_LUT, unit_to_rgba
+from neurocanvas.widgets.plots import apply_palette
 
 HEALTHY_RATIO = 1e-3
 TITLES = (("weights", "weights"), ("grads", "weight gradients"), ("acts", "outputs"))
@@ -69,9 +70,10 @@ class HistogramPanel(QWidget):
                 angle=0,
                 pen=pg.mkPen((0, 158, 115), style=pg.QtCore.Qt.PenStyle.DashLine),
                 label="healthy 1e-3",
-                labelOpts={"position": 0.15, "color": (0, 158, 115)},
+                labelOpts={"position": 0.8, "color": (0, 158, 115)},
             )
         )
+        apply_palette(self.view)  # the app's plot colours, light or dark
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.status)
@@ -114,6 +116,9 @@ class HistogramPanel(QWidget):
         if ratios:
             s, v = zip(*ratios, strict=True)
             self.ratio_curve.setData(np.array(s, float), np.array(v, float))
+            logs = np.log10(np.array(v, float))
+            # a fixed frame around the healthy 1e-3, widened only when the ratio leaves it
+            self.ratio_plot.setYRange(min(-5.0, logs.min() - 0.3), max(-1.0, logs.max() + 0.3))
         else:
             self.ratio_curve.setData([], [])
         if self.node_id is None:

@@ -14,6 +14,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from neurocanvas.widgets.plots import apply_palette
+
 SUGGESTION_COLOR = (213, 94, 0)
 
 
@@ -81,6 +83,7 @@ class LRFinderDialog(QDialog):
         buttons.addWidget(self.stop_button)
         buttons.addStretch(1)
         buttons.addWidget(self.apply_button)
+        apply_palette(self.plot)  # the app's plot colours, light or dark
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(self.plot, 1)

@@ -16,6 +16,7 @@ from PySide6.QtCore import QRectF, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QVBoxLayout, QWidget
 
 from neurocanvas.widgets.insight.images import array_rgba
+from neurocanvas.widgets.plots import apply_palette
 
 BAR_LIMIT = 64
 
@@ -60,7 +61,7 @@ def _shape_text(arr: np.ndarray | None) -> str:
     dims = "×".join(map(str, a.shape)) or "1"
     if a.size == 0:
         return dims
-    return f"{dims}, min {a.min():.3g}, max {a.max():.3g}"
+    return f"{dims}, min {a.min() + 0.0:.3g}, max {a.max() + 0.0:.3g}"  # + 0.0: no "-0"
 
 
 class PreviewPanel(QWidget):
@@ -101,6 +102,7 @@ class PreviewPanel(QWidget):
         for plot in (self.input_plot, self.output_plot):
             plot.setMenuEnabled(False)
             plot.getViewBox().setMouseEnabled(False, False)
+        apply_palette(self.view)  # the app's plot colours, light or dark
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(top)

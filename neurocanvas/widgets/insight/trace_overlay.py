@@ -106,7 +106,7 @@ class TraceCard(QGraphicsItem):
         if self.image is None or self.image.width() == 0:
             return 0.0
         aspect = self.image.height() / self.image.width()
-        return float(min(IMAGE_MAX_H, max(8.0, (NODE_WIDTH - 8) * aspect)))
+        return float(min(IMAGE_MAX_H, max(14.0, (NODE_WIDTH - 8) * aspect)))
 
     def boundingRect(self) -> QRectF:  # noqa: N802
         return QRectF(0, 0, NODE_WIDTH, self._h)

@@ -22,10 +22,10 @@ from typing import Any
 
 import numpy as np
 
-from neurocanvas.core import nn, optim
+from neurocanvas.core import nn
 from neurocanvas.core.network.compiler import loss_targets, make_loss
 from neurocanvas.core.tensor import Tensor
-from neurocanvas.core.training.trainer import TrainingConfig
+from neurocanvas.core.training.control import TrainingConfig, make_optimizer
 
 __all__ = ["LRFindResult", "LRFinder", "lr_find", "suggest_lr"]
 
@@ -92,18 +92,6 @@ def suggest_lr(
     if not slope[best] < 0:
         return None
     return float(lrs[idx[best]])
-
-
-def _make_optimizer(kind: str, params: list[Any], config: TrainingConfig) -> optim.Optimizer:
-    """A fresh optimizer of the run's kind and settings (learning rate set per step)."""
-    lr, wd = config.lr, config.weight_decay
-    if kind == "sgd":
-        return optim.SGD(params, lr=lr, momentum=config.momentum, weight_decay=wd)
-    if kind == "adam":
-        return optim.Adam(params, lr=lr, weight_decay=wd)
-    if kind == "adamw":
-        return optim.AdamW(params, lr=lr, weight_decay=wd)
-    return optim.RMSprop(params, lr=lr, momentum=config.momentum, weight_decay=wd)
 
 
 class LRFinder:
@@ -182,7 +170,7 @@ class LRFinder:
         y_all = loss_targets(self.loss_kind, np.asarray(self.dataset.y_train))
         rng = np.random.default_rng(self.config.seed)
         bs = min(self.config.batch_size, len(x_all))
-        optimizer = _make_optimizer(self.config.optimizer, params, self.config)
+        optimizer = make_optimizer(params, self.config.to_dict())  # a fresh one, the run's kind
         lrs: list[float] = []
         raw: list[float] = []
         smooth: list[float] = []

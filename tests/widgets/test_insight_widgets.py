@@ -12,8 +12,9 @@ from neurocanvas.app.editor import GraphEditor
 from neurocanvas.core.network.graph import Graph
 from neurocanvas.core.training.lr_finder import LRFindResult
 from neurocanvas.widgets.canvas import NodeCanvas
+from neurocanvas.widgets.canvas.gradient_scale import grad_level, grad_rgb
 from neurocanvas.widgets.canvas.health_overlay import HealthOverlay
-from neurocanvas.widgets.insight.arrays import channel_grid, format_values, grad_level, grad_rgb
+from neurocanvas.widgets.insight.arrays import channel_grid, format_values
 from neurocanvas.widgets.insight.histogram_panel import HistogramPanel, ratio_words
 from neurocanvas.widgets.insight.lr_finder_dialog import LRFinderDialog
 from neurocanvas.widgets.insight.preview_panel import PreviewPanel

@@ -36,8 +36,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from neurocanvas.widgets.canvas.gradient_scale import (
+    LOG_MAX,
+    LOG_MIN,
+    grad_level,
+    grad_rgb,
+    grad_width,
+)
 from neurocanvas.widgets.canvas.items import NodeItem, WireItem, canvas_font
-from neurocanvas.widgets.insight.arrays import LOG_MAX, LOG_MIN, grad_level, grad_rgb, grad_width
 
 BADGE_RADIUS = 10.0
 # badge colour by the worst kind present (first in this order wins)

@@ -92,6 +92,8 @@ class InsightController(QObject):
         self.doc.dataset_changed.connect(self._on_dataset)
         self.preview_panel.sample_changed.connect(self.choose_sample)
         self.stepper_panel.trace_requested.connect(self.trace_batch)
+        # a new learning rate may blow up within a few steps: measure each of the next ones
+        window.training_panel.lr_changed.connect(lambda *_: self.health.watch_closely())
         self.stepper_panel.stage_changed.connect(self._show_stage)
         tabs.currentChanged.connect(self._on_tab)
         self._on_dataset()
@@ -202,8 +204,8 @@ class InsightController(QObject):
 
     def refresh_idle(self) -> None:
         """One probe pass and a preview on the current weights (no run, or a paused one)."""
-        if self.ctl.state == "running" or self.doc.dataset is None:
-            return
+        if self.ctl.state in ("running", "diverged") or self.doc.dataset is None:
+            return  # diverged: keep the run's last reading (the explosion) on screen
         want_health = self.health_action.isChecked()
         ds = self.doc.dataset
         rows = self._samples()

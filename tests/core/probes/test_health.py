@@ -132,10 +132,14 @@ def test_probed_step_trains_exactly_like_an_unprobed_one() -> None:
 
 def test_probe_skips_steps_it_does_not_want_and_leaves_no_hooks() -> None:
     model = nn.Sequential(nn.Linear(2, 2), nn.ReLU())
-    probe = HealthProbe(every=3, min_interval_s=0)
+    probe = HealthProbe(every=3, min_interval_s=0, burst=2)
     x, y = np.ones((2, 2), np.float32), np.zeros((2, 2), np.float32)
-    taken = [bool(probed_step(model, x, y, [probe], step=s)[1]) for s in range(1, 8)]
-    assert taken == [True, False, False, True, False, False, True]
+    taken = [bool(probed_step(model, x, y, [probe], step=s)[1]) for s in range(1, 9)]
+    # steps 1 and 2 closely (the start of a run), then every 3rd
+    assert taken == [True, True, False, False, True, False, False, True]
+    probe.watch_closely()  # e.g. the learning rate just changed
+    taken = [bool(probed_step(model, x, y, [probe], step=s)[1]) for s in range(9, 14)]
+    assert taken == [True, True, False, False, True]  # then every 3rd from step 10 again
     assert all(not getattr(m, "_forward_hooks", None) for _, m in model_layers(model))
 
 

@@ -179,6 +179,11 @@ class HealthProbe(Probe):
     min_interval_s
         ... and at most once per this many seconds (the canvas redraws ~25 times a second,
         so more readings would only cost the training thread time).
+    burst
+        Except for the first ``burst`` steps of a run, and the ``burst`` steps after each
+        :meth:`watch_closely` call (the app calls it when the learning rate changes): then
+        every step is measured, because a learning rate that is too large blows the
+        gradients up within a few steps, before a throttled reading would come.
 
     ``collect`` returns ``{"step", "layers": {key: {...}}, "grad_ratio", "first_layer",
     "last_layer", "badges"}`` of plain floats, strings and dicts (see the module docstring).
@@ -186,17 +191,24 @@ class HealthProbe(Probe):
 
     name = "health"
 
-    def __init__(self, every: int = 5, min_interval_s: float = 0.1) -> None:
+    def __init__(self, every: int = 5, min_interval_s: float = 0.1, burst: int = 20) -> None:
         self.every = max(1, int(every))
         self.min_interval_s = float(min_interval_s)
+        self.burst = max(0, int(burst))
+        self._close_steps = self.burst
         self._capture: Capture | None = None
         self._last_step = -(10**9)
         self._last_time = -math.inf
         self._first_norms: dict[str, float] = {}
         self._result: dict[str, Any] | None = None
 
+    def watch_closely(self) -> None:
+        """Measure every one of the next ``burst`` steps (callable from any thread)."""
+        self._close_steps = self.burst
+
     def reset(self) -> None:
         self._drop_capture()
+        self._close_steps = self.burst
         self._last_step = -(10**9)
         self._last_time = -math.inf
         self._first_norms.clear()
@@ -210,6 +222,9 @@ class HealthProbe(Probe):
     def wants(self, step: int) -> bool:
         if self._capture is not None:  # a step that ended early (diverged) left its hooks
             self._drop_capture()
+        if self._close_steps > 0:
+            self._close_steps -= 1
+            return True
         if step - self._last_step < self.every:
             return False
         return time.perf_counter() - self._last_time >= self.min_interval_s

@@ -10,6 +10,7 @@ from dataclasses import replace
 import numpy as np
 
 from neurocanvas.core.cli._common import EXIT_ERROR, EXIT_OK, CliError, load_source, problems_line
+from neurocanvas.core.network.shapes import PARAMETER_BUDGET
 
 NAME = "lr-find"
 
@@ -19,7 +20,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         NAME,
         help="find a good learning rate (range test: lr grows from 1e-6 to 10, weights kept)",
     )
-    p.add_argument("project", help="a .ncproj file or an example name")
+    p.add_argument("project", help="a .ncproj or .onnx file, or an example name")
+    p.add_argument(
+        "--allow-large",
+        action="store_true",
+        help=f"build a model above the parameter budget ({PARAMETER_BUDGET:,})",
+    )
     p.add_argument("--start", type=float, default=1e-6, help="first learning rate (1e-6)")
     p.add_argument("--end", type=float, default=10.0, help="last learning rate (10)")
     p.add_argument("--steps", type=int, default=200, help="steps of the test (200)")
@@ -37,9 +43,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_lr_find(args: argparse.Namespace) -> int:
     from neurocanvas.core.training.lr_finder import LRFinder
 
-    loaded = load_source(args.project, seed=args.seed)
+    loaded = load_source(
+        args.project, seed=args.seed, allow_large=args.allow_large, batch_size=args.batch_size
+    )
     if loaded.model is None:
         raise CliError(f"the network is not valid: {problems_line(loaded)}")
+    if loaded.dataset is None:
+        raise CliError("no data set fits this model, so there is nothing to train on")
     overrides = {
         k: v
         for k, v in {

@@ -187,3 +187,29 @@ def test_a_project_keeps_the_preprocessing_its_weights_were_trained_with(tmp_pat
         predict(model, raw, dataset.preprocessing),
         rtol=1e-6,
     )
+
+
+def test_importing_an_export_takes_the_network_without_its_preprocessing(tmp_path):
+    from neurocanvas.core import Tensor, no_grad
+    from neurocanvas.core.io.onnx_import import import_onnx
+
+    pre = Preprocessing(
+        input_shift=[100.0, 500.0], input_scale=[30.0, 290.0], output_shift=2.0, output_scale=0.7
+    )
+    graph = _chain(
+        (2,),
+        ("Linear", {"out_features": 4}),
+        ("Tanh", {}),
+        ("Linear", {"out_features": 1}),
+        loss="mse",
+    )
+    model = compile_graph(graph)
+    (path,) = export_model(model, tmp_path / "m.onnx", "onnx", preprocessing=pre)
+    imported = import_onnx(path)
+    again = compile_graph(imported.graph)
+    again.load_state_dict(imported.weights)
+    x = np.random.default_rng(0).normal(size=(5, 2)).astype(np.float32)
+    with no_grad():
+        np.testing.assert_allclose(
+            again(Tensor(x)).numpy(), model(Tensor(x)).numpy(), rtol=1e-5, atol=1e-6
+        )

@@ -11,6 +11,7 @@ import math
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -236,6 +237,47 @@ def _postprocess_output(b: _Builder, y: str, pre: Preprocessing | None) -> str:
             "postprocess",
         )
     return y
+
+
+def strip_preprocessing(proto: Any) -> tuple[Any, Preprocessing | None]:
+    """``proto`` without the preprocessing nodes :func:`to_onnx` adds, and what they did.
+
+    An importer gets the network itself (taking the network's inputs, giving its outputs),
+    as the app trains it; the maps come back from the model's metadata. A model without them
+    is returned unchanged (a copy either way).
+    """
+    import onnx
+
+    out = onnx.ModelProto()
+    out.CopyFrom(proto)
+    g = out.graph
+    ours = [n for n in g.node if n.name.startswith(("preprocess_", "postprocess_"))]
+    if not ours:
+        return out, None
+    rename: dict[str, str] = {}
+    for node in ours:  # each map node has one value input (the first) and one output
+        src = node.input[0]
+        rename[node.output[0]] = rename.get(src, src)
+    keep = [n for n in g.node if n not in ours]
+    for node in keep:
+        for i, name in enumerate(node.input):
+            if name in rename:
+                node.input[i] = rename[name]
+    used = {name for n in ours for name in n.input[1:]}
+    inits = [t for t in g.initializer if t.name not in used]
+    del g.node[:]
+    g.node.extend(keep)
+    del g.initializer[:]
+    g.initializer.extend(inits)
+    props = {p.key: p.value for p in out.metadata_props}
+    text = props.get(METADATA_KEY)
+    pre = None
+    if text is not None:
+        try:
+            pre = Preprocessing.from_json(text)
+        except ValueError:
+            pre = None  # a damaged record: the graph is still the network
+    return out, pre
 
 
 def to_onnx(

@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from neurocanvas.core.io.export.onnx_export import strip_preprocessing
+
 #: Stands for the batch size inside folded shape values (``Shape(x)[0]``); no real size is
 #: this large, so a Reshape target holding it means "keep the batch dimension".
 BATCH = -(2**40)
@@ -137,6 +139,8 @@ def read_model(source: str | os.PathLike[str] | Any) -> OnnxModel:
             proto = onnx.load(str(path))
         except Exception as exc:  # protobuf's DecodeError, missing external data files...
             raise OnnxImportError(f"{file_name} is not a readable ONNX file ({exc})") from exc
+    # a NeuroCanvas export maps raw inputs and outputs around the network: take the network
+    proto, _ = strip_preprocessing(proto)
     try:
         onnx.checker.check_model(proto)
     except Exception as exc:  # onnx.checker.ValidationError and friends

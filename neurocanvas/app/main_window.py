@@ -647,6 +647,8 @@ class MainWindow(QMainWindow):
         doc.settings_saved(self.training_panel.settings())  # as the panel shows them
         if self.dataset_panel.set_dataset(doc.dataset_key, doc.dataset_params, doc.dataset_seed):
             doc.dataset_params = self.dataset_panel.params()  # fill in defaults, quietly
+        elif self.dataset_panel.locate_button.isVisibleTo(self.dataset_panel):
+            self.dataset_dock.raise_()  # a moved data file: show where to locate it
         self.validate()
         self.refresh_code()
         self._update_title()

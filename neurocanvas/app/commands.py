@@ -69,10 +69,11 @@ class RemoveNodesCommand(QUndoCommand):
 
     def __init__(self, graph: Graph, node_ids, edges=(), text: str | None = None):
         node_ids = [n for n in node_ids if n in graph.nodes]
-        gone = set(node_ids)
+        gone, chosen = set(node_ids), set(edges)
         # Every wire that disappears: those touching removed nodes plus the explicitly chosen.
-        self.edges = [e for e in graph.edges if e.src in gone or e.dst in gone or e in set(edges)]
+        self.edges = [e for e in graph.edges if e.src in gone or e.dst in gone or e in chosen]
         self.edge_order = list(graph.edges)
+        self.node_order = list(graph.nodes)  # undo puts the nodes back where they were
         self.nodes = [graph.nodes[n] for n in node_ids]
         self._saved = [(n.id, n.type, n.name, dict(n.params), tuple(n.pos)) for n in self.nodes]
         if text is None:
@@ -92,6 +93,7 @@ class RemoveNodesCommand(QUndoCommand):
     def undo(self) -> None:
         for node_id, layer_type, name, params, pos in self._saved:
             self.graph.add_node(layer_type, params=params, pos=pos, name=name, node_id=node_id)
+        self.graph.reorder_nodes(self.node_order)
         _restore_edges(self.graph, self.edge_order, self.edges)
 
 

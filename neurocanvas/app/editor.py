@@ -112,9 +112,14 @@ class GraphEditor(QObject):
             self.undo_stack.push(MoveNodesCommand(self.graph, dict(moves), text=text))
 
     def set_param(self, node_id: str, key: str, value: Any) -> None:
+        """Raises ``GraphError`` for a value the parameter refuses, before anything is pushed
+        (a failed push would still cost the redo history)."""
+        self.graph.check_param(node_id, key, value)
         self.undo_stack.push(SetParamCommand(self.graph, node_id, key, value))
 
     def rename(self, node_id: str, name: str) -> None:
+        """Raises ``GraphError`` for a name that is taken or not an identifier, before pushing."""
+        self.graph.check_name(name, self.graph.node(node_id).id)
         self.undo_stack.push(RenameNodeCommand(self.graph, node_id, name))
 
     def insert(self, data: Mapping[str, Any], offset: Pos, text: str | None = None) -> list[str]:

@@ -100,6 +100,20 @@ def _is_gzip(path: Path) -> bool:
 _EXTRA_COUNTED = 1024**2
 
 
+def _read_up_to(fh: BinaryIO, size: int) -> bytes:
+    """At most ``size`` bytes, read in 1 MiB pieces: ``read(size)`` would reserve all ``size``
+    bytes at once, however few the file holds (a flipped header byte claiming 500 MB)."""
+    parts: list[bytes] = []
+    got = 0
+    while got < size:
+        chunk = fh.read(min(1024**2, size - got))
+        if not chunk:
+            break
+        parts.append(chunk)
+        got += len(chunk)
+    return b"".join(parts)
+
+
 def _count_rest(fh: BinaryIO) -> int:
     """How many bytes follow (counted up to just past :data:`_EXTRA_COUNTED`, never kept)."""
     count = 0
@@ -149,7 +163,7 @@ def read_idx(path: str, expected_magic: int, what: str, param: str) -> np.ndarra
                     f"data; the limit is {MAX_IDX_BYTES:,} bytes",
                     param,
                 )
-            data = fh.read(expected)
+            data = _read_up_to(fh, expected)
             extra = _count_rest(fh)
     except (OSError, EOFError, zlib.error) as exc:
         kind = "gzip file" if gzipped else "file"

@@ -245,6 +245,10 @@ class Graph:
             k += 1
         return f"{prefix}{k}"
 
+    def check_name(self, name: Any, node_id: str | None) -> None:
+        """``GraphError`` unless ``name`` may name node ``node_id`` (None: a new node)."""
+        self._check_name(name, node_id)
+
     def _check_name(self, name: Any, node_id: str | None) -> None:
         if not is_valid_name(name):
             raise GraphError(
@@ -271,16 +275,33 @@ class Graph:
         self._emit(GraphEvent("node_removed", node_id=node_id, old=node))
         return node, wires
 
-    def set_param(self, node_id: str, key: str, value: Any) -> None:
+    def reorder_nodes(self, order: Iterable[str]) -> None:
+        """Put the nodes in ``order``; ids it does not name follow in their present order.
+
+        Undoing a removal puts a node back where it was: node order breaks ties in the run
+        order, and so decides the model's layer order and its ``state_dict`` order. No event:
+        nothing a view shows changes.
+        """
+        rank = {node_id: i for i, node_id in enumerate(order)}
+        items = sorted(self.nodes.items(), key=lambda item: rank.get(item[0], len(rank)))
+        self.nodes.clear()  # the same dict object: the index stays valid
+        self.nodes.update(items)
+
+    def check_param(self, node_id: str, key: str, value: Any) -> Any:
+        """``value`` as ``set_param`` would store it; ``GraphError`` if it is refused."""
         node = self.node(node_id)
         try:
             spec = node.spec.param(key)
         except KeyError as exc:
             raise GraphError(exc.args[0]) from None
         try:
-            new = spec.validate(value)
+            return spec.validate(value)
         except ValueError as exc:
             raise GraphError(f"{node.label}: {exc}") from None
+
+    def set_param(self, node_id: str, key: str, value: Any) -> None:
+        node = self.node(node_id)
+        new = self.check_param(node_id, key, value)
         old = node.params[key]
         if old == new and type(old) is type(new):
             return

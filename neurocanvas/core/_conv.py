@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from neurocanvas.core import _kernels
 from neurocanvas.core.autograd import Function
 from neurocanvas.core.backend import array_module as _xp_of
 from neurocanvas.core.tensor import Tensor
@@ -208,7 +209,8 @@ def conv2d_backward(
     gy = xp.ascontiguousarray(grad.transpose(1, 0, 2, 3)).reshape(groups, ocg, n * oh * ow)
     gx = gw = gb = None
     if need[2]:
-        gb = gy.reshape(oc, -1).sum(axis=1)
+        # The same reduction as the CPU kernel, so both devices round alike.
+        gb = grad.sum(axis=(0, 2, 3))
     if need[1]:
         cols = col.reshape(groups, k, n * oh * ow)
         # (col @ gy.T).T, not gy @ col.T: same flops, but OpenBLAS threads the long inner
@@ -465,8 +467,15 @@ class Conv2dFunction(Function):
         self.geometry = (stride, pads, dilation, groups)
         self.shapes = (x.shape, weight.shape)
         b = bias[0] if bias else None
-        y, col = conv2d_forward(x, weight, b, stride, pads, dilation, groups)
         need = self.needs_input_grad
+        # Ungrouped: the shift/chunk kernels (_kernels); grouped: one big GEMM per group.
+        self.chunked = groups == 1
+        if self.chunked:
+            y = _kernels.conv2d_forward(x, weight, b, stride, pads, dilation)
+            # The columns are recomputed per chunk in backward, so only the input is kept.
+            self.save_for_backward(weight if need[0] else None, x if need[1] else None)
+            return y
+        y, col = conv2d_forward(x, weight, b, stride, pads, dilation, groups)
         # col is the big buffer (KH*KW times the input): keep it only for the weight gradient.
         self.save_for_backward(weight if need[0] else None, col if need[1] else None)
         return y
@@ -481,9 +490,14 @@ class Conv2dFunction(Function):
             self.needs_input_grad[1],
             n_in == 3 and self.needs_input_grad[2],
         )
-        grads = conv2d_backward(
-            grad, x_shape, w_shape, weight, col, stride, pads, dilation, groups, need
-        )
+        if self.chunked:
+            grads = _kernels.conv2d_backward(
+                grad, col, weight, x_shape, w_shape, stride, pads, dilation, need
+            )
+        else:
+            grads = conv2d_backward(
+                grad, x_shape, w_shape, weight, col, stride, pads, dilation, groups, need
+            )
         return grads[:n_in]
 
 

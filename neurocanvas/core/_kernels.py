@@ -221,8 +221,8 @@ def conv2d_forward(
 
 def conv2d_backward(
     grad: Any,
-    x: Any | None,
-    weight: Any | None,
+    x: Any,
+    weight: Any,
     x_shape: tuple[int, int, int, int],
     w_shape: tuple[int, int, int, int],
     stride: Pair,
@@ -233,7 +233,7 @@ def conv2d_backward(
     """Gradients for (input, weight, bias) of ``conv2d_forward``, each only if ``need`` asks.
 
     ``x`` is read only for the weight gradient (its columns are unfolded again per chunk) and
-    ``weight`` only for the input gradient.
+    ``weight`` only for the input gradient; either may be None when its gradient is not asked.
     """
     xp = array_module(grad)
     g = _Geometry(x_shape, w_shape, stride, pads, dilation, grad.dtype, xp)

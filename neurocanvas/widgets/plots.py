@@ -456,8 +456,10 @@ class LossPlot(_PlotBase):
         item.setLabel("bottom", "step")
         item.setLabel("left", "loss")
         self._steps = EnvelopeDecimator(self.max_points)
-        self._train_buf = GrowingBuffer(128)
-        self._val_buf = GrowingBuffer(128)
+        # Epoch curves are decimated too: general-fit runs 10 steps per epoch, so a long run
+        # has 100,000 epochs, and drawing each one made every frame slower than the last.
+        self._train_buf = EnvelopeDecimator(self.max_points)
+        self._val_buf = EnvelopeDecimator(self.max_points)
         self._epoch_steps: list[float] = []
         self._epoch_anchor: tuple[int, int] = (0, 0)  # (completed epochs, step) last seen
         self._y_bounds = (np.inf, -np.inf)  # log10 range of everything drawn this run
@@ -539,12 +541,12 @@ class LossPlot(_PlotBase):
             self._grow_bounds(new)
         n_epochs = max(len(snap.train_loss), len(snap.val_loss))
         self._place_epochs(n_epochs, snap.epoch, snap.step)
-        xs = np.asarray(self._epoch_steps)
         for buf, values in ((self._train_buf, snap.train_loss), (self._val_buf, snap.val_loss)):
             n_old = len(buf)
             if len(values) > n_old:  # epoch losses only ever grow within a run
                 new = _log_losses(values[n_old:])
-                buf.set_tail(n_old, xs[n_old : len(values)], new)
+                # Only the new epochs' positions: converting the whole list was O(epochs).
+                buf.extend(np.asarray(self._epoch_steps[n_old : len(values)]), new)
                 self._grow_bounds(new)
         # Dragging the slider sends a change on many consecutive steps; one marker per burst
         # (showing the rate it settled on) keeps the labels readable.
@@ -569,7 +571,7 @@ class LossPlot(_PlotBase):
         """Per-epoch ``"train"`` or ``"validation"`` loss as drawn, in loss units."""
         buf = {"train": self._train_buf, "validation": self._val_buf}[which]
         x, y = buf.view()
-        return x.copy(), 10.0**y
+        return x, 10.0**y
 
     def _place_epochs(self, n_epochs: int, epoch: int, step: int) -> None:
         """Give each newly finished epoch the step where it ended.

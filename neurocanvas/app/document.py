@@ -15,9 +15,10 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand
 
+from neurocanvas.app.background import DATASETS_CACHE
 from neurocanvas.app.commands import AddNodeCommand, SetParamCommand
 from neurocanvas.app.editor import GraphEditor
-from neurocanvas.core.datasets import DATASETS, make_dataset
+from neurocanvas.core.datasets import DATASETS
 from neurocanvas.core.io.project import Project
 from neurocanvas.core.network.catalogue import get_layer
 from neurocanvas.core.network.fitting import fit_edits, fitted_params
@@ -152,7 +153,8 @@ class Document(QObject):
         """
         self.dataset_key, self.dataset_params, self.dataset_seed = key, dict(params or {}), seed
         try:
-            self.dataset = built or make_dataset(key, self.dataset_params, seed=seed)
+            # The cache is shared with the data set panel and project loading (built once).
+            self.dataset = built or DATASETS_CACHE.get(key, self.dataset_params, seed)
             self.dataset_error = ""
         except ValueError as exc:
             self.dataset = None
@@ -172,7 +174,7 @@ class Document(QObject):
         if (key, dict(params), seed) == self.dataset_choice() and self.dataset is not None:
             return
         try:
-            candidate = make_dataset(key, dict(params), seed=seed)
+            candidate = DATASETS_CACHE.get(key, dict(params), seed)
         except ValueError:
             candidate = None  # the command records the problem for the data set panel
         if candidate is not None:

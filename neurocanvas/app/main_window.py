@@ -32,6 +32,13 @@ from PySide6.QtWidgets import (
 )
 
 from neurocanvas import __version__
+from neurocanvas.app.background import (
+    DATASETS_CACHE,
+    Job,
+    JobProgress,
+    JobRunner,
+    needs_background,
+)
 from neurocanvas.app.document import Document, EditRefused
 from neurocanvas.app.insight import InsightController
 from neurocanvas.app.settings import LAYOUT_VERSION, AppSettings
@@ -169,7 +176,8 @@ class MainWindow(QMainWindow):
         self.problem_fix.hide()
         self.problem_fix.clicked.connect(self.apply_problem_fix)
         self._fix_node: str | None = None
-        self.dataset_panel = DatasetPanel(parent=self)
+        self.jobs = JobRunner(self)  # work that would freeze the window (app/background.py)
+        self.dataset_panel = DatasetPanel(factory=DATASETS_CACHE.get, parent=self)
         self.training_panel = TrainingPanel(self)
         self.loss_plot = LossPlot()
         self.accuracy_plot = AccuracyPlot()
@@ -503,6 +511,8 @@ class MainWindow(QMainWindow):
         self.state_label = QLabel(self)
         self.state_label.setObjectName("stateLabel")
         bar = self.statusBar()
+        self.job_progress = JobProgress(self.jobs, self)
+        bar.addPermanentWidget(self.job_progress)
         bar.addPermanentWidget(self.params_label)
         bar.addPermanentWidget(self.state_label)
 
@@ -622,7 +632,38 @@ class MainWindow(QMainWindow):
         A transaction: should showing it fail half way (a view refusing a value the file
         checks let through), the previous project is shown again, marked modified so that
         nothing is lost, and ``ProjectError`` says why. The window is never left half-loaded.
+
+        A data set that is not built yet (digits: importing scikit-learn takes seconds; a big
+        CSV file) is built in the background first, with progress and Cancel in the status
+        bar; the window shows the project once its data are ready (errors then in a dialog).
         """
+        key, params, seed = project.dataset_key, project.dataset_params, project.dataset_seed
+        if not needs_background(key, params) or DATASETS_CACHE.peek(key, params, seed) is not None:
+            self._load_now(project, path, weights)
+            return
+
+        def build(job: Job) -> Any:
+            try:
+                return DATASETS_CACHE.get(key, params, seed)
+            except ValueError:  # the document shows the reason next to the data set
+                return None
+
+        def show(_dataset: Any) -> None:
+            try:
+                self._load_now(project, path, weights)
+            except ProjectError as exc:
+                self.show_error("Cannot open project", f"It could not be opened: {exc}", True)
+
+        self.jobs.submit(
+            f"Loading the data of “{project.name}”",
+            build,
+            show,
+            lambda message: self.show_error("Cannot load the data set", message),
+            kind="open",
+        )
+
+    def _load_now(self, project: Project, path: Path | None, weights: Any) -> None:
+        """The transaction of :meth:`load_project`, once the data set is at hand."""
         doc = self.document
         previous = (doc.to_project(self._panel_config()), doc.path, self.controller.weights())
         was_modified = doc.modified
@@ -1018,6 +1059,7 @@ class MainWindow(QMainWindow):
             return
         self.controller.shutdown()
         self.insight.shutdown()
+        self.jobs.cancel()  # a data set still loading must not open into a closed window
         self.settings.save_window(self.saveGeometry(), self.saveState(LAYOUT_VERSION))
         event.accept()
 

@@ -153,6 +153,9 @@ class JobRunner(QObject):
 
     def _drop(self, job: Job) -> None:
         job.cancel()
+        self._forget(job)
+
+    def _forget(self, job: Job) -> None:
         self._callbacks.pop(job, None)
         if self.jobs.get(job.kind) is job:
             del self.jobs[job.kind]
@@ -167,14 +170,14 @@ class JobRunner(QObject):
     @Slot(object, object)
     def _on_done(self, job: Job, result: Any) -> None:
         callbacks = self._callbacks.get(job)
-        self._drop(job)
+        self._forget(job)
         if callbacks is not None and not job.cancelled:
             callbacks[0](result)
 
     @Slot(object, str)
     def _on_failed(self, job: Job, message: str) -> None:
         callbacks = self._callbacks.get(job)
-        self._drop(job)
+        self._forget(job)
         if callbacks is not None and callbacks[1] is not None:
             callbacks[1](message)
 

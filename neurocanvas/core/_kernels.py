@@ -152,7 +152,8 @@ class _Geometry:
         col = ws[: self.k * span].reshape(self.c, self.kh * self.kw, span)
         if self.shift:
             used = count * self.hp * self.wp
-            # A short last chunk: the tail past its images must read zeros, not stale data.
+            # Positions past the last image read the tail: keep it zero, so that a short last
+            # chunk reads nothing left in the workspace (only dropped columns read it).
             flat[:, used : used + self.tail] = 0
             for o, (off, _, _) in enumerate(self._offsets()):
                 col[:, o] = flat[:, off : off + span]

@@ -156,7 +156,16 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="app run with health, a selected layer's live preview and histograms (goal 80 %%)",
     )
+    parser.add_argument(
+        "--stalls",
+        action="store_true",
+        help="instead: the longest GUI-thread stall of everyday actions (gui_stalls.py)",
+    )
     args = parser.parse_args(argv)
+    if args.stalls:
+        from gui_stalls import main as stalls_main  # the same folder (run as a script)
+
+        return stalls_main([])
     # Interleaved runs, medians: the machine may be busy with other work.
     base_rates, gui_rates, runs, same = [], [], [], True
     for _ in range(args.repeat):

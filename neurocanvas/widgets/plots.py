@@ -819,7 +819,9 @@ class FitPlot(pg.GraphicsLayoutWidget):
         plot.addItem(self.region_image)
         x = _user_x(ds, ds.x_train)
         y = np.asarray(ds.y_train).ravel().astype(int)
-        brushes = [pg.mkBrush(*CLASS_COLORS[k % len(CLASS_COLORS)], 220) for k in y]
+        # Shared brush objects (one per class): pyqtgraph renders a symbol per brush object.
+        palette = [pg.mkBrush(*c, 220) for c in CLASS_COLORS]
+        brushes = [palette[k % len(palette)] for k in y]
         pen = pg.mkPen(self._text_color(), width=0.5)
         plot.addItem(_cached(pg.ScatterPlotItem(x[:, 0], x[:, 1], size=6, pen=pen, brush=brushes)))
 

@@ -2,7 +2,9 @@
 of built data sets.
 
 ``JobRunner.submit(label, work, on_done)`` runs ``work(job)`` on a ``QThreadPool`` thread and
-calls ``on_done(result)`` back in the GUI thread. ``work`` reports progress with
+calls ``on_done(result)`` back in the GUI thread; ``run_waiting`` does the same but returns
+the outcome to its caller, running the window's events meanwhile (sequential code for the
+caller, a live window for the person). ``work`` reports progress with
 ``job.report(fraction, text)``, which also raises :class:`JobCancelled` once the person
 pressed Cancel (or a newer job of the same kind replaced this one), so long loops stop at
 their next report. A cancelled job's result is dropped. :class:`JobProgress` is the status
@@ -22,9 +24,10 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
 from neurocanvas.core.datasets import make_dataset
@@ -85,6 +88,16 @@ class _Runnable(QRunnable):
         job.finished.set()
 
 
+@dataclass
+class Outcome:
+    """How a job run with :meth:`JobRunner.run_waiting` ended."""
+
+    ok: bool = False
+    result: Any = None
+    error: str = ""
+    cancelled: bool = False
+
+
 class JobRunner(QObject):
     """Runs jobs off the GUI thread; one job per ``kind`` at a time (a newer one replaces it).
 
@@ -98,6 +111,7 @@ class JobRunner(QObject):
 
     busy_changed = Signal(bool)
     progress = Signal(str, float, str)
+    ended = Signal(object)  # a job that finished, failed or was cancelled
 
     def __init__(self, parent: QObject | None = None, threads: int = 2) -> None:
         super().__init__(parent)
@@ -156,11 +170,44 @@ class JobRunner(QObject):
         self._forget(job)
 
     def _forget(self, job: Job) -> None:
-        self._callbacks.pop(job, None)
+        known = self._callbacks.pop(job, None) is not None
         if self.jobs.get(job.kind) is job:
             del self.jobs[job.kind]
             if not self.jobs:
                 self.busy_changed.emit(False)
+        if known:
+            self.ended.emit(job)
+
+    def run_waiting(self, label: str, work: Callable[[Job], Any], kind: str = "") -> Outcome:
+        """Run ``work`` in the background and return when it ends, the window live meanwhile.
+
+        The GUI thread runs a local event loop until the job finishes, so the window keeps
+        repainting, shows the progress and takes a click on Cancel, while the caller keeps
+        plain sequential code (opening a project from a menu, a file argument or a test).
+        """
+        outcome = Outcome()
+        loop = QEventLoop()
+
+        def done(result: Any) -> None:
+            outcome.result, outcome.ok = result, True
+
+        def failed(message: str) -> None:
+            outcome.error = message
+
+        job = self.submit(label, work, done, failed, kind)
+
+        def ended(which: Job) -> None:
+            if which is job:
+                loop.quit()
+
+        self.ended.connect(ended)
+        try:
+            if job in self._callbacks:  # (it may have ended already)
+                loop.exec()
+        finally:
+            self.ended.disconnect(ended)
+        outcome.cancelled = job.cancelled and not outcome.ok
+        return outcome
 
     @Slot(object, float, str)
     def _on_progress(self, job: Job, fraction: float, text: str) -> None:

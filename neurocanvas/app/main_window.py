@@ -587,7 +587,8 @@ class MainWindow(QMainWindow):
             return self.open_onnx(path)
         try:
             project, weights = load_project(path)
-            self.load_project(project, path, weights)
+            if not self.load_project(project, path, weights):
+                return False
         except ProjectError as exc:
             self.show_error(
                 "Cannot open project", f"{path.name} could not be opened: {exc}", critical=True
@@ -605,7 +606,8 @@ class MainWindow(QMainWindow):
         operator has no layer, leaving the open project as it was."""
         try:
             opened = project_from_onnx(path)
-            self.load_project(opened.project, None, opened.weights)
+            if not self.load_project(opened.project, None, opened.weights):
+                return False
         except (OnnxImportError, ProjectError) as exc:
             self.show_error("Cannot open ONNX model", str(exc), critical=True)
             return False
@@ -619,14 +621,15 @@ class MainWindow(QMainWindow):
             return False
         try:
             project = load_example(name)
-            self.load_project(project, None, None)
+            if not self.load_project(project, None, None):
+                return False
         except (ExampleError, ProjectError, OSError) as exc:
             self.show_error("Cannot open example", f"The example could not be opened: {exc}")
             return False
         self.statusBar().showMessage(f"Opened the example “{project.name}”. Press Train.", 8000)
         return True
 
-    def load_project(self, project: Project, path: Path | None, weights: Any) -> None:
+    def load_project(self, project: Project, path: Path | None, weights: Any) -> bool:
         """Show ``project`` in this window (the current run, if any, is stopped first).
 
         A transaction: should showing it fail half way (a view refusing a value the file
@@ -634,33 +637,26 @@ class MainWindow(QMainWindow):
         nothing is lost, and ``ProjectError`` says why. The window is never left half-loaded.
 
         A data set that is not built yet (digits: importing scikit-learn takes seconds; a big
-        CSV file) is built in the background first, with progress and Cancel in the status
-        bar; the window shows the project once its data are ready (errors then in a dialog).
+        CSV file) is built in the background first, the window live meanwhile, with progress
+        and Cancel in the status bar. Returns False when the person cancelled that.
         """
         key, params, seed = project.dataset_key, project.dataset_params, project.dataset_seed
-        if not needs_background(key, params) or DATASETS_CACHE.peek(key, params, seed) is not None:
-            self._load_now(project, path, weights)
-            return
+        if needs_background(key, params) and DATASETS_CACHE.peek(key, params, seed) is None:
 
-        def build(job: Job) -> Any:
-            try:
-                return DATASETS_CACHE.get(key, params, seed)
-            except ValueError:  # the document shows the reason next to the data set
-                return None
+            def build(job: Job) -> Any:
+                try:
+                    return DATASETS_CACHE.get(key, params, seed)
+                except ValueError:  # the document shows the reason next to the data set
+                    return None
 
-        def show(_dataset: Any) -> None:
-            try:
-                self._load_now(project, path, weights)
-            except ProjectError as exc:
-                self.show_error("Cannot open project", f"It could not be opened: {exc}", True)
-
-        self.jobs.submit(
-            f"Loading the data of “{project.name}”",
-            build,
-            show,
-            lambda message: self.show_error("Cannot load the data set", message),
-            kind="open",
-        )
+            outcome = self.jobs.run_waiting(f"Loading the data of “{project.name}”", build, "open")
+            if outcome.cancelled:
+                self.statusBar().showMessage(f"Opening “{project.name}” was cancelled", 6000)
+                return False
+            if outcome.error:  # an unexpected failure: the document will name it too
+                self.statusBar().showMessage(f"The data set failed: {outcome.error}", 8000)
+        self._load_now(project, path, weights)
+        return True
 
     def _load_now(self, project: Project, path: Path | None, weights: Any) -> None:
         """The transaction of :meth:`load_project`, once the data set is at hand."""

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 
 from neurocanvas.app.background import (
     DATASETS_CACHE,
@@ -42,17 +43,30 @@ def gate(monkeypatch) -> Gate:
     return g
 
 
-def test_opening_the_digits_example_loads_its_data_in_the_background(qtbot, window_factory, gate):
+def test_opening_the_digits_example_loads_its_data_with_the_window_live(
+    qtbot, window_factory, gate
+):
     w = window_factory("linear-regression")
     before = w.document.name
-    assert w.open_example("digits-mlp", ask=False)  # returns at once: the GUI is not blocked
-    assert w.document.name == before  # the old project stays until the data are ready
-    assert w.job_progress.isVisible()
-    assert "Loading" in w.job_progress.label.text()
-    gate.opened.set()
+    ticks: list[float] = []
+    heart = QTimer(interval=5)
+    heart.timeout.connect(lambda: ticks.append(time.perf_counter()))
+    during: list[tuple[bool, str, str]] = []
+
+    def look_then_release() -> None:
+        during.append((w.job_progress.isVisible(), w.job_progress.label.text(), w.document.name))
+        gate.opened.set()
+
+    QTimer.singleShot(300, look_then_release)
+    heart.start()
     # (scikit-learn is imported on the first digits build: seconds on a busy machine)
-    qtbot.waitUntil(lambda: w.document.dataset_key == "digits", timeout=60000)
-    assert w.document.dataset is not None and w.document.name != before
+    assert w.open_example("digits-mlp", ask=False)
+    heart.stop()
+    (visible, label, name), *_ = during
+    assert visible and "Loading" in label  # progress shown while the data load
+    assert name == before  # the old project stays until they are ready
+    assert len(ticks) >= 20  # the window's own timers kept running: it never froze
+    assert w.document.dataset_key == "digits" and w.document.dataset is not None
     assert not w.job_progress.isVisible()
     assert gate.calls.count("digits") == 1  # the document reused the background build
 
@@ -60,9 +74,12 @@ def test_opening_the_digits_example_loads_its_data_in_the_background(qtbot, wind
 def test_cancel_keeps_the_open_project(qtbot, window_factory, gate):
     w = window_factory("linear-regression")
     graph_before = w.document.graph.to_dict()
-    w.open_example("digits-cnn", ask=False)
-    qtbot.mouseClick(w.job_progress.cancel_button, Qt.MouseButton.LeftButton)
+    QTimer.singleShot(
+        200, lambda: qtbot.mouseClick(w.job_progress.cancel_button, Qt.MouseButton.LeftButton)
+    )
+    assert not w.open_example("digits-cnn", ask=False)
     assert not w.job_progress.isVisible()
+    assert "cancelled" in w.statusBar().currentMessage()
     gate.opened.set()
     assert w.jobs.wait(60000)
     qtbot.wait(50)  # let any (wrongly) queued completion arrive

@@ -65,7 +65,7 @@ def test_opening_the_digits_example_loads_its_data_with_the_window_live(
     (visible, label, name), *_ = during
     assert visible and "Loading" in label  # progress shown while the data load
     assert name == before  # the old project stays until they are ready
-    assert len(ticks) >= 20  # the window's own timers kept running: it never froze
+    assert len(ticks) >= 3  # the window's own timers ran during the call: it never froze
     assert w.document.dataset_key == "digits" and w.document.dataset is not None
     assert not w.job_progress.isVisible()
     assert gate.calls.count("digits") == 1  # the document reused the background build

@@ -8,6 +8,7 @@ be written) ends in a message box with a plain sentence, never a traceback.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,7 @@ from neurocanvas.app.training_controller import TrainingController
 from neurocanvas.core.io.examples import ExampleError, list_examples, load_example
 from neurocanvas.core.io.export import (
     EXPORT_FORMATS,
+    Experiment,
     ExportError,
     WeightsError,
     export_model,
@@ -796,13 +798,23 @@ class MainWindow(QMainWindow):
                 return []
             dataset = doc.dataset  # its preprocessing goes inside the exported model
             pre = dataset.preprocessing if dataset is not None else None
-            files = export_model(model, path, fmt_key, title, preprocessing=pre)
+            files = export_model(
+                model, path, fmt_key, title, preprocessing=pre, experiment=self._experiment()
+            )
         except (ExportError, WeightsError, OSError, ValueError, RuntimeError) as exc:
             self.show_error("Export failed", f"The model was not exported: {_reason(exc)}", True)
             return []
         names = ", ".join(p.name for p in files)
         self.statusBar().showMessage(f"Exported {names}", 8000)
         return list(files)
+
+    def _experiment(self) -> Experiment:
+        """The project as the panel shows it, its data set and the last run's lr changes
+        (what the PyTorch training script reproduces)."""
+        snapshot = self.controller.last_snapshot
+        changes = list(snapshot.lr_changes) if snapshot is not None else []
+        project = replace(self.document.to_project(), config=self._panel_config())
+        return Experiment(project, self.document.dataset, changes)
 
     def import_weights_dialog(self) -> bool:
         start = str(self.document.path.parent) if self.document.path else ""

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from neurocanvas.app.commands import SetParamCommand
 from neurocanvas.app.main_window import MainWindow
-from neurocanvas.core.io.export import EXPORT_FORMATS
+from neurocanvas.core.io.export import EXPORT_FORMATS, load_weights
 
 
 @pytest.fixture
@@ -115,6 +115,13 @@ def test_export_through_the_menu_and_read_the_file_back(make, qtbot, tmp_path, m
         (y,) = session.run(None, {session.get_inputs()[0].name: x})
         w_, b_ = weights["linear.weight"], weights["linear.bias"]
         np.testing.assert_allclose(y, x @ w_.T + b_, rtol=1e-5, atol=1e-6)
+    elif fmt == "torch-train":  # a folder: the network, the script with the run's settings
+        assert "nn.Linear(1, 1)" in (target / "model.py").read_text()
+        script = (target / "train.py").read_text()
+        assert "'dataset'" not in script and "'epochs': 1000" in script
+        back = load_weights(target / "weights.safetensors")
+        for key, value in weights.items():
+            np.testing.assert_array_equal(back[key], value)
     else:
         text = target.read_text()
         assert "class Net(nn.Module)" in text and "nn.Linear(1, 1)" in text

@@ -34,24 +34,32 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--format", choices=list(EXPORT_FORMATS), help="default: from the output's suffix"
     )
-    p.add_argument("--output", "-o", required=True, metavar="PATH")
+    p.add_argument(
+        "--output",
+        "-o",
+        required=True,
+        metavar="PATH",
+        help="the file to write; for --format torch-train, a folder",
+    )
     p.set_defaults(func=cmd_export)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from neurocanvas.core.io.export import ExportError, WeightsError, export_model
+    from neurocanvas.core.io.export import Experiment, ExportError, WeightsError, export_model
 
     loaded = load_source(args.project, weights=args.weights, allow_large=args.allow_large)
     if loaded.model is None:
         raise CliError(f"the network is not valid: {problems_line(loaded)}")
     fmt = args.format or format_from_suffix(args.output)
     try:
+        experiment = Experiment(loaded.project, loaded.dataset)  # lr: the project's
         written = export_model(
             loaded.model,
             args.output,
             fmt,
             title=loaded.project.name,
             preprocessing=None if loaded.dataset is None else loaded.dataset.preprocessing,
+            experiment=experiment,
         )
     except (ExportError, WeightsError) as exc:
         raise CliError(str(exc)) from exc

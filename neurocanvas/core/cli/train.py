@@ -98,8 +98,12 @@ def cmd_train(args: argparse.Namespace) -> int:
             progress.close()
     result = _final_metrics(final, trainer, time.perf_counter() - started)
     if args.export:
-        from neurocanvas.core.io.export import ExportError, WeightsError, export_model
+        from neurocanvas.core.io.export import Experiment, ExportError, WeightsError, export_model
 
+        # the run's settings and lr record go with a training-script export
+        experiment = Experiment(
+            replace(loaded.project, config=config), loaded.dataset, list(final.lr_changes)
+        )
         try:
             written = export_model(
                 loaded.model,
@@ -107,6 +111,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                 args.format,
                 title=loaded.project.name,
                 preprocessing=loaded.dataset.preprocessing,
+                experiment=experiment,
             )
         except (ExportError, WeightsError) as exc:
             raise CliError(str(exc)) from exc

@@ -14,6 +14,7 @@ from neurocanvas.core.datasets.preprocessing import METADATA_KEY, Preprocessing,
 from neurocanvas.core.io.atomic import atomic_write
 
 from ._common import ExportError
+from .torch_train import Experiment, export_training
 from .weight_checks import weight_problems
 from .weights import (
     WEIGHT_FORMATS,
@@ -74,6 +75,8 @@ EXPORT_FORMATS: dict[str, ExportFormat] = {
         ExportFormat("npz", ".npz", "Weights (NumPy .npz)"),
         ExportFormat("onnx", ".onnx", "Model (ONNX, opset 17)"),
         ExportFormat("torch", ".py", "PyTorch code (+ safetensors weights)"),
+        # suffix "": a folder (model.py, train.py, README.md, weights, data)
+        ExportFormat("torch-train", "", "PyTorch training script (folder)"),
     )
 }
 
@@ -84,6 +87,7 @@ def export_model(
     fmt: str,
     title: str = "network",
     preprocessing: Preprocessing | None = None,
+    experiment: Experiment | None = None,
 ) -> list[Path]:
     """Write ``model`` to ``path`` in format ``fmt``; returns every file written.
 
@@ -93,6 +97,8 @@ def export_model(
     ``preprocessing`` (the data set's) goes inside the model: ONNX and the PyTorch code take
     raw inputs and give outputs in the target's units, as the app's own predictions; weight
     files carry it as metadata (``neurocanvas.preprocessing``, JSON) that import reads back.
+    ``torch-train`` makes ``path`` a folder with the whole experiment (see
+    :mod:`.torch_train`); it needs ``experiment`` (the project, its data set, lr changes).
     """
     if fmt not in EXPORT_FORMATS:
         raise ExportError(
@@ -112,6 +118,12 @@ def export_model(
             if fmt == "safetensors":
                 meta = {"format": "pt", **meta}
             return [save_weights(model.state_dict(), path, fmt, metadata=meta or None)]
+        if fmt == "torch-train":
+            if experiment is None:
+                raise ExportError(
+                    "the PyTorch training script needs the project, not only the model"
+                )
+            return export_training(model, path, experiment, title)
         if fmt == "onnx":
             from .onnx_export import export_onnx
 
@@ -131,6 +143,7 @@ def export_model(
 
 __all__ = [
     "EXPORT_FORMATS",
+    "Experiment",
     "ExportError",
     "ExportFormat",
     "WeightsError",

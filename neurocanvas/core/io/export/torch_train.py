@@ -1,0 +1,227 @@
+"""The whole experiment as a PyTorch training folder: model, data, settings, script, weights.
+
+``export_training`` writes::
+
+    model.py               the network (torch_code.py's generator), loading weights.safetensors
+    train.py               data loading, preprocessing, loss, optimizer, lr schedule, epochs,
+                           batch size, seed, validation each epoch, DDP under torchrun
+    README.md              the commands
+    weights.safetensors    the model's weights now (what File > Export > PyTorch code writes)
+    initial.safetensors    the weights a run starts from (the project's seed), so that
+                           ``python train.py`` reproduces the app's run
+    data.npz               generated data sets, exactly as the app made them (CSV and IDX
+                           data sets are read again from their files instead)
+
+``train.py`` is one fixed script (``resources/templates/train.py.tmpl``) plus an ``EXPERIMENT``
+literal with everything specific to this project, so the script reads like hand-written
+PyTorch and a person can change any setting in one place.
+"""
+
+from __future__ import annotations
+
+import os
+import pprint
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from neurocanvas.core.datasets import Dataset, make_dataset
+from neurocanvas.core.datasets.tabular import parse_columns, read_csv
+from neurocanvas.core.io.project import Project
+from neurocanvas.core.network.compiler import GraphModule, compile_graph
+from neurocanvas.core.random import default_rng, manual_seed
+
+from ._common import ExportError
+from .torch_code import torch_code
+from .weights import save_weights
+
+TEMPLATE = Path(__file__).resolve().parents[3] / "resources" / "templates" / "train.py.tmpl"
+MARKER = "EXPERIMENT: dict[str, Any] = {}  # written by NeuroCanvas"
+VAL_FRACTION = 0.2  # make_dataset's default, which the app and the CLI use
+
+
+@dataclass
+class Experiment:
+    """What a training run needs beyond the network: the project (data set choice and
+    settings), its built data set, and the learning-rate changes made during the run as
+    (step, new lr), starting with (0, lr) as the trainer records them."""
+
+    project: Project
+    dataset: Dataset | None
+    lr_changes: Sequence[tuple[int, float]] = field(default_factory=tuple)
+
+
+def lr_schedule(experiment: Experiment) -> list[list[float]]:
+    """[[epoch, lr], ...]: the recorded changes, with steps turned into (fractional) epochs.
+
+    Epochs rather than steps, because under ``torchrun`` each process takes fewer steps per
+    epoch; in one process at the app's batch size the change lands on the same step.
+    """
+    config = experiment.project.config
+    changes = list(experiment.lr_changes) or [(0, config.lr)]
+    if changes[0][0] != 0:
+        changes.insert(0, (0, config.lr))
+    assert experiment.dataset is not None
+    steps_per_epoch = -(-len(experiment.dataset.x_train) // config.batch_size)
+    return [[step / steps_per_epoch, float(lr)] for step, lr in changes]
+
+
+def _data_recipe(experiment: Experiment, folder: Path) -> tuple[dict[str, Any], list[Path]]:
+    """How train.py gets the same samples: the same file and preprocessing, or data.npz."""
+    project, dataset = experiment.project, experiment.dataset
+    assert dataset is not None
+    key, params, seed = project.dataset_key, dict(dataset.params), project.dataset_seed
+    common = {"seed": seed, "val_fraction": VAL_FRACTION}
+    if key == "csv":
+        path = Path(os.path.expanduser(str(params["path"]).strip())).resolve()
+        header, _ = read_csv(str(path))
+        target = (parse_columns(params["target_column"]) or [header[-1]])[0]
+        features = parse_columns(params["feature_columns"]) or [h for h in header if h != target]
+        steps: list[dict[str, Any]] = []
+        if params["standardize"]:
+            raw = make_dataset(key, {**params, "standardize": False}, seed=seed)
+            x = np.concatenate([raw.x_train, raw.x_val]).astype(np.float64)
+            std = x.std(axis=0)
+            std[std == 0] = 1.0  # as the app's standardize: a constant column is only centred
+            steps.append({"kind": "standardize", "mean": x.mean(0).tolist(), "std": std.tolist()})
+        classes = dataset.class_names if dataset.kind == "classification" else None
+        recipe = {
+            "kind": "csv",
+            "path": str(path),
+            "features": features,
+            "target": target,
+            "classes": classes,
+            "preprocessing": steps,
+        }
+        return {**recipe, **common}, []
+    if key == "mnist":
+        recipe = {
+            "kind": "idx",
+            "images": str(Path(params["images_path"]).expanduser().resolve()),
+            "labels": str(Path(params["labels_path"]).expanduser().resolve()),
+            "max_samples": int(params["max_samples"]),
+            "preprocessing": [{"kind": "scale", "factor": 1 / 255}],
+        }
+        return {**recipe, **common}, []
+    target_file = folder / "data.npz"
+    arrays = {
+        "x_train": dataset.x_train,
+        "y_train": dataset.y_train,
+        "x_val": dataset.x_val,
+        "y_val": dataset.y_val,
+    }
+    tmp = folder / ".data.npz.tmp"
+    with open(tmp, "wb") as fh:
+        np.savez(fh, **arrays)
+    os.replace(tmp, target_file)
+    return {"kind": "npz", "file": target_file.name}, [target_file]
+
+
+def initial_weights(project: Project, dataset: Dataset) -> dict[str, np.ndarray]:
+    """The weights a run starts from: the graph compiled right after seeding with the
+    project's seed, as the app's Train and ``neurocanvas train`` do. The shared generator's
+    state is put back afterwards, so an export never changes a running training's draws."""
+    state = default_rng().bit_generator.state
+    try:
+        manual_seed(int(project.config.seed))
+        model = compile_graph(project.graph, dataset.data_spec())
+    finally:
+        default_rng().bit_generator.state = state
+    return {k: np.array(v, copy=True) for k, v in model.state_dict().items()}
+
+
+def training_script(experiment: Experiment, data: dict[str, Any], loss: str) -> str:
+    """train.py's text: the template with this experiment's ``EXPERIMENT`` filled in."""
+    config = experiment.project.config
+    settings = {
+        key: getattr(config, key)
+        for key in ("epochs", "batch_size", "optimizer", "lr", "momentum", "weight_decay", "seed")
+    }
+    spec = {
+        "name": experiment.project.name,
+        "loss": loss,
+        "settings": settings,
+        "lr_schedule": lr_schedule(experiment),
+        "data": data,
+    }
+    template = TEMPLATE.read_text(encoding="utf-8")
+    literal = pprint.pformat(spec, width=96, sort_dicts=False)
+    return template.replace(MARKER, f"EXPERIMENT: dict[str, Any] = {literal}")
+
+
+README = """# {title}: the NeuroCanvas experiment in PyTorch
+
+Needs Python 3.10+, `torch`, `numpy` and `safetensors` (`pip install torch numpy safetensors`).
+
+```sh
+python train.py                         # one process: the GPU if CUDA is there, else the CPU
+torchrun --nproc_per_node=2 train.py    # data-parallel on 2 processes (gloo on CPU, nccl on GPUs)
+torchrun --nnodes=2 --node_rank=0 --master_addr=HOST --nproc_per_node=8 train.py   # 2 machines
+python train.py --epochs 50 --batch-size 128 --lr 0.003 --data bigger.csv
+```
+
+- `model.py`: the network; `python model.py` runs it on random input with `weights.safetensors`.
+- `train.py`: data ({data}), preprocessing, loss `{loss}`, optimizer `{optimizer}`, the
+  learning-rate schedule recorded in the app ({schedule}), {epochs} epochs of batch size
+  {batch_size}, seed {seed}, a validation pass each epoch (one JSON line per epoch).
+- `initial.safetensors`: the weights the app's run started from, so one process reproduces
+  it (the same split and batch order); `--init weights.safetensors` continues from the
+  weights the app had when exporting.
+- `checkpoint.safetensors` (written at the end): open the project in NeuroCanvas and use
+  File > Import weights, or `neurocanvas export PROJECT --weights checkpoint.safetensors ...`.
+"""
+
+
+def export_training(
+    model: GraphModule, folder: str | os.PathLike[str], experiment: Experiment, title: str
+) -> list[Path]:
+    """Write the training folder for ``experiment`` (see the module docstring); returns the
+    files written. ``model`` holds the weights written to ``weights.safetensors``.
+
+    Raises ``ExportError`` when the project has no data set or ``folder`` is a file.
+    """
+    if experiment.dataset is None:
+        raise ExportError(
+            "the PyTorch training script needs the project's data set: choose one first"
+        )
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise ExportError(f"cannot write the training folder {folder}: a file has that name")
+    folder.mkdir(exist_ok=True)
+    loss = model.loss_kind
+    data, data_files = _data_recipe(experiment, folder)
+    weights = save_weights(
+        model.state_dict(), folder / "weights.safetensors", "safetensors", metadata={"format": "pt"}
+    )
+    initial = save_weights(
+        initial_weights(experiment.project, experiment.dataset),
+        folder / "initial.safetensors",
+        "safetensors",
+        metadata={"format": "pt"},
+    )
+    config = experiment.project.config
+    schedule = lr_schedule(experiment)
+    texts = {
+        "model.py": torch_code(model, weights.name, title),
+        "train.py": training_script(experiment, data, loss),
+        "README.md": README.format(
+            title=title,
+            data=data["kind"] if data["kind"] != "npz" else "data.npz, as the app generated it",
+            loss=loss,
+            optimizer=config.optimizer,
+            schedule=", ".join(f"lr {lr:g} from epoch {e:.4g}" for e, lr in schedule),
+            epochs=config.epochs,
+            batch_size=config.batch_size,
+            seed=config.seed,
+        ),
+    }
+    written = []
+    for name, text in texts.items():
+        tmp = folder / f".{name}.tmp"
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, folder / name)
+        written.append(folder / name)
+    return [*written, weights, initial, *data_files]

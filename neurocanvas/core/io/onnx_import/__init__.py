@@ -31,7 +31,8 @@ from neurocanvas.core.network.shapes import analyse
 
 from ._arith import find_groups, group_layer, polynomial_layers
 from ._build import build_graph
-from ._convert import CONVERTERS, Converter, Layer
+from ._convert import Converter, Layer
+from ._ops import CONVERTERS
 from ._reader import OnnxImportError, Unsupported, fold_constants, needed_nodes, read_model
 
 __all__ = [

@@ -232,7 +232,7 @@ def _ints(a: np.ndarray) -> list[int]:
     return [int(v) for v in np.asarray(a).reshape(-1)]
 
 
-def _axes(node: OnnxNode, consts: dict[str, np.ndarray]) -> list[int] | None:
+def node_axes(node: OnnxNode, consts: dict[str, np.ndarray]) -> list[int] | None:
     if "axes" in node.attrs:
         return list(node.attrs["axes"])
     if len(node.inputs) > 1 and node.inputs[1]:
@@ -269,7 +269,7 @@ def _fold_slice(node: OnnxNode, model: OnnxModel, xs: list[Any]) -> np.ndarray:
 
 
 def _fold_unsqueeze(node: OnnxNode, model: OnnxModel, xs: list[Any]) -> np.ndarray:
-    axes = _axes(node, model.consts) or []
+    axes = node_axes(node, model.consts) or []
     out = np.asarray(xs[0])
     rank = out.ndim + len(axes)
     for a in sorted(a % rank for a in axes):
@@ -278,7 +278,7 @@ def _fold_unsqueeze(node: OnnxNode, model: OnnxModel, xs: list[Any]) -> np.ndarr
 
 
 def _fold_squeeze(node: OnnxNode, model: OnnxModel, xs: list[Any]) -> np.ndarray:
-    axes = _axes(node, model.consts)
+    axes = node_axes(node, model.consts)
     return np.squeeze(xs[0], None if axes is None else tuple(axes))
 
 

@@ -88,7 +88,7 @@ def _data_recipe(experiment: Experiment, folder: Path) -> tuple[dict[str, Any], 
             std[std == 0] = 1.0  # as the app's standardize: a constant column is only centred
             steps.append({"kind": "standardize", "mean": x.mean(0).tolist(), "std": std.tolist()})
         classes = dataset.class_names if dataset.kind == "classification" else None
-        recipe = {
+        recipe_csv: dict[str, Any] = {
             "kind": "csv",
             "path": str(path),
             "features": features,
@@ -96,9 +96,9 @@ def _data_recipe(experiment: Experiment, folder: Path) -> tuple[dict[str, Any], 
             "classes": classes,
             "preprocessing": steps,
         }
-        return {**recipe, **common}, []
+        return {**recipe_csv, **common}, []
     if key == "mnist":
-        recipe = {
+        recipe: dict[str, Any] = {
             "kind": "idx",
             "images": str(Path(params["images_path"]).expanduser().resolve()),
             "labels": str(Path(params["labels_path"]).expanduser().resolve()),
@@ -107,15 +107,15 @@ def _data_recipe(experiment: Experiment, folder: Path) -> tuple[dict[str, Any], 
         }
         return {**recipe, **common}, []
     target_file = folder / "data.npz"
-    arrays = {
-        "x_train": dataset.x_train,
-        "y_train": dataset.y_train,
-        "x_val": dataset.x_val,
-        "y_val": dataset.y_val,
-    }
     tmp = folder / ".data.npz.tmp"
     with open(tmp, "wb") as fh:
-        np.savez(fh, **arrays)
+        np.savez(
+            fh,
+            x_train=dataset.x_train,
+            y_train=dataset.y_train,
+            x_val=dataset.x_val,
+            y_val=dataset.y_val,
+        )
     os.replace(tmp, target_file)
     return {"kind": "npz", "file": target_file.name}, [target_file]
 

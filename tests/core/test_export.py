@@ -188,7 +188,7 @@ def test_export_refuses_unknown_format_and_missing_folder(tmp_path):
         export_model(model, tmp_path / "m.x", "pickle")
     with pytest.raises(ExportError, match="does not exist"):
         export_model(model, tmp_path / "no" / "m.onnx", "onnx")
-    assert set(EXPORT_FORMATS) == {"safetensors", "npz", "onnx", "torch"}
+    assert set(EXPORT_FORMATS) == {"safetensors", "npz", "onnx", "torch", "torch-train"}
 
 
 @pytest.mark.parametrize("name", sorted(GRAPHS))

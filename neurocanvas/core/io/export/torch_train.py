@@ -133,8 +133,14 @@ def initial_weights(project: Project, dataset: Dataset) -> dict[str, np.ndarray]
     return {k: np.array(v, copy=True) for k, v in model.state_dict().items()}
 
 
-def training_script(experiment: Experiment, data: dict[str, Any], loss: str) -> str:
-    """train.py's text: the template with this experiment's ``EXPERIMENT`` filled in."""
+def training_script(
+    experiment: Experiment, data: dict[str, Any], loss: str, drop_lone_batch: bool
+) -> str:
+    """train.py's text: the template with this experiment's ``EXPERIMENT`` filled in.
+
+    ``drop_lone_batch``: the network has BatchNorm, so a last batch of one sample is skipped
+    (as the app's trainer does: BatchNorm cannot normalise a single sample).
+    """
     config = experiment.project.config
     settings = {
         key: getattr(config, key)
@@ -145,11 +151,16 @@ def training_script(experiment: Experiment, data: dict[str, Any], loss: str) -> 
         "loss": loss,
         "settings": settings,
         "lr_schedule": lr_schedule(experiment),
+        "drop_lone_batch": drop_lone_batch,
         "data": data,
     }
     template = TEMPLATE.read_text(encoding="utf-8")
     literal = pprint.pformat(spec, width=96, sort_dicts=False)
     return template.replace(MARKER, f"EXPERIMENT: dict[str, Any] = {literal}")
+
+
+def _has_batchnorm(model: GraphModule) -> bool:
+    return any(type(m).__name__.startswith("BatchNorm") for _, m in model.layers())
 
 
 README = """# {title}: the NeuroCanvas experiment in PyTorch
@@ -206,7 +217,7 @@ def export_training(
     schedule = lr_schedule(experiment)
     texts = {
         "model.py": torch_code(model, weights.name, title),
-        "train.py": training_script(experiment, data, loss),
+        "train.py": training_script(experiment, data, loss, _has_batchnorm(model)),
         "README.md": README.format(
             title=title,
             data=data["kind"] if data["kind"] != "npz" else "data.npz, as the app generated it",

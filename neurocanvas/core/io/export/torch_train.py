@@ -24,15 +24,17 @@ import pprint
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from neurocanvas.core.datasets import Dataset, make_dataset
 from neurocanvas.core.datasets.tabular import parse_columns, read_csv
-from neurocanvas.core.io.project import Project
+from neurocanvas.core.io.atomic import atomic_write
 from neurocanvas.core.network.compiler import GraphModule, compile_graph
+from neurocanvas.core.network.graph import Graph
 from neurocanvas.core.random import default_rng, manual_seed
+from neurocanvas.core.training.trainer import TrainingConfig
 
 from ._common import ExportError
 from .torch_code import torch_code
@@ -41,6 +43,17 @@ from .weights import save_weights
 TEMPLATE = Path(__file__).resolve().parents[3] / "resources" / "templates" / "train.py.tmpl"
 MARKER = "EXPERIMENT: dict[str, Any] = {}  # written by NeuroCanvas"
 VAL_FRACTION = 0.2  # make_dataset's default, which the app and the CLI use
+
+
+class Project(Protocol):
+    """What the export reads of a ``core.io.project.Project`` (named by its fields: project.py
+    imports this package for its weights files, so importing it back would be a cycle)."""
+
+    graph: Graph
+    dataset_key: str
+    dataset_seed: int
+    config: TrainingConfig
+    name: str
 
 
 @dataclass
@@ -106,18 +119,26 @@ def _data_recipe(experiment: Experiment, folder: Path) -> tuple[dict[str, Any], 
             "preprocessing": [{"kind": "scale", "factor": 1 / 255}],
         }
         return {**recipe, **common}, []
-    target_file = folder / "data.npz"
-    tmp = folder / ".data.npz.tmp"
-    with open(tmp, "wb") as fh:
-        np.savez(
-            fh,
-            x_train=dataset.x_train,
-            y_train=dataset.y_train,
-            x_val=dataset.x_val,
-            y_val=dataset.y_val,
-        )
-    os.replace(tmp, target_file)
+    arrays = {
+        "x_train": dataset.x_train,
+        "y_train": dataset.y_train,
+        "x_val": dataset.x_val,
+        "y_val": dataset.y_val,
+    }
+    target_file = atomic_write(folder / "data.npz", lambda tmp: _savez(tmp, arrays))
     return {"kind": "npz", "file": target_file.name}, [target_file]
+
+
+def _savez(tmp: str, arrays: dict[str, np.ndarray]) -> None:
+    with open(tmp, "wb") as fh:
+        np.savez(fh, **arrays)  # type: ignore[arg-type]  # numpy's stub misreads **kwargs
+
+
+def _write_text(path: Path, text: str) -> Path:
+    def write(tmp: str) -> None:
+        Path(tmp).write_text(text, encoding="utf-8")
+
+    return atomic_write(path, write)
 
 
 def initial_weights(project: Project, dataset: Dataset) -> dict[str, np.ndarray]:
@@ -229,10 +250,5 @@ def export_training(
             seed=config.seed,
         ),
     }
-    written = []
-    for name, text in texts.items():
-        tmp = folder / f".{name}.tmp"
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, folder / name)
-        written.append(folder / name)
+    written = [_write_text(folder / name, text) for name, text in texts.items()]
     return [*written, weights, initial, *data_files]

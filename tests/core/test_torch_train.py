@@ -78,7 +78,7 @@ def _app_run(project: Project, epochs: int = EPOCHS, lr_change_at: int = 0):
 def _export(tmp_path, project, dataset, model, trainer, name="run"):
     experiment = Experiment(project, dataset, list(trainer.lr_changes))
     folder = tmp_path / name
-    export_model(model, folder, "torch-train", name, experiment)
+    export_model(model, folder, "torch-train", name, experiment=experiment)
     return folder
 
 
@@ -159,14 +159,18 @@ def test_training_export_needs_a_data_set_and_a_folder_name(tmp_path):
     loaded = load_source("general-fit")
     with pytest.raises(ExportError, match="needs the project's data set"):
         export_model(
-            loaded.model, tmp_path / "x", "torch-train", "x", Experiment(loaded.project, None)
+            loaded.model,
+            tmp_path / "x",
+            "torch-train",
+            "x",
+            experiment=Experiment(loaded.project, None),
         )
     with pytest.raises(ExportError, match="needs the project"):
         export_model(loaded.model, tmp_path / "x", "torch-train", "x")
     (tmp_path / "taken").write_text("a file")
     experiment = Experiment(loaded.project, loaded.dataset)
     with pytest.raises(ExportError, match="a file has that name"):
-        export_model(loaded.model, tmp_path / "taken", "torch-train", "x", experiment)
+        export_model(loaded.model, tmp_path / "taken", "torch-train", "x", experiment=experiment)
     assert EXPORT_FORMATS["torch-train"].suffix == ""
 
 
@@ -226,3 +230,34 @@ def test_torchrun_two_cpu_processes_train_data_parallel_and_the_checkpoint_impor
     fresh = compile_graph(project.graph, dataset.data_spec())
     import_weights(fresh, folder / "checkpoint.safetensors")
     assert _val_loss(fresh, dataset) == pytest.approx(lines[-1]["val_loss"], rel=1e-4)
+
+
+@pytest.mark.torch
+def test_train_py_reads_a_semicolon_decimal_comma_csv_into_the_apps_exact_arrays(tmp_path):
+    pytest.importorskip("torch")
+    pytest.importorskip("safetensors.torch")
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(40, 2)) * [3.0, 1000.0]
+    y = 2 * x[:, 0] + x[:, 1] / 100 + 5000
+    path = tmp_path / "semi.csv"
+    rows = ["p;q;out"] + [f"{a:.4f};{b:.3f};{c:.2f}".replace(".", ",") for a, b, c in zip(*x.T, y)]
+    path.write_text("\n".join(rows) + "\n")
+    project = _csv_project(tmp_path)
+    params = {"path": str(path), "target_column": "out", "standardize_target": True}
+    project = replace(project, dataset_params=params)
+    by_type = {n.type: n.id for n in project.graph.nodes.values()}
+    project.graph.set_param(project.graph.node_by_name("linear2").id, "out_features", 1)
+    project.graph.set_param(by_type["Output"], "loss", "mse")
+    project.graph.set_param(by_type["Input"], "shape", (2,))
+    project, dataset, model, trainer = _app_run(project, epochs=1)
+    folder = _export(tmp_path, project, dataset, model, trainer)
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("exported_train", folder / "train.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    arrays = script.load_data(script.EXPERIMENT["data"], "mse", None)
+    expected = [dataset.x_train, dataset.y_train, dataset.x_val, dataset.y_val]
+    for got, want in zip(arrays, expected):
+        np.testing.assert_allclose(got, np.asarray(want).reshape(got.shape), rtol=1e-5, atol=1e-6)
+    assert abs(float(dataset.y_train.std())) < 10  # the target is standardised, not ~5000

@@ -28,8 +28,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from neurocanvas.core.datasets import Dataset, make_dataset
-from neurocanvas.core.datasets.tabular import parse_columns, read_csv
+from neurocanvas.core.datasets import Dataset
+from neurocanvas.core.datasets.csv_reader import read_table, resolve_path
 from neurocanvas.core.io.atomic import atomic_write
 from neurocanvas.core.network.compiler import GraphModule, compile_graph
 from neurocanvas.core.network.graph import Graph
@@ -83,40 +83,36 @@ def lr_schedule(experiment: Experiment) -> list[list[float]]:
 
 
 def _data_recipe(experiment: Experiment, folder: Path) -> tuple[dict[str, Any], list[Path]]:
-    """How train.py gets the same samples: the same file and preprocessing, or data.npz."""
+    """How train.py gets the same samples: the same file read the same way plus the data
+    set's recorded preprocessing (see ``datasets.preprocessing``), or data.npz."""
     project, dataset = experiment.project, experiment.dataset
     assert dataset is not None
     key, params, seed = project.dataset_key, dict(dataset.params), project.dataset_seed
-    common = {"seed": seed, "val_fraction": VAL_FRACTION}
+    common = {
+        "seed": seed,
+        "val_fraction": VAL_FRACTION,
+        "preprocessing": dataset.preprocessing.to_dict(),
+    }
     if key == "csv":
-        path = Path(os.path.expanduser(str(params["path"]).strip())).resolve()
-        header, _ = read_csv(str(path))
-        target = (parse_columns(params["target_column"]) or [header[-1]])[0]
-        features = parse_columns(params["feature_columns"]) or [h for h in header if h != target]
-        steps: list[dict[str, Any]] = []
-        if params["standardize"]:
-            raw = make_dataset(key, {**params, "standardize": False}, seed=seed)
-            x = np.concatenate([raw.x_train, raw.x_val]).astype(np.float64)
-            std = x.std(axis=0)
-            std[std == 0] = 1.0  # as the app's standardize: a constant column is only centred
-            steps.append({"kind": "standardize", "mean": x.mean(0).tolist(), "std": std.tolist()})
-        classes = dataset.class_names if dataset.kind == "classification" else None
-        recipe_csv: dict[str, Any] = {
-            "kind": "csv",
-            "path": str(path),
-            "features": features,
-            "target": target,
-            "classes": classes,
-            "preprocessing": steps,
-        }
-        return {**recipe_csv, **common}, []
-    if key == "mnist":
+        table = read_table(str(params["path"]), dataset.target_name or "")
         recipe: dict[str, Any] = {
+            "kind": "csv",
+            "path": str(table.path.resolve()),
+            "separator": table.sep,
+            "decimal": table.decimal,
+            "header": table.has_header,
+            "columns": list(table.raw_columns),
+            "features": list(dataset.feature_names or []),
+            "target": dataset.target_name,
+            "classes": dataset.class_names if dataset.kind == "classification" else None,
+        }
+        return {**recipe, **common}, []
+    if key == "mnist":
+        recipe = {
             "kind": "idx",
-            "images": str(Path(params["images_path"]).expanduser().resolve()),
-            "labels": str(Path(params["labels_path"]).expanduser().resolve()),
+            "images": str(resolve_path(params["images_path"], "images_path", "images").resolve()),
+            "labels": str(resolve_path(params["labels_path"], "labels_path", "labels").resolve()),
             "max_samples": int(params["max_samples"]),
-            "preprocessing": [{"kind": "scale", "factor": 1 / 255}],
         }
         return {**recipe, **common}, []
     arrays = {
@@ -196,6 +192,8 @@ python train.py --epochs 50 --batch-size 128 --lr 0.003 --data bigger.csv
 ```
 
 - `model.py`: the network; `python model.py` runs it on random input with `weights.safetensors`.
+  It takes inputs after the preprocessing that `train.py` applies ({preprocessing}); File >
+  Export > PyTorch code in NeuroCanvas writes a model that takes raw inputs.
 - `train.py`: data ({data}), preprocessing, loss `{loss}`, optimizer `{optimizer}`, the
   learning-rate schedule recorded in the app ({schedule}), {epochs} epochs of batch size
   {batch_size}, seed {seed}, a validation pass each epoch (one JSON line per epoch).
@@ -248,6 +246,9 @@ def export_training(
             epochs=config.epochs,
             batch_size=config.batch_size,
             seed=config.seed,
+            preprocessing=experiment.dataset.preprocessing.describe().replace(
+                " inside the model", ""
+            ),
         ),
     }
     written = [_write_text(folder / name, text) for name, text in texts.items()]

@@ -11,7 +11,7 @@ import os
 import zlib
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -100,7 +100,13 @@ def _is_gzip(path: Path) -> bool:
 _EXTRA_COUNTED = 1024**2
 
 
-def _read_up_to(fh: BinaryIO, size: int) -> bytes:
+class _Readable(Protocol):
+    """A file or a gzip stream: all the IDX reader needs."""
+
+    def read(self, size: int, /) -> bytes: ...
+
+
+def _read_up_to(fh: _Readable, size: int) -> bytes:
     """At most ``size`` bytes, read in 1 MiB pieces: ``read(size)`` would reserve all ``size``
     bytes at once, however few the file holds (a flipped header byte claiming 500 MB)."""
     parts: list[bytes] = []
@@ -114,7 +120,7 @@ def _read_up_to(fh: BinaryIO, size: int) -> bytes:
     return b"".join(parts)
 
 
-def _count_rest(fh: BinaryIO) -> int:
+def _count_rest(fh: _Readable) -> int:
     """How many bytes follow (counted up to just past :data:`_EXTRA_COUNTED`, never kept)."""
     count = 0
     while count <= _EXTRA_COUNTED:

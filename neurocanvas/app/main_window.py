@@ -51,6 +51,7 @@ from neurocanvas.core.io.export import (
     ExportError,
     WeightsError,
     export_model,
+    read_preprocessing,
 )
 from neurocanvas.core.io.export.code_plan import code_plan
 from neurocanvas.core.io.export.torch_code import torch_code
@@ -833,7 +834,23 @@ class MainWindow(QMainWindow):
         if keys is None:
             return False
         self.statusBar().showMessage(f"Imported {len(keys)} tensors from {path.name}", 8000)
+        self._check_imported_preprocessing(path)
         return True
+
+    def _check_imported_preprocessing(self, path: Path) -> None:
+        """Say so when imported weights were trained on differently scaled inputs."""
+        dataset = self.document.dataset
+        try:
+            recorded = read_preprocessing(path)
+        except (WeightsError, OSError):
+            return
+        if recorded is None or dataset is None or recorded.same_as(dataset.preprocessing):
+            return
+        self.show_error(
+            "Different preprocessing",
+            f"{path.name} was trained on inputs scaled differently from this data set's "
+            f"({recorded.describe()}); its predictions here will be off until it is retrained.",
+        )
 
     # ------------------------------------------------------------------ editing
     def cut(self) -> None:

@@ -92,3 +92,21 @@ def test_a_moved_data_file_is_named_and_located_from_the_panel(
     )
     qtbot.mouseClick(panel.locate_button, LEFT)
     assert panel.error() == "" and w.document.dataset is not None
+
+
+def test_importing_weights_trained_on_other_scaling_says_so(window_factory, tmp_path, dialogs):
+    from neurocanvas.core.datasets import Preprocessing
+    from neurocanvas.core.io.export import export_model
+
+    w = window_factory(example=None)
+    assert w.open_file(CASES / "export-scaling" / "project.ncproj", ask=False)
+    model = w.controller.model_copy() or w.controller.compile(fresh=True, quiet=True)
+    same = w.document.dataset.preprocessing
+    export_model(model, tmp_path / "same.safetensors", "safetensors", preprocessing=same)
+    assert w.import_weights_file(tmp_path / "same.safetensors")
+    assert not [d for d in dialogs if d[1] == "Different preprocessing"]
+    other = Preprocessing(input_shift=[0.0, 0.0], input_scale=[1.0, 1.0])
+    export_model(model, tmp_path / "other.safetensors", "safetensors", preprocessing=other)
+    assert w.import_weights_file(tmp_path / "other.safetensors")
+    (shown,) = [d for d in dialogs if d[1] == "Different preprocessing"]
+    assert "other.safetensors was trained on inputs scaled differently" in shown[2]

@@ -213,3 +213,15 @@ def test_importing_an_export_takes_the_network_without_its_preprocessing(tmp_pat
         np.testing.assert_allclose(
             again(Tensor(x)).numpy(), model(Tensor(x)).numpy(), rtol=1e-5, atol=1e-6
         )
+
+
+def test_weights_given_on_the_command_line_bring_their_preprocessing(tmp_path):
+    loaded = load_source(str(CASES / "export-scaling" / "project.ncproj"))
+    recorded = Preprocessing(input_shift=[140.0, 480.0], input_scale=[25.0, 300.0])
+    (path,) = export_model(loaded.model, tmp_path / "w.npz", "npz", preprocessing=recorded)
+    again = load_source(str(CASES / "export-scaling" / "project.ncproj"), weights=str(path))
+    assert again.dataset.preprocessing.same_as(recorded)
+    raw = again.dataset.inputs_to_user(again.dataset.x_train[:3])
+    np.testing.assert_allclose(
+        again.dataset.x_train[:3], (raw - [140, 480]) / [25, 300], rtol=1e-5, atol=1e-5
+    )

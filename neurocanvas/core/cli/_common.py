@@ -89,6 +89,13 @@ def load_source(
         from neurocanvas.core.datasets import Preprocessing
 
         stored = Preprocessing.from_dict(project.preprocessing)
+    if weights is not None:  # a weights file exported by NeuroCanvas records its own
+        from neurocanvas.core.io.export import read_preprocessing
+
+        try:
+            stored = read_preprocessing(weights)
+        except WeightsError as exc:
+            raise CliError(str(exc)) from exc
     try:
         dataset = make_dataset(
             project.dataset_key,

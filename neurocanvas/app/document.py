@@ -253,7 +253,7 @@ def check_adaptable(graph: Graph, dataset: Any) -> None:
     Linear's ``out_features`` range) and a confusion matrix of 10^10 cells; the person hears
     so before the data set is changed, instead of a half-done macro.
     """
-    title = f"the data set {getattr(dataset, 'name', '')}".rstrip()
+    title = f"The data set {getattr(dataset, 'name', '')}".rstrip()
     for node_id, key, value in fit_edits(graph, dataset):
         node = graph.nodes[node_id]
         try:

@@ -600,7 +600,8 @@ class MainWindow(QMainWindow):
         self.settings.add_recent_file(path)
         self._fill_recent_menu()
         if project.notices:
-            self.show_error(f"Opened {path.name} with a problem", "\n".join(project.notices))
+            notes = [n[:1].upper() + n[1:] + "." for n in project.notices]
+            self.show_error(f"Opened {path.name} with a problem", "\n".join(notes))
         self.statusBar().showMessage(f"Opened {path.name}", 6000)
         return True
 

@@ -184,6 +184,11 @@ def test_layout_runs_left_to_right_and_branches_do_not_overlap():
         assert graph.nodes[e.src].pos[0] < graph.nodes[e.dst].pos[0]
     positions = [n.pos for n in graph.nodes.values()]
     assert len(set(positions)) == len(positions)
+    # the wire relu -> add jumps over tanh's column: tanh keeps clear of it (a node is ~70 px
+    # tall, so its centre must be at least 40 px from the line between the wire's ends)
+    pos = {n.type: n.pos for n in graph.nodes.values()}
+    (x0, y0), (x1, y1), (xt, yt) = pos["ReLU"], pos["Add"], pos["Tanh"]
+    assert abs(yt - (y0 + (xt - x0) / (x1 - x0) * (y1 - y0))) >= 40
 
 
 @pytest.mark.parametrize(

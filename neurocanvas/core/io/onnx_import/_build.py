@@ -64,26 +64,37 @@ def build_graph(
 def lay_out(graph: Graph) -> None:
     """Columns by longest path from the Input, rows centred on y = 0.
 
-    Within a column, nodes are ordered by the mean row of what feeds them, which keeps a
-    skip connection's two branches from crossing.
+    A wire that skips columns (a skip connection) gets a placeholder in every column it
+    crosses, as in Sugiyama's layered drawing, so the layers it jumps over move aside
+    instead of sitting on top of it. Within a column, nodes are ordered by the mean row of
+    what feeds them, which keeps branches from crossing.
     """
     order = graph.topological_order()
     depth: dict[str, int] = {}
+    feeders: dict[str, list[str]] = {}
     for nid in order:
-        feeders = [e.src for e in graph.edges_into(nid)]
-        depth[nid] = 1 + max((depth[s] for s in feeders), default=-1)
+        feeders[nid] = [e.src for e in graph.edges_into(nid)]
+        depth[nid] = 1 + max((depth[s] for s in feeders[nid]), default=-1)
     columns: dict[int, list[str]] = {}
     for nid in order:
         columns.setdefault(depth[nid], []).append(nid)
+    for e in graph.edges:  # placeholders for the wires that jump columns
+        previous = e.src
+        for d in range(depth[e.src] + 1, depth[e.dst]):
+            ghost = f"{e.src}>{e.dst}@{d}"
+            feeders[ghost] = [previous]
+            columns[d].append(ghost)
+            previous = ghost
     row: dict[str, float] = {}
     for d in sorted(columns):
         ids = columns[d]
 
         def mean_row(nid: str) -> float:
-            rows = [row[e.src] for e in graph.edges_into(nid)]
+            rows = [row[s] for s in feeders[nid] if s in row]
             return sum(rows) / len(rows) if rows else 0.0
 
         ids.sort(key=mean_row)
         for i, nid in enumerate(ids):
             row[nid] = i - (len(ids) - 1) / 2
-            graph.move_node(nid, (d * COLUMN_STEP, row[nid] * ROW_STEP))
+            if nid in graph.nodes:
+                graph.move_node(nid, (d * COLUMN_STEP, row[nid] * ROW_STEP))

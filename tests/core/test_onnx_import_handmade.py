@@ -7,19 +7,17 @@ import math
 import re
 
 import numpy as np
+import onnx
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from neurocanvas.core.io.onnx_import import (
-    OnnxImportError,
-    import_onnx,
-)
+from neurocanvas.core.datasets.preprocessing import Preprocessing
+from neurocanvas.core.io.export.onnx_export import to_onnx
+from neurocanvas.core.io.onnx_import import OnnxImportError, import_onnx, project_from_onnx
+from neurocanvas.core.network.compiler import compile_graph
+from neurocanvas.core.network.graph import Graph
 
-from .onnx_helpers import (
-    check_import,
-    f32,
-    make_model,
-)
+from .onnx_helpers import RNG, check_import, f32, make_model, run_imported, run_ort
 
 pytest.importorskip("onnxruntime")
 
@@ -213,3 +211,31 @@ def test_not_an_onnx_file_and_two_inputs_are_clear_errors(tmp_path):
     )
     with pytest.raises(OnnxImportError, match="has 2 inputs"):
         import_onnx(helper.make_model(graph))
+
+
+def test_a_neurocanvas_export_with_preprocessing_imports_as_the_network_and_its_maps(tmp_path):
+    g = Graph()
+    chain = [
+        g.add_node("Input", {"shape": (2,)}),
+        g.add_node("Linear", {"out_features": 1}),
+        g.add_node("Output", {"loss": "mse"}),
+    ]
+    for a, b in zip(chain, chain[1:]):
+        g.connect(a.id, "out", b.id, "in")
+    model = compile_graph(g)
+    pre = Preprocessing(
+        input_shift=[1.0, -2.0],
+        input_scale=[2.0, 4.0],
+        output_shift=[5.0],
+        output_scale=[3.0],
+        input_note="standardised",
+        output_note="standardised",
+    )
+    path = tmp_path / "scaled.onnx"
+    onnx.save(to_onnx(model, "scaled", pre), str(path))
+    opened = project_from_onnx(path)
+    assert [n.type for n in opened.project.graph.nodes.values()] == ["Input", "Linear", "Output"]
+    assert opened.project.preprocessing == pre.to_dict()
+    raw = RNG.standard_normal((4, 2)).astype(np.float32)
+    ours = run_imported(import_onnx(path), pre.inputs_to_model(raw))
+    np.testing.assert_allclose(pre.outputs_to_user(ours), run_ort(path, raw), rtol=1e-5, atol=1e-5)

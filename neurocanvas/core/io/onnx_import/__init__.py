@@ -55,6 +55,8 @@ class ImportedModel:
     input_shape: tuple[int, ...]
     output_shape: tuple[int, ...]
     name: str
+    # the input/output maps of a NeuroCanvas export (Preprocessing.to_dict()), else None
+    preprocessing: dict[str, Any] | None = None
 
 
 def _refuse(file_name: str, problems: list[str]) -> OnnxImportError:
@@ -183,7 +185,9 @@ def import_onnx(source: str | os.PathLike[str] | Any, loss: str | None = None) -
     graph.set_param(output.id, "loss", chosen)
     weights = _complete_weights(graph, weights)
     name = Path(m.file_name).stem if m.file_name.endswith(".onnx") else m.graph_name
-    return ImportedModel(graph, weights, tuple(m.input_shape), tuple(out_shape), name or "model")
+    return ImportedModel(
+        graph, weights, tuple(m.input_shape), tuple(out_shape), name or "model", m.preprocessing
+    )
 
 
 def _resolve(aliases: dict[str, str], value: str) -> str:
@@ -294,6 +298,7 @@ def project_from_onnx(path: str | os.PathLike[str]) -> OnnxProject:
         dataset_key=choice.key,
         dataset_params=dict(choice.params),
         name=imported.name,
+        preprocessing=imported.preprocessing,  # what the weights expect, when recorded
     )
     layers = len(graph.nodes) - 2
     count = sum(int(np.size(v)) for v in imported.weights.values() if v.dtype.kind == "f")

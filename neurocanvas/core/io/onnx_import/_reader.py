@@ -70,6 +70,8 @@ class OnnxModel:
     input_shape: tuple[int, ...]  # one sample's shape, without the batch dimension
     batch: int | None  # the batch size when the file fixes it, else None
     initializer_names: set[str] = field(default_factory=set)
+    # a NeuroCanvas export's input/output maps (taken out of the graph), as to_dict()
+    preprocessing: dict[str, Any] | None = None
     producer: dict[str, OnnxNode] = field(default_factory=dict)
     consumers: dict[str, list[OnnxNode]] = field(default_factory=dict)
 
@@ -140,7 +142,7 @@ def read_model(source: str | os.PathLike[str] | Any) -> OnnxModel:
         except Exception as exc:  # protobuf's DecodeError, missing external data files...
             raise OnnxImportError(f"{file_name} is not a readable ONNX file ({exc})") from exc
     # a NeuroCanvas export maps raw inputs and outputs around the network: take the network
-    proto, _ = strip_preprocessing(proto)
+    proto, preprocessing = strip_preprocessing(proto)
     try:
         onnx.checker.check_model(proto)
     except Exception as exc:  # onnx.checker.ValidationError and friends
@@ -213,6 +215,7 @@ def read_model(source: str | os.PathLike[str] | Any) -> OnnxModel:
         input_shape=tuple(int(d) for d in full[1:] if d is not None),
         batch=full[0],
         initializer_names=set(consts),
+        preprocessing=None if preprocessing is None else preprocessing.to_dict(),
     )
     _index(model)
     return model

@@ -1,0 +1,320 @@
+"""The fit plot: what the model has learnt, drawn the way the data set is best understood."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt, Slot
+from PySide6.QtGui import QPalette
+
+from neurocanvas.widgets.plots.style import (
+    CLASS_COLORS,
+    PRED_COLOR,
+    TRAIN_COLOR,
+    VAL_COLOR,
+    add_legend,
+    apply_palette,
+    cached,
+    is_dark,
+    make_curve,
+    role_color,
+)
+
+
+def decision_image(probs: np.ndarray) -> np.ndarray:
+    """RGBA image of class probabilities: each pixel blends the class colours by probability.
+
+    ``probs`` is (H, W, C), or (H, W) / (H, W, 1) for a binary classifier's P(class 1).
+    Blending (not arg-max) shows how sure the model is near a boundary.
+    """
+    p = np.asarray(probs, dtype=np.float64)
+    if p.ndim == 3 and p.shape[2] == 1:
+        p = p[..., 0]
+    if p.ndim == 2:
+        p = np.stack([1.0 - p, p], axis=-1)
+    if p.ndim != 3:
+        raise ValueError(f"decision probabilities must be (H, W) or (H, W, C), got {p.shape}")
+    p = np.nan_to_num(p, nan=0.0)
+    colors = np.asarray(CLASS_COLORS * (p.shape[2] // len(CLASS_COLORS) + 1))[: p.shape[2]]
+    rgb = p @ colors.astype(np.float64)
+    # Lighten towards white (or black on dark themes) so the points on top stay visible.
+    base = 30.0 if is_dark() else 255.0
+    rgb = 0.45 * rgb + 0.55 * base
+    rgba = np.empty((*rgb.shape[:2], 4), dtype=np.ubyte)
+    rgba[..., :3] = np.clip(rgb, 0, 255)
+    rgba[..., 3] = 255
+    return rgba
+
+
+class FitPlot(pg.GraphicsLayoutWidget):
+    """What the model has learnt, drawn the way the data set is best understood.
+
+    * 1-D regression: data points, the true function (when known), the prediction curve.
+    * 2-D classification: decision regions as an image under the scattered points.
+    * images (digits, MNIST): a confusion matrix and a row of sample predictions.
+    """
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("fitPlot")
+        self.setMinimumSize(240, 200)
+        self.mode = "none"
+        self.prediction_curve: pg.PlotDataItem | None = None
+        self.true_curve: pg.PlotDataItem | None = None
+        self.region_image: pg.ImageItem | None = None
+        self.confusion_image: pg.ImageItem | None = None
+        self._confusion_text: list[pg.TextItem] = []
+        self._sample_items: list[tuple[pg.ImageItem, pg.TextItem]] = []
+        self._dataset: Any = None
+        self._pending: Any = None  # a snapshot that arrived while hidden
+        self._shown_fit: dict[str, np.ndarray] = {}
+        self._framed: QRectF | None = None
+        self.main_plot = self.addPlot(title="Fit")
+        apply_palette(self)
+
+    # -- data set --------------------------------------------------------------------------
+    def set_dataset(self, dataset: Any) -> None:
+        """Choose the view for ``dataset`` and draw its data (no model yet)."""
+        self.clear()
+        self._confusion_text = []
+        self._sample_items = []
+        self.prediction_curve = self.true_curve = None
+        self.region_image = self.confusion_image = None
+        self._dataset = dataset
+        shape = tuple(dataset.input_shape)
+        if dataset.kind == "regression" and shape == (1,):
+            self.mode = "1d"
+            self._setup_1d(dataset)
+        elif dataset.kind == "classification" and shape == (2,):
+            self.mode = "2d"
+            self._setup_2d(dataset)
+        elif dataset.kind == "classification":
+            self.mode = "confusion"
+            self._setup_confusion(dataset)
+        else:
+            self.mode = "none"
+            self.main_plot = self.addPlot(title="Fit")
+            self.main_plot.setTitle(f"No fit view for input shape {shape}", size="9pt")
+        # Frame the data once and keep the view still: autorange every frame re-reads every
+        # item's bounds and re-lays the axes, and a steady view is easier to watch anyway.
+        self.main_plot.autoRange()
+        self.main_plot.disableAutoRange()
+        self._shown_fit = {}
+        self._framed = None
+        apply_palette(self)
+
+    def _setup_1d(self, ds: Any) -> None:
+        plot = self.main_plot = self.addPlot(title="Fit: data and prediction")
+        plot.showGrid(x=True, y=True, alpha=0.25)
+        add_legend(plot, offset=(8, 4), columns=4)  # one slim row, top left: covers little data
+        names = getattr(ds, "feature_names", None)
+        plot.setLabel("bottom", names[0] if names else "x")
+        plot.setLabel("left", getattr(ds, "target_name", None) or "y")
+        # the user's units, not the network's (a CSV is standardised for training)
+        for x, y, color, name in (
+            (_user_x(ds, ds.x_train), _user_y(ds, ds.y_train), TRAIN_COLOR, "train"),
+            (_user_x(ds, ds.x_val), _user_y(ds, ds.y_val), VAL_COLOR, "validation"),
+        ):
+            scatter = cached(
+                pg.ScatterPlotItem(
+                    np.ravel(x),
+                    np.ravel(np.asarray(y)[:, 0] if np.ndim(y) == 2 else y),
+                    size=5,
+                    pen=None,
+                    brush=pg.mkBrush(*color, 140),
+                    name=name,
+                )
+            )
+            plot.addItem(scatter)
+        if ds.x_range is not None:
+            lo, hi = ds.x_range
+        else:
+            lo, hi = float(np.min(ds.x_train)), float(np.max(ds.x_train))
+        if ds.true_fn is not None:  # synthetic sets only: their units are the network's
+            grid = np.linspace(lo, hi, 400, dtype=np.float32)
+            truth = np.asarray(ds.true_fn(grid.reshape(-1, 1))).reshape(len(grid), -1)[:, 0]
+            self.true_curve = pg.PlotDataItem(
+                grid,
+                truth,
+                pen=pg.mkPen(self._text_color(), width=1.5, style=Qt.PenStyle.DashLine),
+                name="true function",
+            )
+            plot.addItem(cached(self.true_curve))
+        self.prediction_curve = make_curve(pg.mkPen(PRED_COLOR, width=3), "model")
+        plot.addItem(self.prediction_curve)
+
+    def _setup_2d(self, ds: Any) -> None:
+        plot = self.main_plot = self.addPlot(title="Decision regions")
+        pre = getattr(ds, "preprocessing", None)
+        plot.setAspectLocked(pre is None or not pre.has_input)  # user units: own scale per axis
+        names = getattr(ds, "feature_names", None) or ["x₁", "x₂"]
+        plot.setLabel("bottom", names[0])
+        plot.setLabel("left", names[1])
+        self.region_image = pg.ImageItem()
+        self.region_image.setZValue(-20)
+        plot.addItem(self.region_image)
+        x = _user_x(ds, ds.x_train)
+        y = np.asarray(ds.y_train).ravel().astype(int)
+        # Shared brush objects (one per class): pyqtgraph renders a symbol per brush object.
+        palette = [pg.mkBrush(*c, 220) for c in CLASS_COLORS]
+        brushes = [palette[k % len(palette)] for k in y]
+        pen = pg.mkPen(self._text_color(), width=0.5)
+        plot.addItem(cached(pg.ScatterPlotItem(x[:, 0], x[:, 1], size=6, pen=pen, brush=brushes)))
+
+    def _setup_confusion(self, ds: Any) -> None:
+        n = int(ds.n_outputs)
+        plot = self.main_plot = self.addPlot(title="Confusion matrix (validation)")
+        plot.setAspectLocked(True)
+        plot.invertY(True)
+        plot.setLabel("bottom", "predicted")
+        plot.setLabel("left", "true")
+        ticks = [[(i + 0.5, str(i)) for i in range(n)]]
+        plot.getAxis("bottom").setTicks(ticks)
+        plot.getAxis("left").setTicks(ticks)
+        self.confusion_image = pg.ImageItem(np.zeros((n, n)))
+        self.confusion_image.setColorMap(pg.colormap.get("viridis"))
+        plot.addItem(self.confusion_image)
+        for i in range(n):
+            for j in range(n):
+                t = pg.TextItem("", anchor=(0.5, 0.5), color="w")
+                t.setPos(j + 0.5, i + 0.5)
+                plot.addItem(t)
+                self._confusion_text.append(t)
+        if len(tuple(ds.input_shape)) < 2:
+            return  # a table (a CSV, iris...): no images to show, only the matrix
+        # A row of sample images with their true label (and the prediction once known).
+        self.nextRow()
+        samples = self.addLayout()
+        x = np.asarray(ds.x_val)
+        count = min(8, len(x))
+        for k in range(count):
+            vb = samples.addViewBox(lockAspect=True, enableMouse=False)
+            vb.invertY(True)
+            # Dark ink on a light background, as digits are drawn on paper.
+            img = pg.ImageItem(1.0 - self._as_image(x[k]).T, levels=(0.0, 1.0))
+            vb.addItem(img)
+            label = pg.TextItem("", anchor=(0.5, 0), color=self._text_color())
+            vb.addItem(label)
+            h, w = self._as_image(x[k]).shape
+            label.setPos(w / 2, h)
+            self._sample_items.append((img, label))
+        self.ci.layout.setRowStretchFactor(0, 4)
+        self.ci.layout.setRowStretchFactor(1, 1)
+        self._show_samples(None)
+
+    @staticmethod
+    def _as_image(x: np.ndarray) -> np.ndarray:
+        a = np.asarray(x, dtype=np.float64)
+        if a.ndim == 3:
+            a = a[0]
+        if a.ndim == 1:
+            side = int(round(np.sqrt(a.size)))
+            a = a.reshape(side, -1)
+        return a
+
+    def _text_color(self) -> str:
+        # A '#rrggbb' string, not a QColor or QColor.getRgb(): with those, PySide6 6.12
+        # aborted at interpreter exit (bool_dealloc, a refcount error); a string is safe.
+        return role_color(QPalette.ColorRole.Text).name()
+
+    # -- snapshots -------------------------------------------------------------------------
+    @Slot(object)
+    def update_snapshot(self, snap: Any) -> None:
+        """Show the model's fit from ``snap`` (deferred while the view is hidden)."""
+        if not (self.isVisible() or not self.window().isVisible()):
+            self._pending = snap  # hidden in a shown window: draw when shown
+            return
+        self._pending = None
+        fit = snap.fit or {}
+        if self.mode == "1d" and "x" in fit and "y" in fit:
+            if self._changed(fit, ("x", "y")):
+                x = np.ravel(np.asarray(fit["x"], dtype=np.float64))
+                y = np.asarray(fit["y"], dtype=np.float64).reshape(len(x), -1)
+                x = np.ravel(_user_x(self._dataset, x.reshape(-1, 1)))
+                self.prediction_curve.setData(x, _user_y(self._dataset, y)[:, 0])
+        elif self.mode == "2d" and "probs" in fit:
+            if self._changed(fit, ("probs", "xx", "yy")):
+                self._show_regions(fit)
+        elif self.mode == "confusion":
+            if snap.confusion is not None and self._changed({"cm": snap.confusion}, ("cm",)):
+                self._show_confusion(np.asarray(snap.confusion))
+            samples = getattr(snap, "samples", None)
+            if samples and "pred" in samples and self._changed(samples, ("pred",)):
+                self._show_samples(np.asarray(samples["pred"]).ravel())
+
+    def _changed(self, data: dict, keys: tuple[str, ...]) -> bool:
+        """True when any of ``keys`` differs from what is on screen (then remember it)."""
+        new = {k: np.asarray(data[k]) for k in keys}
+        if all(
+            k in self._shown_fit and np.array_equal(self._shown_fit[k], v) for k, v in new.items()
+        ):
+            return False
+        self._shown_fit.update({k: v.copy() for k, v in new.items()})
+        return True
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt override
+        super().showEvent(event)
+        if self._pending is not None:
+            self.update_snapshot(self._pending)
+
+    def _show_regions(self, fit: dict) -> None:
+        rgba = decision_image(fit["probs"])
+        xx = np.asarray(fit["xx"], dtype=np.float64)
+        yy = np.asarray(fit["yy"], dtype=np.float64)
+        corners = np.array([[xx.min(), yy.min()], [xx.max(), yy.max()]])
+        (x0, y0), (x1, y1) = _user_x(self._dataset, corners)  # affine per axis: corners map
+        # ImageItem indexes [x, y]; probs rows follow y (meshgrid 'xy' order).
+        self.region_image.setImage(np.transpose(rgba, (1, 0, 2)), autoLevels=False)
+        h, w = rgba.shape[:2]
+        # Pixel centres sit on the grid, so widen the rectangle by half a cell on each side.
+        dx = (x1 - x0) / max(w - 1, 1)
+        dy = (y1 - y0) / max(h - 1, 1)
+        rect = QRectF(x0 - dx / 2, y0 - dy / 2, x1 - x0 + dx, y1 - y0 + dy)
+        self.region_image.setRect(rect)
+        if rect != self._framed:
+            self.main_plot.setRange(rect, padding=0)  # frame the grid once, not every frame
+            self._framed = rect
+
+    def _show_confusion(self, cm: np.ndarray) -> None:
+        n = cm.shape[0]
+        rows = cm.sum(axis=1, keepdims=True)
+        frac = np.divide(cm, rows, out=np.zeros(cm.shape, dtype=np.float64), where=rows > 0)
+        # ImageItem indexes [x, y] = [predicted, true].
+        self.confusion_image.setImage(frac.T, levels=(0.0, 1.0))
+        for i in range(n):
+            for j in range(n):
+                t = self._confusion_text[i * n + j]
+                t.setText(str(int(cm[i, j])) if cm[i, j] else "")
+                t.setColor("k" if frac[i, j] > 0.6 else "w")
+
+    def _show_samples(self, pred: np.ndarray | None) -> None:
+        ds = self._dataset
+        truth = np.asarray(ds.y_val).ravel()
+        names = ds.class_names
+        for k, (_, label) in enumerate(self._sample_items):
+            true_name = names[truth[k]] if names else str(truth[k])
+            if pred is None or k >= len(pred):
+                label.setText(f"{true_name}")
+                label.setColor(self._text_color())
+            else:
+                p = int(pred[k])
+                pred_name = names[p] if names and p < len(names) else str(p)
+                ok = p == truth[k]
+                label.setText(f"{pred_name}" if ok else f"{pred_name} ✗")
+                label.setColor((0, 158, 115) if ok else (213, 94, 0))
+
+
+def _user_x(ds: Any, x: np.ndarray) -> np.ndarray:
+    """Network inputs in the user's units (``Dataset.inputs_to_user``; as they are without)."""
+    to_user = getattr(ds, "inputs_to_user", None)
+    return np.asarray(to_user(x) if to_user is not None else x, dtype=np.float64)
+
+
+def _user_y(ds: Any, y: np.ndarray) -> np.ndarray:
+    """Regression targets or outputs in the target's units (``Dataset.outputs_to_user``)."""
+    to_user = getattr(ds, "outputs_to_user", None)
+    y = np.asarray(y, dtype=np.float64)
+    out = np.asarray(to_user(y) if to_user is not None else y, dtype=np.float64)
+    return out.reshape(len(out), -1)

@@ -1,0 +1,254 @@
+"""The loss plot: per-step and per-epoch losses on a log axis, with lr-change markers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QPalette
+
+from neurocanvas.widgets.plots.base import PlotBase
+from neurocanvas.widgets.plots.buffers import (
+    EnvelopeDecimator,
+    log_losses,
+    nice_log_range,
+    nice_steps,
+)
+from neurocanvas.widgets.plots.style import (
+    MARKER_COLOR,
+    TRAIN_COLOR,
+    VAL_COLOR,
+    is_dark,
+    make_curve,
+    role_color,
+)
+
+
+class LossAxis(pg.AxisItem):
+    """A log axis whose labels never crowd: decades, plus 2 and 5 when fewer than three
+    decades are in view. pyqtgraph labels every minor tick (0.02, 0.03, ... 0.09), which
+    overlap. (Labels at the very edges are dropped by pyqtgraph, so a two-decade view would
+    otherwise show a single label.)"""
+
+    def logTickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        strings = super().logTickStrings(values, scale, spacing)
+        lo, hi = self.range
+        wanted = (1,) if abs(hi - lo) > 2.5 else (1, 2, 5)
+        out = []
+        for value, text in zip(values, strings, strict=True):
+            mantissa = 10 ** (value - np.floor(value + 1e-9))
+            keep = any(abs(mantissa - m) < 1e-6 * m for m in wanted)
+            out.append(text if keep else "")
+        return out
+
+
+class LossPlot(PlotBase):
+    """Train and validation loss per step on a log axis, with lr-change markers.
+
+    The x axis is the optimizer step, since that is where an lr change acts. Per-epoch
+    losses are drawn at the step where their epoch ended (as first seen in a snapshot).
+    Earlier runs stay as faded curves so that two learning rates can be compared.
+
+    The curves hold log10(loss) (computed once per new point) under an axis labelled in
+    decades; the per-step loss is reduced by an :class:`EnvelopeDecimator` so a frame costs
+    the same after a million steps as after a hundred. :meth:`step_data` and
+    :meth:`epoch_data` give the values back in loss units.
+    """
+
+    placeholder_text = "Press Train to see the loss fall"
+    max_points = 1000
+
+    def __init__(self, parent=None) -> None:
+        super().__init__("Loss", parent, axis_items={"left": LossAxis("left")})
+        self.setObjectName("lossPlot")
+        item = self.getPlotItem()
+        # The data are log10 already: only the axis is in log mode (decade ticks, 10^k labels).
+        item.getAxis("left").setLogMode(False, True)
+        # SI prefixes on a log axis turn 10^-1 into "10^-16 (x1e+15)"; show plain decades.
+        item.getAxis("left").enableAutoSIPrefix(False)
+        item.setLabel("bottom", "step")
+        item.setLabel("left", "loss")
+        self._steps = EnvelopeDecimator(self.max_points)
+        # Epoch curves are decimated too: general-fit runs 10 steps per epoch, so a long run
+        # has 100,000 epochs, and drawing each one made every frame slower than the last.
+        self._train_buf = EnvelopeDecimator(self.max_points)
+        self._val_buf = EnvelopeDecimator(self.max_points)
+        self._epoch_steps: list[float] = []
+        self._epoch_anchor: tuple[int, int] = (0, 0)  # (completed epochs, step) last seen
+        self._y_bounds = (np.inf, -np.inf)  # log10 range of everything drawn this run
+        self._total_steps = 0
+        # Per-step losses are noisy: a faint line under the per-epoch curves.
+        self.step_curve = make_curve(pg.mkPen((*TRAIN_COLOR, 45), width=1))
+        self.train_curve = make_curve(pg.mkPen(TRAIN_COLOR, width=2.5), "train")
+        self.val_curve = make_curve(pg.mkPen(VAL_COLOR, width=2.5), "validation")
+        for c in (self.step_curve, self.train_curve, self.val_curve):
+            item.addItem(c)
+        self.markers: list[pg.InfiniteLine] = []
+        self._marked: set[tuple[int, float]] = set()
+        self._marker_info: list[tuple[int, float]] = []
+        self.faded: list[pg.PlotDataItem] = []
+        self._faded_bounds: list[tuple[float, float, float]] = []  # (steps, lo, hi) in log10
+        self._last_step = -1
+        self._run_label = ""
+
+    # -- runs ---------------------------------------------------------------------------
+    def begin_run(self, label: str = "") -> None:
+        """Fade the current run (if it has data) and start a fresh one."""
+        x, y = self._steps.view()
+        if len(x):
+            alpha = 70
+            pen = pg.mkPen((*((200, 200, 200) if is_dark() else (90, 90, 90)), alpha), width=1)
+            ghost = make_curve(pen, f"earlier: {self._run_label}" if self._run_label else None)
+            ghost.setZValue(-10)
+            self.getPlotItem().addItem(ghost)
+            ghost.setData(x.copy(), y.copy())  # the decimated curve: cheap to keep drawing
+            self.faded.append(ghost)
+            # A diverged earlier run must not stretch the axis: only its finite part counts.
+            finite = y[np.isfinite(y)]
+            if len(finite):
+                self._faded_bounds.append((float(x[-1]), float(finite.min()), float(finite.max())))
+        for line in self.markers:
+            self.getPlotItem().removeItem(line)
+        self.markers.clear()
+        self._marked.clear()
+        self._marker_info.clear()
+        self._steps.clear()
+        for buf in (self._train_buf, self._val_buf):
+            buf.clear()
+        self._epoch_steps.clear()
+        self._epoch_anchor = (0, 0)
+        self._y_bounds = (np.inf, -np.inf)
+        self._total_steps = 0
+        self._last_step = -1
+        self._run_label = label
+        self._resume_following()
+        self._request_draw()
+
+    def clear_history(self) -> None:
+        """Remove the faded curves of earlier runs."""
+        for ghost in self.faded:
+            self.getPlotItem().removeItem(ghost)
+            self.legend.removeItem(ghost)
+        self.faded.clear()
+        self._faded_bounds.clear()
+        self._resume_following()
+        self._request_draw()
+
+    def reset(self) -> None:
+        """Drop the current run and the earlier ones: back to the placeholder."""
+        self.begin_run()
+        self.clear_history()
+
+    # -- data ---------------------------------------------------------------------------
+    @Slot(object)
+    def update_snapshot(self, snap: Any) -> None:
+        """Show ``snap``; a step counter that went backwards means a new run began."""
+        if snap.step < self._last_step:
+            self.begin_run(self._run_label)
+        self._last_step = snap.step
+        self._total_steps = max(int(snap.total_steps or 0), int(snap.step))
+        n_old = len(self._steps)
+        if len(snap.step_loss) > n_old:
+            new = log_losses(snap.step_loss[n_old:])
+            self._steps.extend(np.arange(n_old + 1, len(snap.step_loss) + 1), new)
+            self._grow_bounds(new)
+        n_epochs = max(len(snap.train_loss), len(snap.val_loss))
+        self._place_epochs(n_epochs, snap.epoch, snap.step)
+        for buf, values in ((self._train_buf, snap.train_loss), (self._val_buf, snap.val_loss)):
+            n_old = len(buf)
+            if len(values) > n_old:  # epoch losses only ever grow within a run
+                new = log_losses(values[n_old:])
+                # Only the new epochs' positions: converting the whole list was O(epochs).
+                buf.extend(np.asarray(self._epoch_steps[n_old : len(values)]), new)
+                self._grow_bounds(new)
+        # Dragging the slider sends a change on many consecutive steps; one marker per burst
+        # (showing the rate it settled on) keeps the labels readable.
+        gap = max(3, int(0.01 * max(snap.total_steps, snap.step)))
+        for step, lr in snap.lr_changes:
+            if step > 0:  # (0, lr) is the starting rate, not a change during the run
+                self._add_marker(int(step), float(lr), gap)
+        self._request_draw()
+
+    def _grow_bounds(self, log_y: np.ndarray) -> None:
+        finite = log_y[np.isfinite(log_y)]
+        if len(finite):
+            lo, hi = self._y_bounds
+            self._y_bounds = (min(lo, float(finite.min())), max(hi, float(finite.max())))
+
+    def step_data(self) -> tuple[np.ndarray, np.ndarray]:
+        """The per-step loss as drawn (decimated), in loss units."""
+        x, y = self._steps.view()
+        return x, 10.0**y
+
+    def epoch_data(self, which: str = "train") -> tuple[np.ndarray, np.ndarray]:
+        """Per-epoch ``"train"`` or ``"validation"`` loss as drawn, in loss units."""
+        buf = {"train": self._train_buf, "validation": self._val_buf}[which]
+        x, y = buf.view()
+        return x, 10.0**y
+
+    def _place_epochs(self, n_epochs: int, epoch: int, step: int) -> None:
+        """Give each newly finished epoch the step where it ended.
+
+        Snapshots are coalesced, so several epochs may finish between two of them; their end
+        steps are interpolated between the last known (epoch, step) and this one, which is
+        exact while the batch size stays the same.
+        """
+        prev_epoch, prev_step = self._epoch_anchor
+        while len(self._epoch_steps) < n_epochs:
+            k = len(self._epoch_steps) + 1  # this epoch's number (1-based)
+            if epoch > prev_epoch:
+                x = prev_step + (k - prev_epoch) * (step - prev_step) / (epoch - prev_epoch)
+            else:
+                x = float(step)
+            self._epoch_steps.append(float(max(x, 1.0)))
+        if epoch > prev_epoch:
+            self._epoch_anchor = (epoch, step)
+
+    def _add_marker(self, step: int, lr: float, gap: int = 0) -> None:
+        if (step, lr) in self._marked:
+            return
+        self._marked.add((step, lr))
+        if self._marker_info and 0 <= step - self._marker_info[-1][0] <= gap:
+            first_step = self._marker_info[-1][0]
+            self._marker_info[-1] = (first_step, lr)
+            self.markers[-1].label.setFormat(f"lr {lr:.3g}")
+            self.markers[-1].setToolTip(f"learning rate set to {lr:.4g} at step {step}")
+            return
+        text = self._palette_text()
+        # Stagger label heights so that neighbouring markers do not print over each other.
+        height = (0.95, 0.8, 0.65)[len(self.markers) % 3]
+        line = pg.InfiniteLine(
+            pos=step,
+            angle=90,
+            movable=False,
+            pen=pg.mkPen(MARKER_COLOR, width=1, style=Qt.PenStyle.DashLine),
+            label=f"lr {lr:.3g}",
+            # pyqtgraph picks the anchor on the side of the line with more room, so a label
+            # at the right edge of a live plot (where a fresh change sits) stays visible.
+            labelOpts={"position": height, "color": text, "anchors": [(0, 0), (1, 0)]},
+        )
+        line.setToolTip(f"learning rate set to {lr:.4g} at step {step}")
+        self.getPlotItem().addItem(line, ignoreBounds=True)
+        self.markers.append(line)
+        self._marker_info.append((step, lr))
+
+    def _palette_text(self) -> str:
+        return role_color(QPalette.ColorRole.Text).name()
+
+    def _draw(self) -> None:
+        self.step_curve.setData(*self._steps.view())
+        self.train_curve.setData(*self._train_buf.view())
+        self.val_curve.setData(*self._val_buf.view())
+        lo, hi = self._y_bounds
+        steps = self._total_steps
+        for n, f_lo, f_hi in self._faded_bounds:
+            lo, hi, steps = min(lo, f_lo), max(hi, f_hi), max(steps, int(n))
+        self._set_empty(not np.isfinite(lo))
+        if np.isfinite(lo):
+            self._follow_range(0.0, nice_steps(steps), *nice_log_range(lo, hi))
+
+    def marker_positions(self) -> list[tuple[int, float]]:
+        """(step, lr) of the markers drawn, in order (for tests and automation)."""
+        return list(self._marker_info)

@@ -15,24 +15,25 @@ from typing import Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFormLayout,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QProgressBar,
     QPushButton,
-    QSizePolicy,
-    QSlider,
     QSpinBox,
     QStyle,
     QVBoxLayout,
     QWidget,
 )
 
-__all__ = ["LogScale", "TrainingPanel", "ValueSlider", "format_duration"]
+from neurocanvas.widgets.number_control import LinearScale, LogScale, NumberControl
+from neurocanvas.widgets.speed_control import SpeedControl
+
+__all__ = ["POLICIES", "TrainingPanel", "format_duration"]
 
 OPTIMIZERS: tuple[tuple[str, str], ...] = (
     ("adam", "Adam"),
@@ -40,6 +41,13 @@ OPTIMIZERS: tuple[tuple[str, str], ...] = (
     ("sgd", "SGD"),
     ("rmsprop", "RMSprop"),
 )
+# What a divergence does (core.training.guard.POLICIES), in words.
+POLICIES: tuple[tuple[str, str], ...] = (
+    ("stop", "Stop and restore"),
+    ("pause", "Restore and pause"),
+    ("continue", "Keep going"),
+)
+UNTIL_PAUSED_EPOCHS = 1_000_000  # "until I stop it": more epochs than anyone waits for
 # Optimizers whose update reads the momentum setting (Adam's betas do not come from it).
 USES_MOMENTUM = frozenset({"sgd", "rmsprop"})
 
@@ -54,143 +62,15 @@ def format_duration(seconds: float) -> str:
     return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
 
 
-def format_value(v: float) -> str:
-    """Compact human form: 0.001 -> '0.001', 3e-05 -> '3e-05', 0 -> '0'."""
-    return f"{v:.3g}"
-
-
 PROGRESS_INTERVAL_S = 0.25  # 4 updates a second read smoothly and cost little
-
-
-class LogScale:
-    """Maps slider positions 0..steps onto ``lo..hi`` evenly in log10.
-
-    With ``zero=True`` position 0 means exactly 0 (weight decay off) and 1..steps span the
-    logarithmic range.
-    """
-
-    def __init__(self, lo: float, hi: float, steps: int = 600, zero: bool = False) -> None:
-        if not (0 < lo < hi):
-            raise ValueError(f"LogScale needs 0 < lo < hi, got lo={lo}, hi={hi}")
-        self.lo, self.hi, self.steps, self.zero = lo, hi, steps, zero
-
-    def to_value(self, pos: int) -> float:
-        if self.zero:
-            if pos <= 0:
-                return 0.0
-            frac = (pos - 1) / (self.steps - 1)
-        else:
-            frac = pos / self.steps
-        a, b = math.log10(self.lo), math.log10(self.hi)
-        return 10 ** (a + frac * (b - a))
-
-    def to_pos(self, value: float) -> int:
-        if self.zero and value <= 0:
-            return 0
-        v = min(max(value, self.lo), self.hi)
-        a, b = math.log10(self.lo), math.log10(self.hi)
-        frac = (math.log10(v) - a) / (b - a)
-        if self.zero:
-            return 1 + round(frac * (self.steps - 1))
-        return round(frac * self.steps)
-
-
-class LinearScale:
-    """Maps slider positions 0..steps onto ``lo..hi`` evenly."""
-
-    def __init__(self, lo: float, hi: float, steps: int = 100) -> None:
-        self.lo, self.hi, self.steps = lo, hi, steps
-
-    def to_value(self, pos: int) -> float:
-        return self.lo + (self.hi - self.lo) * pos / self.steps
-
-    def to_pos(self, value: float) -> int:
-        v = min(max(value, self.lo), self.hi)
-        return round((v - self.lo) / (self.hi - self.lo) * self.steps)
-
-
-class ValueSlider(QWidget):
-    """A slider, a value label and a typed entry that stay in sync.
-
-    The exact typed value is kept (not rounded to the nearest slider position), so typing
-    0.003 trains with 0.003 even though the slider can only land near it.
-    """
-
-    value_changed = Signal(float)
-
-    def __init__(self, scale: LogScale | LinearScale, value: float, unit: str = "") -> None:
-        super().__init__()
-        self.scale = scale
-        self.unit = unit
-        self._value = float(value)
-        self.slider = QSlider(Qt.Orientation.Horizontal)
-        self.slider.setRange(0, scale.steps)
-        self.slider.setPageStep(max(1, scale.steps // 12))
-        self.slider.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.label = QLabel()
-        self.label.setMinimumWidth(52)
-        self.label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.entry = QLineEdit()
-        self.entry.setFixedWidth(72)
-        self.entry.setAlignment(Qt.AlignmentFlag.AlignRight)
-        self.entry.setToolTip(f"Type a value between {scale.lo:g} and {scale.hi:g}, e.g. 3e-4")
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.slider, 1)
-        row.addWidget(self.label)
-        row.addWidget(self.entry)
-        self.slider.valueChanged.connect(self._on_slider)
-        self.entry.editingFinished.connect(self._on_entry)
-        self._show(self._value, move_slider=True)
-
-    def value(self) -> float:
-        return self._value
-
-    def set_value(self, value: float, emit: bool = True) -> None:
-        """Set from code or typing: clamp into range, move the slider, show it."""
-        value = min(max(float(value), 0.0 if self._allows_zero() else self.scale.lo), self.scale.hi)
-        changed = value != self._value
-        self._value = value
-        self._show(value, move_slider=True)
-        if changed and emit:
-            self.value_changed.emit(value)
-
-    def _allows_zero(self) -> bool:
-        return getattr(self.scale, "zero", False) or self.scale.lo == 0
-
-    def _show(self, value: float, move_slider: bool) -> None:
-        text = format_value(value)
-        self.label.setText(f"{text}{self.unit}")
-        self.entry.setText(text)
-        self.entry.setStyleSheet("")
-        if move_slider:
-            self.slider.blockSignals(True)
-            self.slider.setValue(self.scale.to_pos(value))
-            self.slider.blockSignals(False)
-
-    def _on_slider(self, pos: int) -> None:
-        value = float(f"{self.scale.to_value(pos):.3g}")  # a round number is easier to read
-        self._value = value
-        self._show(value, move_slider=False)
-        self.value_changed.emit(value)
-
-    def _on_entry(self) -> None:
-        text = self.entry.text().strip()
-        try:
-            value = float(text)
-            if not math.isfinite(value) or value < 0:
-                raise ValueError
-        except ValueError:
-            self.entry.setStyleSheet("color: #d55e00;")
-            self.entry.setToolTip(f"'{text}' is not a number; type e.g. 0.001 or 1e-3")
-            return
-        self.set_value(value)
 
 
 class TrainingPanel(QWidget):
     """Buttons, settings, live sliders and a progress bar for one training run."""
 
     train_requested = Signal()
+    continue_requested = Signal()
+    compare_requested = Signal()
     pause_requested = Signal()
     resume_requested = Signal()
     step_requested = Signal()
@@ -216,7 +96,23 @@ class TrainingPanel(QWidget):
 
         sp = QStyle.StandardPixmap
         self.train_button = button(
-            "trainButton", "Train", sp.SP_MediaPlay, "Compile the graph and start training"
+            "trainButton",
+            "Train",
+            sp.SP_MediaPlay,
+            "Start a new run from the project's initial weights (its seed), so runs compare fairly",
+        )
+        self.continue_button = button(
+            "continueButton",
+            "Continue",
+            sp.SP_MediaSkipForward,
+            "Go on training from the current weights, as a new run",
+        )
+        self.compare_button = button(
+            "compareButton",
+            "Compare learning rates",
+            sp.SP_FileDialogContentsView,
+            "Train the same initial weights at lr 0.01, 0.1, 1 and 10, unthrottled, and "
+            "overlay the runs",
         )
         self.train_button.setDefault(True)
         self.pause_button = button(
@@ -232,16 +128,28 @@ class TrainingPanel(QWidget):
             "resetButton", "Reset weights", sp.SP_BrowserReload, "Re-initialise all weights"
         )
         self.train_button.clicked.connect(self.train_requested)
+        self.continue_button.clicked.connect(self.continue_requested)
+        self.compare_button.clicked.connect(self.compare_requested)
         self.pause_button.clicked.connect(self._on_pause_clicked)
         self.step_button.clicked.connect(self.step_requested)
         self.stop_button.clicked.connect(self.stop_requested)
         self.reset_button.clicked.connect(self.reset_requested)
         buttons = QGridLayout()
         buttons.addWidget(self.train_button, 0, 0)
-        buttons.addWidget(self.pause_button, 0, 1)
-        buttons.addWidget(self.stop_button, 0, 2)
+        buttons.addWidget(self.continue_button, 0, 1)
+        buttons.addWidget(self.pause_button, 0, 2)
+        buttons.addWidget(self.stop_button, 0, 3)
         buttons.addWidget(self.step_button, 1, 0)
-        buttons.addWidget(self.reset_button, 1, 1, 1, 2)
+        buttons.addWidget(self.reset_button, 1, 1)
+        buttons.addWidget(self.compare_button, 1, 2, 1, 2)
+        self.speed = SpeedControl()
+        self.speed.pace_changed.connect(self._on_pace)
+        speed_row = QHBoxLayout()
+        speed_label = QLabel("Speed")
+        speed_label.setToolTip(self.speed.slider.toolTip())
+        speed_row.addWidget(speed_label)
+        speed_row.addWidget(self.speed, 1)
+        buttons.addLayout(speed_row, 2, 0, 1, 4)
 
         # Run settings: fixed when a run starts (batch size and optimizer may also change live).
         self.epochs_spin = QSpinBox()
@@ -249,12 +157,28 @@ class TrainingPanel(QWidget):
         self.epochs_spin.setRange(1, 100_000)
         self.epochs_spin.setValue(100)
         self.epochs_spin.setToolTip("Full passes over the training data")
+        self.until_paused_check = QCheckBox("until I stop it")
+        self.until_paused_check.setObjectName("untilPausedCheck")
+        self.until_paused_check.setToolTip("Train on until you press Pause or Stop")
+        self.until_paused_check.toggled.connect(lambda on: self.epochs_spin.setEnabled(not on))
+        epochs_row = QHBoxLayout()
+        epochs_row.addWidget(self.epochs_spin, 1)
+        epochs_row.addWidget(self.until_paused_check)
+        self.policy_combo = QComboBox()
+        self.policy_combo.setObjectName("policyCombo")
+        for key, name in POLICIES:
+            self.policy_combo.addItem(name, key)
+        self.policy_combo.setToolTip(
+            "What a diverging loss does: stop and put back the best weights, put them back "
+            "and pause, or keep going to watch it blow up"
+        )
+        self.policy_combo.currentIndexChanged.connect(self._on_policy)
         self.batch_spin = QSpinBox()
         self.batch_spin.setObjectName("batchSpin")
         self.batch_spin.setRange(1, 65_536)
         self.batch_spin.setValue(32)
         self.batch_spin.setSuffix(" samples")
-        self.batch_spin.setToolTip("Samples per optimizer step; takes effect at the next epoch")
+        self.batch_spin.setToolTip("Samples per optimizer step; acts at the next step")
         self.optimizer_combo = QComboBox()
         self.optimizer_combo.setObjectName("optimizerCombo")
         for key, name in OPTIMIZERS:
@@ -269,21 +193,27 @@ class TrainingPanel(QWidget):
         settings = QGroupBox("Run")
         form = QFormLayout(settings)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.addRow("Epochs", self.epochs_spin)
+        form.addRow("Epochs", epochs_row)
         form.addRow("Batch size", self.batch_spin)
         form.addRow("Optimizer", self.optimizer_combo)
         form.addRow("Loss", self.loss_label)
+        form.addRow("If it diverges", self.policy_combo)
 
-        # Live sliders: act on the running training at its next step.
-        self.lr = ValueSlider(LogScale(1e-5, 10.0, steps=600), 1e-3)
+        # Live settings: act on the running training at its next step.
+        self.lr = NumberControl("learning rate", LogScale(1e-5, 100.0), 1e-3)
         self.lr.slider.setObjectName("lrSlider")
         self.lr.label.setObjectName("lrLabel")
         self.lr.entry.setObjectName("lrEntry")
-        self.lr.slider.setToolTip("Learning rate, log scale 1e-5 … 10; acts at the next step")
-        self.momentum = ValueSlider(LinearScale(0.0, 0.99, steps=99), 0.9)
+        self.lr.slider.setToolTip(
+            "Learning rate, log scale 1e-5 … 100 (ticks at decades); arrow keys and the wheel "
+            "step by x1.26; acts at the next step"
+        )
+        self.momentum = NumberControl("momentum", LinearScale(0.0, 0.99, steps=99), 0.0)
         self.momentum.slider.setObjectName("momentumSlider")
-        self.momentum.slider.setToolTip("Momentum (SGD) / smoothing α (RMSprop)")
-        self.weight_decay = ValueSlider(LogScale(1e-6, 1e-1, steps=500, zero=True), 0.0)
+        self.momentum.slider.setToolTip(
+            "Momentum (SGD) / smoothing α (RMSprop); PyTorch's default 0"
+        )
+        self.weight_decay = NumberControl("weight decay", LogScale(1e-6, 1.0, zero=True), 0.0)
         self.weight_decay.slider.setObjectName("weightDecaySlider")
         self.weight_decay.slider.setToolTip("L2 penalty on the weights; far left is off")
         self.lr.value_changed.connect(self._on_lr)
@@ -331,6 +261,24 @@ class TrainingPanel(QWidget):
     def _write_control(self, **changes: Any) -> None:
         if self._control is not None:
             self._control.set(**changes)
+
+    def _on_pace(self, pace: Any) -> None:
+        if self._control is not None:
+            self._control.set_pace(pace)
+
+    def _on_policy(self, *_: Any) -> None:
+        if self._control is not None:
+            self._control.set_divergence_policy(self.divergence_policy())
+
+    def pace(self) -> float | None:
+        """Steps per second chosen, or None for unthrottled."""
+        return self.speed.pace()
+
+    def divergence_policy(self) -> str:
+        return str(self.policy_combo.currentData())
+
+    def until_paused(self) -> bool:
+        return self.until_paused_check.isChecked()
 
     def _on_lr(self, value: float) -> None:
         self._write_control(lr=value)
@@ -398,6 +346,8 @@ class TrainingPanel(QWidget):
         self._state = state
         active = state in ("running", "paused")
         self.train_button.setEnabled(not active)
+        self.continue_button.setEnabled(not active)
+        self.compare_button.setEnabled(not active)
         self.pause_button.setEnabled(active)
         self.pause_button.setText("Resume" if state == "paused" else "Pause")
         pix = QStyle.StandardPixmap.SP_MediaPlay if state == "paused" else None
@@ -407,7 +357,8 @@ class TrainingPanel(QWidget):
         self.stop_button.setEnabled(active)
         self.step_button.setEnabled(state != "running")
         self.reset_button.setEnabled(not active or state == "paused")
-        self.epochs_spin.setEnabled(not active)
+        self.epochs_spin.setEnabled(not active and not self.until_paused())
+        self.until_paused_check.setEnabled(not active)
         colour = {"diverged": "#d55e00", "failed": "#d55e00"}.get(state)
         self.status_label.setStyleSheet(f"color: {colour};" if colour else "")
         self.status_label.setText(message)
@@ -431,12 +382,17 @@ class TrainingPanel(QWidget):
         self._progress_shown_at = now
         total = max(int(snap.total_steps), 1)
         self.progress.setValue(round(1000 * min(snap.step / total, 1.0)))
-        epochs = self.epochs_spin.value()
-        epoch = min(int(snap.epoch) + (0 if snap.state == "finished" else 1), epochs)
-        self.progress.setFormat(f"Epoch {epoch}/{epochs} · %p%")
-        self.progress_label.setText(
-            f"step {snap.step:,}/{snap.total_steps:,} · {snap.samples_per_s:,.0f} samples/s · "
-            f"{format_duration(snap.eta_s)} left"
-        )
+        epoch = int(snap.epoch) + (0 if snap.state == "finished" else 1)
+        if self.until_paused():
+            self.progress.setValue(0)
+            self.progress.setFormat(f"Epoch {epoch} · until you stop it")
+            self.progress_label.setText(f"step {snap.step:,} · {snap.samples_per_s:,.0f} samples/s")
+        else:
+            epochs = self.epochs_spin.value()
+            self.progress.setFormat(f"Epoch {min(epoch, epochs)}/{epochs} · %p%")
+            self.progress_label.setText(
+                f"step {snap.step:,}/{snap.total_steps:,} · {snap.samples_per_s:,.0f} samples/s"
+                f" · {format_duration(snap.eta_s)} left"
+            )
         if snap.state != self._state and snap.state in ("running", "paused"):
             self.set_state(snap.state)

@@ -9,8 +9,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton, QSlider
 
-from neurocanvas.core.training.trainer import Snapshot, TrainingControl
-from neurocanvas.widgets.training_panel import LogScale, TrainingPanel, format_duration
+from neurocanvas.core.training import Snapshot, TrainingControl
+from neurocanvas.widgets.number_control import LogScale
+from neurocanvas.widgets.training_panel import TrainingPanel, format_duration
 
 
 @pytest.fixture
@@ -33,7 +34,7 @@ def test_moving_lr_slider_emits_lr_and_updates_label_and_entry(panel, qtbot):
     with qtbot.waitSignal(panel.lr_changed) as blocker:
         panel.lr.slider.setValue(pos)
     lr = blocker.args[0]
-    assert lr == pytest.approx(0.1, rel=0.03)
+    assert lr == 0.1
     assert panel.lr.label.text() == f"{lr:.3g}"
     assert float(panel.lr.entry.text()) == lr
     assert control.snapshot_settings()["lr"] == lr  # acts on the running training
@@ -49,41 +50,91 @@ def test_typing_lr_moves_the_slider_and_keeps_the_exact_value(panel, qtbot):
     assert panel.settings()["lr"] == 3e-4
 
 
-def test_typing_nonsense_marks_entry_and_changes_nothing(panel, qtbot):
+@pytest.mark.parametrize("text", ["fast", "-1", "abc", "100000", "nan"])
+def test_bad_typed_values_are_refused_with_a_message_and_the_value_in_use_stays(panel, qtbot, text):
+    panel.show()
     before = panel.lr.value()
-    panel.lr.entry.setText("fast")
     with qtbot.assertNotEmitted(panel.lr_changed):
-        panel.lr.entry.editingFinished.emit()
+        type_into(qtbot, panel.lr.entry, text)
     assert panel.lr.value() == before
-    assert "not a number" in panel.lr.entry.toolTip()
+    assert panel.lr.entry.text() == f"{before:.3g}"  # never shows a value not in use
+    assert panel.lr.message.isVisible()
+    assert ("not a number" in panel.lr.message.text()) or (
+        "out of range" in panel.lr.message.text()
+    )
+    type_into(qtbot, panel.lr.entry, "0.02")  # a good value clears the reason
+    assert panel.lr.value() == 0.02 and not panel.lr.message.isVisible()
 
 
-def test_lr_slider_log_mapping_reaches_both_ends(panel):
+def type_into(qtbot, entry, text: str) -> None:
+    entry.setFocus()
+    entry.selectAll()
+    qtbot.keyClicks(entry, text)
+    qtbot.keyClick(entry, Qt.Key.Key_Return)
+
+
+def test_the_lr_control_returns_to_exactly_0_01_after_keys_move_it_away_and_back(panel, qtbot):
+    panel.show()
+    panel.lr.set_value(0.01)
+    slider = panel.lr.slider
+    slider.setFocus()
+    for _ in range(7):
+        qtbot.keyClick(slider, Qt.Key.Key_Right)
+    assert panel.lr.value() == 0.05  # 7 steps of x1.26: 10^0.7, shown and used as 0.05
+    for _ in range(7):
+        qtbot.keyClick(slider, Qt.Key.Key_Left)
+    assert panel.lr.value() == 0.01
+    assert panel.lr.label.text() == "0.01" and panel.lr.entry.text() == "0.01"
+
+
+def test_the_wheel_steps_the_lr_by_one_fixed_ratio_a_notch(panel, qtbot):
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+
+    panel.lr.set_value(0.01)
+    slider = panel.lr.slider
+    event = QWheelEvent(
+        QPointF(5, 5),
+        QPointF(5, 5),
+        QPoint(0, 0),
+        QPoint(0, 120),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    slider.wheelEvent(event)
+    assert panel.lr.value() == 0.013  # 10^(1/10) rounded to two digits
+
+
+def test_lr_slider_spans_decades_with_1_2_5_positions(panel):
     slider = panel.lr.slider
     slider.setValue(slider.minimum())
-    assert panel.lr.value() == pytest.approx(1e-5)
+    assert panel.lr.value() == 1e-5
     slider.setValue(slider.maximum())
-    assert panel.lr.value() == pytest.approx(10.0)
-    # The middle of the slider is the geometric middle of the range: 10^-2.
-    slider.setValue((slider.minimum() + slider.maximum()) // 2)
-    assert panel.lr.value() == pytest.approx(1e-2)
+    assert panel.lr.value() == 100.0
+    values = {panel.lr.scale.to_value(p) for p in range(slider.maximum() + 1)}
+    assert {0.001, 0.002, 0.005, 0.01, 0.1, 1.0, 10.0} <= values
+    assert slider.tickInterval() == 10  # a tick per decade
 
 
-def test_typed_lr_outside_range_is_clamped(panel):
-    panel.lr.entry.setText("500")
-    panel.lr.entry.editingFinished.emit()
-    assert panel.lr.value() == 10.0
-    assert panel.lr.slider.value() == panel.lr.slider.maximum()
+def test_dragging_near_a_1_2_5_value_snaps_to_it(panel):
+    slider = panel.lr.slider
+    pos_002 = panel.lr.scale.to_pos(0.02)
+    slider.setSliderDown(True)
+    slider.sliderMoved.emit(pos_002 + 1)  # a drag ending one position past 0.02
+    slider.setSliderDown(False)
+    assert panel.lr.value() == 0.02
 
 
 def test_log_scale_round_trips_and_zero_position():
-    scale = LogScale(1e-6, 1e-1, steps=500, zero=True)
+    scale = LogScale(1e-6, 1.0, zero=True)
     assert scale.to_value(0) == 0.0
     assert scale.to_pos(0.0) == 0
-    assert scale.to_value(1) == pytest.approx(1e-6)
-    assert scale.to_value(500) == pytest.approx(1e-1)
-    for v in (1e-6, 3e-4, 0.05):
-        assert scale.to_value(scale.to_pos(v)) == pytest.approx(v, rel=0.03)
+    assert scale.to_value(1) == 1e-6
+    assert scale.to_value(scale.steps) == 1.0
+    for v in (1e-6, 2e-4, 0.05):
+        assert scale.to_value(scale.to_pos(v)) == v
     with pytest.raises(ValueError, match="0 < lo < hi"):
         LogScale(0.0, 1.0)
 
@@ -97,7 +148,7 @@ def test_momentum_and_weight_decay_sliders_write_to_control(panel, qtbot):
     panel.weight_decay.slider.setValue(panel.weight_decay.slider.maximum())
     settings = control.snapshot_settings()
     assert settings["momentum"] == pytest.approx(0.5)
-    assert settings["weight_decay"] == pytest.approx(0.1)
+    assert settings["weight_decay"] == 1.0
     assert settings["optimizer"] == "sgd"
     panel.weight_decay.slider.setValue(0)
     assert control.snapshot_settings()["weight_decay"] == 0.0
@@ -129,7 +180,7 @@ def test_buttons_emit_requests_and_pause_toggles_to_resume(panel, qtbot):
 
 
 def test_settings_match_training_config_fields_and_apply_back(panel):
-    from neurocanvas.core.training.trainer import TrainingConfig
+    from neurocanvas.core.training import TrainingConfig
 
     panel.apply_settings({"epochs": 7, "batch_size": 8, "optimizer": "rmsprop", "lr": 0.02})
     s = panel.settings()
@@ -159,3 +210,26 @@ def test_format_duration():
     assert format_duration(7) == "0:07"
     assert format_duration(3723) == "1:02:03"
     assert format_duration(math.inf) == "–"
+
+
+def test_the_speed_control_writes_the_pace_to_a_running_control(panel, qtbot):
+    control = TrainingControl()
+    panel.set_control(control)
+    assert panel.pace() == 5.0 and panel.speed.label.text() == "5 steps/s"
+    panel.speed.slider.setFocus()
+    qtbot.keyClick(panel.speed.slider, Qt.Key.Key_Right)
+    assert control.pace == 10.0
+    panel.speed.slider.setValue(panel.speed.slider.maximum())
+    assert control.pace is None and panel.speed.label.text() == "unthrottled"
+
+
+def test_the_divergence_choice_reaches_the_control(panel):
+    control = TrainingControl()
+    panel.set_control(control)
+    panel.policy_combo.setCurrentIndex(panel.policy_combo.findData("continue"))
+    assert control.divergence_policy == "continue"
+
+
+def test_until_i_stop_it_disables_the_epoch_count(panel, qtbot):
+    panel.until_paused_check.setChecked(True)
+    assert panel.until_paused() and not panel.epochs_spin.isEnabled()

@@ -71,6 +71,7 @@ class FitPlot(pg.GraphicsLayoutWidget):
         self._pending: Any = None  # a snapshot that arrived while hidden
         self._shown_fit: dict[str, np.ndarray] = {}
         self._framed: QRectF | None = None
+        self.earlier_fits: list[pg.PlotDataItem] = []
         self.main_plot = self.addPlot(title="Fit")
         apply_palette(self)
 
@@ -81,6 +82,7 @@ class FitPlot(pg.GraphicsLayoutWidget):
         self._confusion_text = []
         self._sample_items = []
         self.prediction_curve = self.true_curve = None
+        self.earlier_fits = []
         self.region_image = self.confusion_image = None
         self._dataset = dataset
         shape = tuple(dataset.input_shape)
@@ -218,6 +220,44 @@ class FitPlot(pg.GraphicsLayoutWidget):
         # A '#rrggbb' string, not a QColor or QColor.getRgb(): with those, PySide6 6.12
         # aborted at interpreter exit (bool_dealloc, a refcount error); a string is safe.
         return role_color(QPalette.ColorRole.Text).name()
+
+    # -- runs ------------------------------------------------------------------------------
+    MAX_EARLIER = 4
+
+    def keep_fit_as_earlier(self, label: str, color: tuple[int, int, int]) -> None:
+        """Keep the prediction on screen as a faded curve of an earlier run (1-D fits).
+
+        Decision regions of earlier runs are not overlaid: blended images on top of each other
+        read as mud; the runs table and loss curves compare classifiers instead.
+        """
+        if self.mode != "1d" or self.prediction_curve is None:
+            return
+        x, y = self.prediction_curve.getData()
+        if x is None or not len(x) or not np.isfinite(y).any():
+            return
+        ghost = make_curve(pg.mkPen((*color, 110), width=1.5), label)
+        ghost.setZValue(-5)
+        ghost.setData(np.array(x, copy=True), np.array(y, copy=True))
+        self.main_plot.addItem(ghost)
+        self.earlier_fits.append(ghost)
+        while len(self.earlier_fits) > self.MAX_EARLIER:
+            old = self.earlier_fits.pop(0)
+            self.main_plot.removeItem(old)
+            if self.main_plot.legend is not None:
+                self.main_plot.legend.removeItem(old)
+
+    def clear_earlier_fits(self) -> None:
+        for ghost in self.earlier_fits:
+            self.main_plot.removeItem(ghost)
+            if self.main_plot.legend is not None:
+                self.main_plot.legend.removeItem(ghost)
+        self.earlier_fits.clear()
+
+    def clear_prediction(self) -> None:
+        """Take the model's prediction off (its weights changed: a new one follows)."""
+        if self.prediction_curve is not None:
+            self.prediction_curve.setData([], [])
+        self._shown_fit = {}
 
     # -- snapshots -------------------------------------------------------------------------
     @Slot(object)

@@ -16,14 +16,7 @@ from neurocanvas.widgets.plots.buffers import (
     nice_log_range,
     nice_steps,
 )
-from neurocanvas.widgets.plots.style import (
-    MARKER_COLOR,
-    TRAIN_COLOR,
-    VAL_COLOR,
-    is_dark,
-    make_curve,
-    role_color,
-)
+from neurocanvas.widgets.plots.style import MARKER_COLOR, make_curve, role_color, run_color
 
 
 class LossAxis(pg.AxisItem):
@@ -80,9 +73,9 @@ class LossPlot(PlotBase):
         self._y_bounds = (np.inf, -np.inf)  # log10 range of everything drawn this run
         self._total_steps = 0
         # Per-step losses are noisy: a faint line under the per-epoch curves.
-        self.step_curve = make_curve(pg.mkPen((*TRAIN_COLOR, 45), width=1))
-        self.train_curve = make_curve(pg.mkPen(TRAIN_COLOR, width=2.5), "train")
-        self.val_curve = make_curve(pg.mkPen(VAL_COLOR, width=2.5), "validation")
+        self.step_curve = make_curve(pg.mkPen((0, 0, 0, 45), width=1))
+        self.train_curve = make_curve(pg.mkPen((0, 0, 0), width=2.5))
+        self.val_curve = make_curve(pg.mkPen((0, 0, 0), width=2.5))
         for c in (self.step_curve, self.train_curve, self.val_curve):
             item.addItem(c)
         self.markers: list[pg.InfiniteLine] = []
@@ -90,25 +83,36 @@ class LossPlot(PlotBase):
         self._marker_info: list[tuple[int, float]] = []
         self.faded: list[pg.PlotDataItem] = []
         self._faded_bounds: list[tuple[float, float, float]] = []  # (steps, lo, hi) in log10
+        self.end_marks: list[pg.ScatterPlotItem] = []
         self._last_step = -1
         self._run_label = ""
+        self._run_index = 0  # the current run's number (its colour)
+        self._diverged_at: int | None = None
+        self._highlighted: int | None = None
+        self._recolour()
 
     # -- runs ---------------------------------------------------------------------------
     def begin_run(self, label: str = "") -> None:
-        """Fade the current run (if it has data) and start a fresh one."""
+        """Keep the current run (if it has data) as an earlier one and start a fresh one.
+
+        Each run has its own colour (:data:`RUN_COLORS`, in order) and a legend entry with its
+        label; earlier runs keep their per-step curve, thinner, and a diverged one its end mark.
+        """
         x, y = self._steps.view()
         if len(x):
-            alpha = 70
-            pen = pg.mkPen((*((200, 200, 200) if is_dark() else (90, 90, 90)), alpha), width=1)
-            ghost = make_curve(pen, f"earlier: {self._run_label}" if self._run_label else None)
+            colour = run_color(self._run_index)
+            ghost = make_curve(pg.mkPen((*colour, 150), width=1.2), self._run_label or None)
             ghost.setZValue(-10)
             self.getPlotItem().addItem(ghost)
             ghost.setData(x.copy(), y.copy())  # the decimated curve: cheap to keep drawing
             self.faded.append(ghost)
-            # A diverged earlier run must not stretch the axis: only its finite part counts.
-            finite = y[np.isfinite(y)]
+            # A diverged earlier run must not stretch the axis: only its part before the
+            # divergence counts (and only finite values).
+            keep = x < self._diverged_at if self._diverged_at is not None else np.isfinite(x)
+            finite = y[keep & np.isfinite(y)]
             if len(finite):
                 self._faded_bounds.append((float(x[-1]), float(finite.min()), float(finite.max())))
+            self._run_index += 1
         for line in self.markers:
             self.getPlotItem().removeItem(line)
         self.markers.clear()
@@ -122,9 +126,65 @@ class LossPlot(PlotBase):
         self._y_bounds = (np.inf, -np.inf)
         self._total_steps = 0
         self._last_step = -1
+        self._diverged_at = None
         self._run_label = label
+        self._recolour()
         self._resume_following()
         self._request_draw()
+
+    def set_run_label(self, label: str) -> None:
+        """Rename the current run in the legend (e.g. "lr 0.01 → 0.1 at step 300")."""
+        if label == self._run_label:
+            return
+        self._run_label = label
+        self.legend.removeItem(self.train_curve)
+        self.legend.addItem(self.train_curve, label or "train")
+
+    def run_labels(self) -> list[str]:
+        """The legend's run names: earlier runs in order, then the current one."""
+        return [g.name() or "" for g in self.faded] + [self._run_label]
+
+    def run_colors(self) -> list[tuple[int, int, int]]:
+        """Each run's colour, earlier runs first (for the runs table)."""
+        return [run_color(i) for i in range(self._run_index + 1)]
+
+    def highlight_run(self, index: int | None) -> None:
+        """Draw run ``index`` (0 = the first kept) thicker, or none."""
+        self._highlighted = index
+        for i, ghost in enumerate(self.faded):
+            pen = ghost.opts["pen"]
+            pen = pg.mkPen(pen.color(), width=3.5 if i == index else 1.2)
+            ghost.setPen(pen)
+            ghost.setZValue(5 if i == index else -10)
+        current = index == len(self.faded)
+        self.train_curve.setPen(pg.mkPen(run_color(self._run_index), width=4 if current else 2.5))
+
+    def mark_divergence(self, step: int) -> None:
+        """End the current run's curve with a mark at ``step`` (where the guard fired)."""
+        if self._diverged_at is not None:
+            return
+        self._diverged_at = int(step)
+        x, y = self._steps.view()
+        ok = np.isfinite(y) & (x <= step)
+        if not ok.any():
+            return
+        xs, ys = x[ok][-1:], y[ok][-1:]
+        mark = pg.ScatterPlotItem(
+            xs, ys, symbol="x", size=16, pen=pg.mkPen(run_color(self._run_index), width=3)
+        )
+        mark.setToolTip(f"diverged at step {step}")
+        self.getPlotItem().addItem(mark)
+        self.end_marks.append(mark)
+
+    def _recolour(self) -> None:
+        colour = run_color(self._run_index)
+        self.step_curve.setPen(pg.mkPen((*colour, 45), width=1))
+        self.train_curve.setPen(pg.mkPen(colour, width=2.5))
+        self.val_curve.setPen(pg.mkPen(colour, width=2, style=Qt.PenStyle.DashLine))
+        self.legend.removeItem(self.train_curve)
+        self.legend.removeItem(self.val_curve)
+        self.legend.addItem(self.train_curve, self._run_label or "train")
+        self.legend.addItem(self.val_curve, "validation (dashed)")
 
     def clear_history(self) -> None:
         """Remove the faded curves of earlier runs."""
@@ -133,6 +193,11 @@ class LossPlot(PlotBase):
             self.legend.removeItem(ghost)
         self.faded.clear()
         self._faded_bounds.clear()
+        for mark in self.end_marks:
+            self.getPlotItem().removeItem(mark)
+        self.end_marks.clear()
+        self._run_index = 0
+        self._recolour()
         self._resume_following()
         self._request_draw()
 
@@ -148,6 +213,7 @@ class LossPlot(PlotBase):
         if snap.step < self._last_step:
             self.begin_run(self._run_label)
         self._last_step = snap.step
+        diverged_at = getattr(snap, "diverged_at", None)
         self._total_steps = max(int(snap.total_steps or 0), int(snap.step))
         n_old = len(self._steps)
         if len(snap.step_loss) > n_old:
@@ -169,9 +235,13 @@ class LossPlot(PlotBase):
         for step, lr in snap.lr_changes:
             if step > 0:  # (0, lr) is the starting rate, not a change during the run
                 self._add_marker(int(step), float(lr), gap)
+        if diverged_at is not None:
+            self.mark_divergence(int(diverged_at))
         self._request_draw()
 
     def _grow_bounds(self, log_y: np.ndarray) -> None:
+        if self._diverged_at is not None:
+            return  # what comes after a divergence would flatten every other curve
         finite = log_y[np.isfinite(log_y)]
         if len(finite):
             lo, hi = self._y_bounds
@@ -241,13 +311,18 @@ class LossPlot(PlotBase):
         self.step_curve.setData(*self._steps.view())
         self.train_curve.setData(*self._train_buf.view())
         self.val_curve.setData(*self._val_buf.view())
+        # The axes follow the current run; earlier runs count for y (so a comparison shows
+        # them) but for x only once the current run ended early by diverging.
         lo, hi = self._y_bounds
         steps = self._total_steps
         for n, f_lo, f_hi in self._faded_bounds:
-            lo, hi, steps = min(lo, f_lo), max(hi, f_hi), max(steps, int(n))
-        self._set_empty(not np.isfinite(lo))
-        if np.isfinite(lo):
-            self._follow_range(0.0, nice_steps(steps), *nice_log_range(lo, hi))
+            lo, hi = min(lo, f_lo), max(hi, f_hi)
+            if self._diverged_at is not None:
+                steps = max(steps, int(n))
+        self._set_empty(not np.isfinite(lo) and not self.faded)
+        if not np.isfinite(lo):
+            return
+        self._follow_range(0.0, nice_steps(steps), *nice_log_range(lo, hi))
 
     def marker_positions(self) -> list[tuple[int, float]]:
         """(step, lr) of the markers drawn, in order (for tests and automation)."""

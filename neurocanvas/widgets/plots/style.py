@@ -22,6 +22,17 @@ CLASS_COLORS: tuple[tuple[int, int, int], ...] = (
     (0, 0, 0),
     (153, 79, 0),
 )
+# One colour per run in the loss plot and the runs table, in order (Okabe-Ito, then Tol's).
+RUN_COLORS: tuple[tuple[int, int, int], ...] = (
+    (0, 114, 178),
+    (213, 94, 0),
+    (0, 158, 115),
+    (204, 121, 167),
+    (230, 159, 0),
+    (86, 180, 233),
+    (153, 79, 0),
+    (120, 120, 120),
+)
 TRAIN_COLOR = (0, 114, 178)
 VAL_COLOR = (230, 159, 0)
 PRED_COLOR = (213, 94, 0)
@@ -99,3 +110,8 @@ def add_legend(
         brush=pg.mkBrush(base),
         pen=pg.mkPen(role_color(QPalette.ColorRole.Mid).name()),
     )
+
+
+def run_color(index: int) -> tuple[int, int, int]:
+    """The colour of run ``index`` (0-based; the palette repeats after eight runs)."""
+    return RUN_COLORS[index % len(RUN_COLORS)]

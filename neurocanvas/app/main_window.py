@@ -151,6 +151,7 @@ class MainWindow(QMainWindow):
         )
         self.controller.confirm_large = self._confirm_large_model
         self.insight = InsightController(self)  # health overlay, previews, lr finder, stepper
+        self._wire_training_views()
         self._build_actions()
         self._build_menus()
         self._build_status_bar()
@@ -162,6 +163,13 @@ class MainWindow(QMainWindow):
         self._update_title()
 
     # ------------------------------------------------------------------ construction
+    def _wire_training_views(self) -> None:
+        """The training engineer's views: the runs table tab and the inspector's parameters."""
+        self.results_tabs.addTab(self.controller.runs_table, "Runs")
+        view = self.inspector.parameter_view
+        view.node_changed.connect(self.controller.watch_parameters)
+        self.controller.parameters.connect(view.show_weights)
+
     def _build_widgets(self) -> None:
         doc = self.document
         self.canvas = NodeCanvas(doc.editor, self)
@@ -678,6 +686,7 @@ class MainWindow(QMainWindow):
     def _show_project(self, project: Project, path: Path | None, weights: Any) -> None:
         self.controller.stop()
         self.controller.forget()
+        self.controller.history.restore(list(project.runs))
         doc = self.document
         doc.load(project, path, weights)
         self._loading_settings = True
@@ -734,6 +743,7 @@ class MainWindow(QMainWindow):
     def save_to(self, path: str | Path) -> bool:
         path = Path(path)
         project = self.document.to_project(self._panel_config())
+        project.runs = list(self.controller.runs_table.runs)
         try:
             save_project(project, path, weights=self.controller.weights())
         except (ProjectError, OSError, RuntimeError) as exc:

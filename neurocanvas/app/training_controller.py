@@ -9,20 +9,33 @@ touches the trainer's tensors.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from neurocanvas.app.parameter_probe import NAME as PARAMETERS
+from neurocanvas.app.parameter_probe import ParameterProbe
+from neurocanvas.app.run_history import RunHistory
 from neurocanvas.app.worker import TrainingThread
 from neurocanvas.core.io.export import WeightsError, check_weights_fit, load_weights
-from neurocanvas.core.network.compiler import CompileError, compile_graph
+from neurocanvas.core.network.compiler import (
+    CompileError,
+    compile_graph,
+    loss_targets,
+    make_loss,
+)
 from neurocanvas.core.network.graph import GraphEvent
 from neurocanvas.core.network.shapes import PARAMETER_BUDGET, analyse, over_budget
 from neurocanvas.core.random import manual_seed
+from neurocanvas.core.tensor import Tensor
 from neurocanvas.core.training import StepTask, Trainer, TrainingConfig, TrainingControl
+from neurocanvas.core.training.metrics import FitGrid, Validation
 from neurocanvas.widgets.plots import LatestSnapshot
+from neurocanvas.widgets.training_panel import UNTIL_PAUSED_EPOCHS
 
 # Graph events that change what the model computes (moving a node does not).
 MODEL_EVENTS = frozenset(
@@ -35,6 +48,8 @@ PLOT_INTERVAL_MS = 40  # 25 frames/s: smooth, and leaves the GIL to the trainer
 # Its update and repaint were about a third of the GUI thread's time per frame, time the
 # trainer waits for the GIL. It always draws a paused or final snapshot.
 LOSS_FRAME_STRIDE = 2
+# The seed tutorial's experiment: 0.01 fits, 0.1 fits faster, 1 misbehaves, 10 diverges.
+COMPARE_RATES: tuple[float, ...] = (0.01, 0.1, 1.0, 10.0)
 
 
 def _load_checked(trainer: Trainer, weights: dict[str, np.ndarray], source: str) -> list[str]:
@@ -42,6 +57,27 @@ def _load_checked(trainer: Trainer, weights: dict[str, np.ndarray], source: str)
     check_weights_fit(trainer.model.state_dict(), weights, source=source)
     trainer.load_state(weights)
     return list(weights)
+
+
+def model_view(model: Any, dataset: Any) -> SimpleNamespace:
+    """The fit (and, for images, confusion and samples) of ``model`` now, shaped like a
+    snapshot for the fit plot. Runs in the calling thread: only for a model no run is using."""
+    kind = getattr(model, "loss_kind", None) or (
+        "cross_entropy" if dataset.kind == "classification" else "mse"
+    )
+    classification = dataset.kind == "classification"
+    x_train = np.asarray(dataset.x_train)
+    grid = FitGrid(
+        tuple(dataset.input_shape), x_train, classification, getattr(dataset, "x_range", None)
+    )
+    fit = grid.predict(model, Tensor, kind)
+    confusion = samples = None
+    if grid.grid is None and classification:
+        y_val = loss_targets(kind, np.asarray(dataset.y_val))
+        val = Validation(np.asarray(dataset.x_val), y_val, kind, dataset.n_outputs, True)
+        result = val.evaluate(model, make_loss(kind), Tensor)
+        confusion, samples = result["confusion"], result["samples"]
+    return SimpleNamespace(fit=fit, confusion=confusion, samples=samples)
 
 
 def describe_problems(report: Any, limit: int = 5) -> str:
@@ -66,6 +102,10 @@ class TrainingController(QObject):
     """
 
     state_changed = Signal(str)
+    #: The model's weights changed between runs (trained, reset, loaded): views refresh.
+    weights_changed = Signal()
+    #: A layer's parameters (state_dict entries, numpy) for the parameter view.
+    parameters = Signal(object)
     notice = Signal(str)
     error = Signal(str, str)
 
@@ -90,6 +130,11 @@ class TrainingController(QObject):
         self.confirm_large: Callable[[str], bool] = lambda question: False
         self._accepted_params = 0
 
+        self._compare_queue: list[float] = []
+        self._watched: str | None = None
+        self.weights_changed.connect(self._send_parameters)
+        self.history = RunHistory(self.loss_plot, self.fit_plot, self)
+        self.runs_table = self.history.table
         self.coalescer = LatestSnapshot(PLOT_INTERVAL_MS, self)
         self.coalescer.updated.connect(self._show_snapshot)
         self._recompile_timer = QTimer(self)
@@ -98,6 +143,8 @@ class TrainingController(QObject):
         self._recompile_timer.timeout.connect(self._recompile_after_edit)
 
         panel.train_requested.connect(self.train)
+        panel.continue_requested.connect(self.continue_training)
+        panel.compare_requested.connect(self.compare_learning_rates)
         panel.pause_requested.connect(self.pause)
         panel.resume_requested.connect(self.resume)
         panel.step_requested.connect(self.step)
@@ -117,8 +164,11 @@ class TrainingController(QObject):
         self.state_changed.emit(state)
 
     # -- compiling ------------------------------------------------------------------------
-    def compile(self, fresh: bool = False, quiet: bool = False) -> Any:
+    def compile(self, fresh: bool = False, quiet: bool = False, initial: bool = False) -> Any:
         """The model for the current graph, keeping trained weights unless ``fresh``.
+
+        ``initial``: the project's initial weights (its seed), ignoring any weights not yet
+        loaded from the project file, so that every Train starts from the same place.
 
         Returns None (after an ``error``, unless ``quiet``) when the graph or data set is not
         ready; the message names the problems in plain words.
@@ -135,8 +185,11 @@ class TrainingController(QObject):
         if not self._within_budget(analyse(doc.graph, spec)):
             return None
         try:
-            if fresh or self.model is None:
+            if initial:
                 manual_seed(int(doc.config.seed))  # the same initial weights for the same seed
+                model = compile_graph(doc.graph, spec)
+            elif fresh or self.model is None:
+                manual_seed(int(doc.config.seed))
                 model = compile_graph(doc.graph, spec)
                 self._load_pending_weights(model)
             else:
@@ -251,16 +304,51 @@ class TrainingController(QObject):
 
     # -- buttons --------------------------------------------------------------------------
     def train(self, single_step: bool = False) -> bool:
-        """Start a run on the current graph and data set (continuing from the current weights)."""
+        """Start a new run from the project's initial weights (its seed): runs compare fairly.
+
+        While a run is paused, Train resumes it instead.
+        """
+        return self._start(fresh=True, single_step=single_step)
+
+    def continue_training(self) -> bool:
+        """Start a new run from the current weights (a reopened project's saved ones too)."""
+        return self._start(fresh=False)
+
+    def compare_learning_rates(self, rates: tuple[float, ...] = COMPARE_RATES) -> bool:
+        """Train the same initial weights at each rate in turn, unthrottled, one run each."""
+        if self.is_active() or not rates:
+            return False
+        self._compare_queue = [float(r) for r in rates]
+        return self._next_comparison()
+
+    def _next_comparison(self) -> bool:
+        if not self._compare_queue:
+            return False
+        lr = self._compare_queue.pop(0)
+        self.panel.lr.set_value(lr, emit=False)  # the panel shows the rate in use
+        if not self._start(fresh=True, lr=lr, pace=None):
+            self._compare_queue.clear()
+            return False
+        return True
+
+    def _start(
+        self,
+        fresh: bool,
+        single_step: bool = False,
+        lr: float | None = None,
+        pace: Any = "panel",
+    ) -> bool:
         if self.is_active():
             if self.state == "paused":
                 self.resume()
             return True
-        model = self.compile()
+        model = self.compile(initial=True) if fresh else self.compile()
         if model is None:
             return False
         doc = self.document
         settings = self.panel.settings()
+        if lr is not None:
+            settings["lr"] = lr
         try:
             config = TrainingConfig(
                 **settings, seed=int(doc.config.seed), device=doc.config.device
@@ -268,16 +356,29 @@ class TrainingController(QObject):
         except ValueError as exc:
             self.error.emit("Cannot train", f"A training setting is not valid: {exc}")
             return False
-        control = TrainingControl(fit_on_demand=True)
+        run_config = config
+        if self.panel.until_paused():
+            run_config = dataclasses.replace(config, epochs=UNTIL_PAUSED_EPOCHS)
+        control = TrainingControl(
+            pace=self.panel.pace() if pace == "panel" else pace,
+            divergence=self.panel.divergence_policy(),
+            fit_on_demand=True,
+        )
         if single_step:
             control.step_once()
+        probes = [ParameterProbe(self._watched)] if self._watched else []
         trainer = Trainer(
-            model, doc.dataset, config, control, snapshot_every_s=PLOT_INTERVAL_MS / 1000
+            model,
+            doc.dataset,
+            run_config,
+            control,
+            snapshot_every_s=PLOT_INTERVAL_MS / 1000,
+            probes=probes,
         )
         doc.config = config
         self.control, self.trainer = control, trainer
         self.panel.set_control(control)
-        self.loss_plot.begin_run(f"lr {config.lr:g}, {config.optimizer}")
+        self.history.begin("initial weights" if fresh else "continued", settings)
         self.accuracy_plot.reset()
         thread = TrainingThread(trainer, control, self)
         thread.snapshot.connect(self._on_snapshot)
@@ -289,6 +390,9 @@ class TrainingController(QObject):
         self._unshown_fit = None
         self._frames = 0
         self._set_state("paused" if single_step else "running")
+        # The first frame is the untrained model, drawn now: the thread has not started, so
+        # nothing else is using the model yet.
+        self._show_snapshot(trainer.snapshot("running"))
         thread.start()
         return True
 
@@ -331,20 +435,61 @@ class TrainingController(QObject):
         return ok
 
     def reset_weights(self) -> None:
-        """Re-initialise every weight (a paused run continues from the new weights)."""
+        """Re-initialise every weight (a paused run continues from the new weights).
+
+        The old fit and any "diverged" message go: what is shown is the new weights' model.
+        """
         self.model = None
         self.document.weights = None
         model = self.compile(fresh=True, quiet=self._live())
         if model is not None and self._live():
             self.on_trainer(lambda t: t.swap_model(model))  # the new model is not shared
+        elif not self.is_active():
+            self._set_state("idle")
+            self.show_model()
         self.notice.emit("Weights re-initialised.")
+        self.weights_changed.emit()
+
+    def watch_parameters(self, layer: str | None) -> None:
+        """Send ``layer``'s parameters now and, while a run goes on, a few times a second."""
+        self._watched = layer
+        if self._live() and self.trainer is not None:
+            self.trainer.remove_probe(PARAMETERS)
+            if layer is not None:
+                self.trainer.add_probe(ParameterProbe(layer))
+        self._send_parameters()
+
+    def _send_parameters(self) -> None:
+        if self._watched is None:
+            self.parameters.emit(None)
+            return
+        if self._live():
+            return  # the probe sends them from the training thread
+        self.parameters.emit(self.weights() if self.model is not None else self.document.weights)
+
+    def show_model(self) -> None:
+        """Draw the current model's fit (untrained, reset, or opened with saved weights).
+
+        Only between runs: the model is not shared with a training thread then.
+        """
+        if self._live() or self.document.dataset is None:
+            return
+        model = self.compile(quiet=True)
+        if model is None:
+            self.fit_plot.clear_prediction()
+            return
+        self.fit_plot.clear_prediction()
+        self.fit_plot.update_snapshot(model_view(model, self.document.dataset))
+        self._send_parameters()
 
     def forget(self) -> None:
         """Drop the model (a new project was opened); call after :meth:`stop`."""
         self.model = None
         self.trainer = None
+        self._compare_queue.clear()
         self.loss_plot.reset()
         self.accuracy_plot.reset()
+        self.history.clear()
         self._set_state("idle")
 
     # -- editing while training -----------------------------------------------------------
@@ -401,6 +546,8 @@ class TrainingController(QObject):
         ds = self.document.dataset
         if ds is not None:
             self.fit_plot.set_dataset(ds)
+            # after the whole change (an Open sets graph, data and weights one after another)
+            QTimer.singleShot(0, self.show_model)
 
     # -- from the worker ------------------------------------------------------------------
     def _on_snapshot(self, snap: Any) -> None:
@@ -421,6 +568,9 @@ class TrainingController(QObject):
             self.loss_plot.update_snapshot(snap)  # incremental: a skipped frame loses nothing
         self._frames += 1
         self.fit_plot.update_snapshot(snap)
+        self.history.show(snap)
+        if PARAMETERS in snap.probes:
+            self.parameters.emit(snap.probes[PARAMETERS])
         if snap.fit is not None and self.control is not None:
             self._unshown_fit = None
             self.control.fit_shown()
@@ -434,8 +584,11 @@ class TrainingController(QObject):
             self._show_snapshot(final)
         self._set_state(final.state, final.message)
         self.notice.emit(final.message)
+        self.history.finish(final)
+        self.weights_changed.emit()
 
     def _on_failed(self, message: str) -> None:
+        self._compare_queue.clear()
         self._set_state("failed", message)
         self.error.emit("Training failed", message)
 
@@ -449,3 +602,8 @@ class TrainingController(QObject):
             thread.deleteLater()
         if self.state in ("running", "paused"):  # ended without a final snapshot
             self._set_state("stopped", "Stopped.")
+        if self._compare_queue:
+            if self.state == "stopped":  # the person stopped the comparison
+                self._compare_queue.clear()
+            else:
+                QTimer.singleShot(0, self._next_comparison)

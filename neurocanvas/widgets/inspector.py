@@ -28,6 +28,7 @@ from neurocanvas.core.network.graph import Graph, GraphEvent
 from neurocanvas.core.network.shapes import GraphReport
 from neurocanvas.widgets.editing import GraphEditing
 from neurocanvas.widgets.param_editors import ParamEditor, editor_for
+from neurocanvas.widgets.parameter_view import ParameterView
 
 
 def format_count(n: int) -> str:
@@ -164,6 +165,8 @@ class Inspector(QWidget):
         layout.addLayout(name_row)
         layout.addWidget(self.form_host)
         layout.addWidget(self.error)
+        self.parameter_view = ParameterView(self)  # what the layer learnt (app sends weights)
+        layout.addWidget(self.parameter_view)
         # The summary fills the panel when nothing is selected; the editors sit at the top.
         layout.addWidget(self.summary, 1)
         self._stretch = layout.count()
@@ -201,6 +204,7 @@ class Inspector(QWidget):
         ):
             widget.setVisible(has_node)
         self.summary.setVisible(not has_node)
+        self.parameter_view.set_node(self.graph.nodes[node_id].name if has_node else None)
         self.layout().setStretch(self._stretch, 1 if has_node else 0)
         if not has_node:
             self.summary.show_report(self.graph, self.report)

@@ -147,13 +147,13 @@ class NumberControl(QWidget):
         self.slider.setRange(0, scale.steps)
         self.slider.setPageStep(max(1, scale.tick_interval))
         self.slider.setTickInterval(scale.tick_interval)
-        self.slider.setMinimumWidth(160)
+        self.slider.setMinimumWidth(90)
         self.slider.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.label = QLabel()
         self.label.setMinimumWidth(44)
         self.label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.entry = QLineEdit()
-        self.entry.setFixedWidth(72)
+        self.entry.setFixedWidth(64)
         self.entry.setAlignment(Qt.AlignmentFlag.AlignRight)
         self.entry.setToolTip(
             f"Type a {name} from {format_value(scale.minimum)} to {format_value(scale.hi)}"

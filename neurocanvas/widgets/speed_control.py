@@ -36,7 +36,7 @@ class SpeedControl(QWidget):
         self.slider.setRange(0, len(PACES) - 1)
         self.slider.setPageStep(1)
         self.slider.setTickInterval(1)
-        self.slider.setMinimumWidth(120)
+        self.slider.setMinimumWidth(90)
         self.slider.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.slider.setToolTip(
             "Training speed: optimizer steps per second, from slow motion to unthrottled. "
@@ -44,7 +44,7 @@ class SpeedControl(QWidget):
         )
         self.label = QLabel()
         self.label.setObjectName("speedLabel")
-        self.label.setMinimumWidth(84)
+        self.label.setMinimumWidth(76)
         self.label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)

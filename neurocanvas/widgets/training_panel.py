@@ -109,7 +109,7 @@ class TrainingPanel(QWidget):
         )
         self.compare_button = button(
             "compareButton",
-            "Compare learning rates",
+            "Compare rates",
             sp.SP_FileDialogContentsView,
             "Train the same initial weights at lr 0.01, 0.1, 1 and 10, unthrottled, and "
             "overlay the runs",
@@ -138,18 +138,13 @@ class TrainingPanel(QWidget):
         buttons.addWidget(self.train_button, 0, 0)
         buttons.addWidget(self.continue_button, 0, 1)
         buttons.addWidget(self.pause_button, 0, 2)
-        buttons.addWidget(self.stop_button, 0, 3)
-        buttons.addWidget(self.step_button, 1, 0)
-        buttons.addWidget(self.reset_button, 1, 1)
-        buttons.addWidget(self.compare_button, 1, 2, 1, 2)
+        buttons.addWidget(self.stop_button, 1, 0)
+        buttons.addWidget(self.step_button, 1, 1)
+        buttons.addWidget(self.reset_button, 1, 2)
+        buttons.addWidget(self.compare_button, 2, 0)
         self.speed = SpeedControl()
         self.speed.pace_changed.connect(self._on_pace)
-        speed_row = QHBoxLayout()
-        speed_label = QLabel("Speed")
-        speed_label.setToolTip(self.speed.slider.toolTip())
-        speed_row.addWidget(speed_label)
-        speed_row.addWidget(self.speed, 1)
-        buttons.addLayout(speed_row, 2, 0, 1, 4)
+        buttons.addWidget(self.speed, 2, 1, 1, 2)
 
         # Run settings: fixed when a run starts (batch size and optimizer may also change live).
         self.epochs_spin = QSpinBox()
@@ -192,6 +187,7 @@ class TrainingPanel(QWidget):
 
         settings = QGroupBox("Run")
         form = QFormLayout(settings)
+        form.setVerticalSpacing(3)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         form.addRow("Epochs", epochs_row)
         form.addRow("Batch size", self.batch_spin)
@@ -223,6 +219,7 @@ class TrainingPanel(QWidget):
         live = QGroupBox("Live settings")
         live.setToolTip("These act on a running training at its next step")
         live_form = QFormLayout(live)
+        live_form.setVerticalSpacing(2)  # ticked sliders are taller: keep the panel whole
         live_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         live_form.addRow("Learning rate", self.lr)
         live_form.addRow("Momentum", self.momentum)

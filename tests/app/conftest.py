@@ -46,17 +46,24 @@ def settings_store(tmp_path) -> QSettings:
 
 @pytest.fixture
 def window_factory(qtbot, settings_store):
-    """``make(example="linear-regression", epochs=None, show=True)`` -> an open MainWindow.
+    """``make(example="linear-regression", epochs=None, show=True, pace=None)`` -> a MainWindow.
 
-    ``example=None`` leaves the window as constructed. Every window's training thread is shut
+    ``example=None`` leaves the window as constructed. ``pace`` is the training speed in
+    steps/s: unthrottled (None) unless a test is about the pace (``"default"`` keeps the
+    app's watchable default), so that runs end quickly. Every window's training thread is shut
     down at the end of the test.
     """
     made: list[MainWindow] = []
 
     def make(
-        example: str | None = "linear-regression", epochs: int | None = None, show: bool = True
+        example: str | None = "linear-regression",
+        epochs: int | None = None,
+        show: bool = True,
+        pace: float | str | None = None,
     ) -> MainWindow:
         w = MainWindow(AppSettings(settings_store))
+        if pace != "default":
+            w.training_panel.speed.set_pace(pace)
         qtbot.addWidget(w)
         made.append(w)
         if example:

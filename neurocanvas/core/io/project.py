@@ -31,6 +31,7 @@ import numpy as np
 
 from neurocanvas.core.io import atomic, limits
 from neurocanvas.core.io.export.weights import WeightsError, check_weight_values
+from neurocanvas.core.training.runs import MAX_RUNS, RunRecord
 from neurocanvas.core.training.trainer import LIVE_SETTINGS, TrainingConfig
 
 FORMAT = "neurocanvas-project"
@@ -65,6 +66,7 @@ class Project:
     config: TrainingConfig = field(default_factory=TrainingConfig)
     view: dict[str, Any] = field(default_factory=dict)
     name: str = "Untitled"
+    runs: list[RunRecord] = field(default_factory=list)  # the runs table (training/runs.py)
     # What the reader wants a person to know but that did not stop the file from opening
     # ("the weights file is damaged; opened without weights"). Never saved.
     notices: list[str] = field(default_factory=list, compare=False)
@@ -86,6 +88,7 @@ class Project:
             },
             "training": self.config.to_dict(),
             "view": _jsonable(self.view),
+            **({"runs": [_jsonable(r.to_dict()) for r in self.runs]} if self.runs else {}),
         }
 
 
@@ -392,6 +395,7 @@ def _project_from_dict(data: dict[str, Any]) -> Project:
             raise ProjectError(str(exc), "dataset.preprocessing") from exc
     config = _config_from(root.obj("training", optional=True))
     view = root.get("view", dict, "an object", default={})
+    runs = _runs_from(root.get("runs", list, "a list of runs", default=[]))
     return Project(
         graph=graph,
         dataset_key=key,
@@ -401,7 +405,20 @@ def _project_from_dict(data: dict[str, Any]) -> Project:
         view=dict(view),
         name=name,
         preprocessing=preprocessing,
+        runs=runs,
     )
+
+
+def _runs_from(items: list[Any]) -> list[RunRecord]:
+    if len(items) > MAX_RUNS:
+        raise ProjectError(f"has {len(items):,} runs; the limit is {MAX_RUNS:,}", "runs")
+    out = []
+    for i, item in enumerate(items):
+        try:
+            out.append(RunRecord.from_dict(item))
+        except ValueError as exc:
+            raise ProjectError(str(exc), f"runs[{i}]") from None
+    return out
 
 
 _CONFIG_LIMITS: dict[str, Callable[[Any], Any]] = {

@@ -198,7 +198,9 @@ class TrainingControl:
         self._grants = 0
         self._stopped = False
         self._pace = check_pace(pace)
-        self._next_slot = 0.0  # time.monotonic() at which the next paced step may start
+        # time.monotonic() at which the next paced step may start; None until the first wait,
+        # which then waits one interval so that the untrained model stays on screen a moment
+        self._next_slot: float | None = None
         self._busy = False
         self._update_busy()
 
@@ -360,6 +362,8 @@ class TrainingControl:
                         self._update_busy()
                         return True
                     if self._pace is not None:
+                        if self._next_slot is None:
+                            self._next_slot = now + 1.0 / self._pace
                         if now < self._next_slot:
                             self._cond.wait(self._next_slot - now)
                             continue

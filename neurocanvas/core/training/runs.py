@@ -18,6 +18,7 @@ import numpy as np
 
 from neurocanvas.core.training.snapshot import Snapshot
 
+MAX_RUNS = 10_000  # rows a saved runs table may hold (a project-file limit)
 SHOWN_SETTINGS: tuple[str, ...] = ("optimizer", "lr", "momentum", "weight_decay", "batch_size")
 CSV_COLUMNS: tuple[str, ...] = (
     "run",

@@ -3,6 +3,7 @@ restores to the best good checkpoint, and the divergence policies."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -10,8 +11,10 @@ import numpy as np
 import pytest
 
 from neurocanvas.core import manual_seed, nn
+from neurocanvas.core.cli import main
 from neurocanvas.core.datasets import make_dataset
-from neurocanvas.core.io.project import load_project
+from neurocanvas.core.io.examples import load_example
+from neurocanvas.core.io.project import load_project, save_project
 from neurocanvas.core.network.compiler import compile_graph
 from neurocanvas.core.tensor import Tensor
 from neurocanvas.core.training import Trainer, TrainingConfig, TrainingControl, TrainingHook
@@ -199,3 +202,18 @@ def test_loaded_non_finite_weights_are_never_a_checkpoint_to_restore():
     trainer.load_state(broken)
     best = trainer.guard.best()
     assert best is not None and best.step == 0 and np.isfinite(best.state["0.weight"]).all()
+
+
+def test_cli_training_next_to_converged_saved_weights_does_not_trip_the_guard(tmp_path, capsys):
+    project = load_example("general-fit")
+    data = make_dataset(project.dataset_key, project.dataset_params, seed=project.dataset_seed)
+    manual_seed(project.config.seed)
+    model = compile_graph(project.graph, data.data_spec())
+    first = Trainer(model, data, project.config).run()
+    assert first.state == "finished"
+    path = tmp_path / "fit.ncproj"
+    save_project(project, path, weights=model.state_dict())
+    code = main(["train", str(path), "--json", "--quiet"])
+    result = json.loads(capsys.readouterr().out)
+    assert code == 0 and result["state"] == "finished", result
+    assert result["train_loss"] < 2 * first.train_loss[-1]  # it went on from the fit

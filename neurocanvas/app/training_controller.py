@@ -28,6 +28,7 @@ from neurocanvas.core.network.compiler import (
     loss_targets,
     make_loss,
 )
+from neurocanvas.core.network.decision import last_activation
 from neurocanvas.core.network.graph import GraphEvent
 from neurocanvas.core.network.shapes import PARAMETER_BUDGET, analyse, over_budget
 from neurocanvas.core.random import manual_seed
@@ -70,11 +71,13 @@ def model_view(model: Any, dataset: Any) -> SimpleNamespace:
     grid = FitGrid(
         tuple(dataset.input_shape), x_train, classification, getattr(dataset, "x_range", None)
     )
-    fit = grid.predict(model, Tensor, kind)
+    last = last_activation(model)  # the model's real decision rule (a Sigmoid, a Softmax)
+    fit = grid.predict(model, Tensor, kind, last)
     confusion = samples = None
     if grid.grid is None and classification:
         y_val = loss_targets(kind, np.asarray(dataset.y_val))
         val = Validation(np.asarray(dataset.x_val), y_val, kind, dataset.n_outputs, True)
+        val.last_layer = last
         result = val.evaluate(model, make_loss(kind), Tensor)
         confusion, samples = result["confusion"], result["samples"]
     return SimpleNamespace(fit=fit, confusion=confusion, samples=samples)

@@ -12,6 +12,12 @@ through the main window (worker thread, live plots, progress bar). It reports
 * the GUI thread's CPU time as a share of the run's wall time: the time it holds the GIL the
   trainer needs, and unlike the throughput hardly moved by other work on the machine.
 
+These three are measured unthrottled (the speed control at its right end). A fourth figure is
+the default speed's pace (``--pace``; goal >= 10 s): pressing Train at the app's default
+settings, the seconds until the per-epoch training loss is within 2x of where the run settles
+(the mean of its last 10 epochs, taken from a headless run with the same seed, which computes
+the very same losses), and the plot frames per second meanwhile.
+
 With ``--insight`` the app run also shows everything issue 13 adds at once: training health
 on the canvas (on by default anyway), the "Node output" tab open on a selected layer (its
 one-sample preview every 0.1 s) and the histograms recorded; the goal is then >= 80 %.
@@ -62,6 +68,7 @@ def headless(epochs: int) -> dict[str, float]:
         "wall_s": wall,
         "steps": final.step,
         "step_loss": final.step_loss,
+        "train_loss": final.train_loss,
     }
 
 
@@ -88,6 +95,7 @@ def in_app(epochs: int, profile: bool = False, insight: bool = False) -> dict[st
         for _ in range(20):
             app.processEvents()
     window.training_panel.epochs_spin.setValue(epochs)
+    window.training_panel.speed.set_pace(None)  # unthrottled: today's throughput
     ctl = window.controller
 
     gaps: list[float] = []
@@ -143,6 +151,64 @@ def in_app(epochs: int, profile: bool = False, insight: bool = False) -> dict[st
     return result
 
 
+def settled_loss() -> float:
+    """Where the default example's per-epoch training loss settles (its last 10 epochs)."""
+    from neurocanvas.core.io.examples import load_example
+
+    epochs = load_example("general-fit").config.epochs
+    base = headless(epochs)
+    return float(np.mean(base["train_loss"][-10:]))
+
+
+def pace_run() -> dict[str, float]:
+    """Train at the app's default speed and settings; seconds until the loss is within 2x."""
+    import tempfile
+
+    from PySide6.QtCore import QEventLoop, QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from neurocanvas.app.main_window import MainWindow
+    from neurocanvas.app.settings import AppSettings
+
+    target = 2 * settled_loss()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    tmp = tempfile.mkdtemp()
+    window = MainWindow(AppSettings(QSettings(f"{tmp}/s.ini", QSettings.Format.IniFormat)))
+    window.open_example("general-fit", ask=False)
+    window.show()
+    for _ in range(20):
+        app.processEvents()
+    ctl = window.controller
+    frames, reached = [0], [None]
+    loop = QEventLoop()
+    t0 = time.perf_counter()
+
+    def on_frame(snap) -> None:
+        frames[0] += 1
+        if reached[0] is None and len(snap.train_loss) and snap.train_loss[-1] <= target:
+            reached[0] = (time.perf_counter() - t0, int(snap.step), frames[0])
+            loop.quit()
+
+    ctl.coalescer.updated.connect(on_frame)
+    QTimer.singleShot(TIMEOUT_S * 1000, loop.quit)
+    window.training_panel.train_button.click()
+    loop.exec()
+    pace = window.training_panel.pace()
+    ctl.stop()
+    window.maybe_save = lambda *_args, **_kwargs: True
+    window.close()
+    if reached[0] is None:
+        raise RuntimeError(f"the loss did not come within 2x of {target / 2:.3g} in {TIMEOUT_S} s")
+    seconds, steps, n_frames = reached[0]
+    return {
+        "default_pace_steps_per_s": pace,
+        "pace_seconds_to_2x": round(seconds, 2),
+        "pace_steps_to_2x": steps,
+        "pace_fps": round(n_frames / seconds, 1),
+        "settled_loss": round(target / 2, 5),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=40)
@@ -157,11 +223,30 @@ def main(argv: list[str] | None = None) -> int:
         help="app run with health, a selected layer's live preview and histograms (goal 80 %%)",
     )
     parser.add_argument(
+        "--pace",
+        action="store_true",
+        help="instead: the default speed's pace (seconds until the loss is within 2x)",
+    )
+    parser.add_argument(
         "--stalls",
         action="store_true",
         help="instead: the longest GUI-thread stall of everyday actions (gui_stalls.py)",
     )
     args = parser.parse_args(argv)
+    if args.pace:
+        figures = pace_run()
+        if args.json:
+            print(json.dumps(figures, indent=2))
+        else:
+            ok = figures["pace_seconds_to_2x"] >= 10 and figures["pace_fps"] >= 20
+            print(
+                f"general-fit at the default {figures['default_pace_steps_per_s']:g} steps/s: "
+                f"the loss is within 2x of where it settles ({figures['settled_loss']:.4g}) "
+                f"after {figures['pace_seconds_to_2x']:.1f} s ({figures['pace_steps_to_2x']} "
+                f"steps), plots at {figures['pace_fps']:.1f} frames/s   goal >= 10 s "
+                f"{'ok' if ok else 'MISSED'}"
+            )
+        return 0
     if args.stalls:
         from gui_stalls import main as stalls_main  # the same folder (run as a script)
 

@@ -24,6 +24,7 @@ from neurocanvas.core.io.export import (
     export_model,
     import_weights,
     load_weights,
+    read_preprocessing,
 )
 from neurocanvas.core.io.export.torch_train import initial_weights, lr_schedule
 from neurocanvas.core.io.project import Project
@@ -205,6 +206,11 @@ def test_train_py_reaches_the_apps_losses_and_its_checkpoint_imports_back(experi
     fresh = compile_graph(project.graph, dataset.data_spec())
     import_weights(fresh, folder / "checkpoint.safetensors")
     assert _val_loss(fresh, dataset) == pytest.approx(ours["val_loss"], rel=1e-4)
+    recorded = read_preprocessing(folder / "checkpoint.safetensors")
+    if dataset.preprocessing.is_identity:  # sine and spirals are used as generated
+        assert recorded is None
+    else:  # the CSV's standardisation travels with the weights
+        assert recorded is not None and recorded.same_as(dataset.preprocessing)
 
 
 @pytest.mark.torch

@@ -30,6 +30,7 @@ import numpy as np
 
 from neurocanvas.core.datasets import Dataset
 from neurocanvas.core.datasets.csv_reader import read_table, resolve_path
+from neurocanvas.core.datasets.preprocessing import METADATA_KEY
 from neurocanvas.core.io.atomic import atomic_write
 from neurocanvas.core.network.compiler import GraphModule, compile_graph
 from neurocanvas.core.network.graph import Graph
@@ -150,6 +151,15 @@ def initial_weights(project: Project, dataset: Dataset) -> dict[str, np.ndarray]
     return {k: np.array(v, copy=True) for k, v in model.state_dict().items()}
 
 
+def checkpoint_metadata(experiment: Experiment) -> dict[str, str]:
+    """safetensors metadata for the folder's weight files and train.py's checkpoint: PyTorch's
+    marker, and the data set's preprocessing (as weight exports record it), so that importing
+    the checkpoint back can tell that it expects inputs mapped with exactly these numbers."""
+    assert experiment.dataset is not None
+    pre = experiment.dataset.preprocessing
+    return {"format": "pt", **({} if pre.is_identity else {METADATA_KEY: pre.to_json()})}
+
+
 def training_script(
     experiment: Experiment, data: dict[str, Any], loss: str, drop_lone_batch: bool
 ) -> str:
@@ -169,6 +179,7 @@ def training_script(
         "settings": settings,
         "lr_schedule": lr_schedule(experiment),
         "drop_lone_batch": drop_lone_batch,
+        "checkpoint_metadata": checkpoint_metadata(experiment),
         "data": data,
     }
     template = TEMPLATE.read_text(encoding="utf-8")
@@ -223,14 +234,15 @@ def export_training(
     folder.mkdir(exist_ok=True)
     loss = model.loss_kind
     data, data_files = _data_recipe(experiment, folder)
+    meta = checkpoint_metadata(experiment)
     weights = save_weights(
-        model.state_dict(), folder / "weights.safetensors", "safetensors", metadata={"format": "pt"}
+        model.state_dict(), folder / "weights.safetensors", "safetensors", metadata=meta
     )
     initial = save_weights(
         initial_weights(experiment.project, experiment.dataset),
         folder / "initial.safetensors",
         "safetensors",
-        metadata={"format": "pt"},
+        metadata=meta,
     )
     config = experiment.project.config
     schedule = lr_schedule(experiment)

@@ -821,11 +821,15 @@ class MainWindow(QMainWindow):
         return list(files)
 
     def _experiment(self) -> Experiment:
-        """The project as the panel shows it, its data set and the last run's lr changes
-        (what the PyTorch training script reproduces)."""
+        """The project as the panel shows it, its data set, its runs table and the last
+        run's lr changes (what the PyTorch training script reproduces)."""
         snapshot = self.controller.last_snapshot
         changes = list(snapshot.lr_changes) if snapshot is not None else []
-        project = replace(self.document.to_project(), config=self._panel_config())
+        project = replace(
+            self.document.to_project(),
+            config=self._panel_config(),
+            runs=list(self.controller.runs_table.runs),
+        )
         return Experiment(project, self.document.dataset, changes)
 
     def import_weights_dialog(self) -> bool:

@@ -31,6 +31,7 @@ from neurocanvas.core.io.project import Project
 from neurocanvas.core.network.compiler import compile_graph, loss_targets, make_loss
 from neurocanvas.core.network.graph import Graph
 from neurocanvas.core.random import default_rng, manual_seed
+from neurocanvas.core.training.runs import RunRecord
 from neurocanvas.core.training.trainer import Trainer
 
 EPOCHS = 3
@@ -154,6 +155,15 @@ def test_lr_schedule_counts_in_epochs_so_it_survives_fewer_steps_per_process():
     experiment = Experiment(project, dataset, [(0, 0.01), (steps * 2, 0.1), (steps * 5 // 2, 1.0)])
     assert lr_schedule(experiment) == [[0.0, 0.01], [2.0, 0.1], [2.5, 1.0]]
     assert lr_schedule(Experiment(project, dataset)) == [[0.0, project.config.lr]]
+    # a saved project: the last run in the runs table gives the schedule
+    run = RunRecord(
+        1,
+        "initial weights",
+        {"lr": 0.02, "optimizer": "adam"},
+        changes=[(steps, "lr", 0.02, 0.2), (steps, "momentum", 0.9, 0.5)],
+    )
+    saved = replace(project, runs=[RunRecord(0, "initial weights", {"lr": 9.0}), run])
+    assert lr_schedule(Experiment(saved, dataset)) == [[0.0, 0.02], [1.0, 0.2]]
 
 
 def test_training_export_needs_a_data_set_and_a_folder_name(tmp_path):

@@ -55,6 +55,7 @@ class Project(Protocol):
     dataset_seed: int
     config: TrainingConfig
     name: str
+    runs: list[Any]  # RunRecord, oldest first (training/runs.py)
 
 
 @dataclass
@@ -68,14 +69,28 @@ class Experiment:
     lr_changes: Sequence[tuple[int, float]] = field(default_factory=tuple)
 
 
+def last_run_lr(project: Project) -> list[tuple[int, float]]:
+    """(step, lr) of the project's last recorded run: its starting lr and every lr change
+    (the runs table's record, saved with the project); empty when there is no run."""
+    runs = list(getattr(project, "runs", None) or [])
+    if not runs or "lr" not in runs[-1].settings:
+        return []
+    run = runs[-1]
+    moved = [(int(step), float(new)) for step, key, _, new in run.changes if key == "lr"]
+    return [(0, float(run.settings["lr"])), *moved]
+
+
 def lr_schedule(experiment: Experiment) -> list[list[float]]:
     """[[epoch, lr], ...]: the recorded changes, with steps turned into (fractional) epochs.
+
+    The changes are the experiment's (the run just made), else the project's last recorded
+    run's, else the configured lr throughout.
 
     Epochs rather than steps, because under ``torchrun`` each process takes fewer steps per
     epoch; in one process at the app's batch size the change lands on the same step.
     """
     config = experiment.project.config
-    changes = list(experiment.lr_changes) or [(0, config.lr)]
+    changes = list(experiment.lr_changes) or last_run_lr(experiment.project) or [(0, config.lr)]
     if changes[0][0] != 0:
         changes.insert(0, (0, config.lr))
     assert experiment.dataset is not None

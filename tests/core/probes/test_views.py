@@ -145,3 +145,10 @@ def test_probe_pass_leaves_weights_grads_and_running_stats_alone() -> None:
         np.testing.assert_array_equal(v, state[k])
     np.testing.assert_array_equal(model[0].weight.grad.numpy(), 7.0)
     assert model[3].weight.grad is None and model.training
+
+
+@pytest.mark.parametrize("values", [[1.0, 1.0 + 1e-7, 1.0], [0.25, 0.25], [3e8, 3e8 + 1]])
+def test_histogram_of_nearly_equal_values_still_has_its_bins(values) -> None:
+    hist = histogram(np.array(values, np.float32), 32)
+    assert hist["counts"].sum() == len(values) and len(hist["counts"]) == 32
+    assert hist["lo"] <= min(values) and hist["hi"] >= max(values)

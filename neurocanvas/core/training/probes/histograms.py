@@ -27,13 +27,15 @@ KINDS: tuple[str, ...] = ("weights", "grads", "acts")
 
 def histogram(arr: Any, bins: int) -> dict[str, Any] | None:
     """``{"lo", "hi", "counts"}`` of the finite values of ``arr`` (None when there are none)."""
-    values = to_numpy(arr).ravel()
+    values = to_numpy(arr).ravel().astype(np.float64)
     values = values[np.isfinite(values)]
     if values.size == 0:
         return None
     lo, hi = float(values.min()), float(values.max())
-    if hi <= lo:  # one value: a narrow bin around it
-        pad = abs(lo) * 1e-3 or 1e-6
+    # a range too narrow for ``bins`` distinct float64 edges (all outputs of a saturated
+    # sigmoid at 1.0, a constant bias): widen it around its centre
+    if not hi - lo > 1e-9 * max(abs(lo), abs(hi), 1e-12) * bins:
+        pad = max(abs(lo), abs(hi)) * 1e-6 or 1e-6
         lo, hi = lo - pad, hi + pad
     counts, _ = np.histogram(values, bins=bins, range=(lo, hi))
     return {"lo": lo, "hi": hi, "counts": counts.astype(np.int64)}

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
+from PySide6.QtGui import QTransform
 from PySide6.QtWidgets import QApplication, QToolTip
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,16 +51,16 @@ def deep_sigmoid(window, depth: int = 8) -> None:
         editor.remove([n for n in graph.nodes if n not in (inp, out)])
         prev, col = inp, 1
         for _ in range(depth):
-            lin = editor.add_node("Linear", (col * COLUMN * 0.62, 0.0), {"out_features": 16})
-            sig = editor.add_node("Sigmoid", ((col + 1) * COLUMN * 0.62, 60.0))
+            lin = editor.add_node("Linear", (col * COLUMN * 0.8, 0.0), {"out_features": 16})
+            sig = editor.add_node("Sigmoid", ((col + 1) * COLUMN * 0.8, 0.0))
             editor.connect(prev, "out", lin, "in")
             editor.connect(lin, "out", sig, "in")
             prev, col = sig, col + 2
-        head = editor.add_node("Linear", (col * COLUMN * 0.62, 0.0), {"out_features": 1})
+        head = editor.add_node("Linear", (col * COLUMN * 0.8, 0.0), {"out_features": 1})
         editor.connect(prev, "out", head, "in")
         editor.connect(head, "out", out, "in")
         old = graph.nodes[out].pos
-        editor.move_nodes({out: (old, ((col + 1) * COLUMN * 0.62, 60.0))})
+        editor.move_nodes({out: (old, ((col + 1) * COLUMN * 0.8, 0.0))})
 
 
 def hover_badge(window, node_id: str) -> None:
@@ -98,9 +99,13 @@ def main() -> int:
     deep_sigmoid(window)
     window.training_panel.epochs_spin.setValue(400)
     settle(app)
-    window.canvas.fit_to_view()
+    # zoom 1 on the input end of the chain, where the gradient has all but vanished
+    window.canvas.setTransform(QTransform())
+    window.canvas.centerOn(
+        window.canvas.canvas_scene.node_items[window.document.graph.node_by_name("linear2").id]
+    )
     ctl.train()
-    wait_for(app, lambda: ctl.last_snapshot is not None and ctl.last_snapshot.step > 300)
+    wait_for(app, lambda: ctl.trainer is not None and ctl.trainer.global_step > 300)
     ctl.pause()
     settle(app, 0.8)
     first = next(n.id for n in window.document.graph.nodes.values() if n.type == "Linear")
@@ -109,13 +114,13 @@ def main() -> int:
     QToolTip.hideText()
     ctl.stop()
 
-    # 2. A learning rate that is far too large: the gradients explode, the run stops.
+    # 2. A learning rate far too large (8): within a few steps the gradients explode and the
+    # divergence guard stops the run.
     window.open_example("general-fit", ask=False)
     settle(app)
     window.canvas.fit_to_view()
-    ctl.train()
-    wait_for(app, lambda: ctl.last_snapshot is not None and ctl.last_snapshot.step > 100)
     window.training_panel.lr.set_value(8.0)
+    ctl.train()
     wait_for(app, lambda: ctl.state not in ("running", "paused"))
     settle(app, 0.5)
     exploding = [

@@ -12,11 +12,12 @@ import math
 # per-layer output-gradient norms of roughly 1e-4 .. 1e0 in a network that learns).
 LOG_MIN, LOG_MAX = -8.0, 2.0
 WIDTH_MIN, WIDTH_MAX = 2.0, 11.0
-# colour stops on that scale: blue below 1e-5 (vanishing), green 1e-5 .. 0.3, yellow
-# around 3, red from 1e2 (exploding)
+# colour stops on that scale: blue up to 1e-6 (vanishing), blue to green up to 1e-3, green
+# 1e-3 .. 0.3, yellow around 3, red from 1e2 (exploding)
 STOPS: tuple[tuple[float, tuple[int, int, int]], ...] = (
-    (0.0, (49, 54, 149)),
-    (0.3, (26, 152, 80)),
+    (0.0, (40, 40, 120)),
+    (0.2, (49, 54, 149)),
+    (0.5, (26, 152, 80)),
     (0.75, (26, 152, 80)),
     (0.87, (240, 190, 40)),
     (1.0, (215, 48, 39)),

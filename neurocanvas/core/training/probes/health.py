@@ -44,7 +44,7 @@ SIGMOID_TAIL = 0.01
 TANH_TAIL = 0.99
 VANISHING_RATIO = 1e-3  # first/last RMS weight gradient below this: vanishing
 EXPLODING_RATIO = 1e3  # ... above this: exploding
-GROWTH_WARN = 1e3  # a layer's gradient 1000 x larger than at the run's first reading
+GROWTH_WARN = 1e2  # a layer's gradient 100 x larger than at the run's first reading
 
 __all__ = [
     "HealthProbe",

@@ -44,7 +44,7 @@ class PreviewProbe(Probe):
 
     name = "preview"
 
-    def __init__(self, min_interval_s: float = 0.1) -> None:
+    def __init__(self, min_interval_s: float = 0.2) -> None:
         self.min_interval_s = float(min_interval_s)
         self._sample: tuple[int, np.ndarray] | None = None
         self._last_time = -math.inf

@@ -228,6 +228,13 @@ class Inspector(QWidget):
                 column.addWidget(self._help_label(param.help))
             self.form.addRow(param.label or param.name, cell)
 
+    def focus_name(self) -> None:
+        """Put the keyboard in the name field with the name selected (double-click, Rename)."""
+        if self.node_id is None:
+            return
+        self.name_edit.setFocus(Qt.FocusReason.OtherFocusReason)
+        self.name_edit.selectAll()
+
     def set_report(self, report: GraphReport | None) -> None:
         """Take the latest analysis of the graph: the summary shows its totals and shapes."""
         self.report = report

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from neurocanvas.core.network.catalogue import CATEGORIES, LAYERS, LayerSpec
+from neurocanvas.widgets.layer_help import layer_help_html
 
 LAYER_MIME = "application/x-neurocanvas-layer"
 """Drag-and-drop format: the payload is the layer type (catalogue key) as UTF-8."""
@@ -56,7 +57,7 @@ class LayerTree(QTreeWidget):
 class Palette(QWidget):
     """Layer catalogue (objectName ``palette``); double-click asks for the layer to be added."""
 
-    layer_activated = Signal(str)  # layer type; the app adds it at the canvas centre
+    layer_activated = Signal(str)  # layer type; the app adds it in free space near the centre
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -93,6 +94,7 @@ class Palette(QWidget):
                 item = QTreeWidgetItem(group, [spec.display_name])
                 item.setData(0, TYPE_ROLE, spec.type)
                 item.setToolTip(0, f"<b>{spec.display_name}</b><br>{spec.help}")
+                item.setWhatsThis(0, layer_help_html(spec.type))
                 item.setFlags(
                     Qt.ItemFlag.ItemIsEnabled
                     | Qt.ItemFlag.ItemIsSelectable

@@ -2,7 +2,7 @@
 
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QWheelEvent
+from PySide6.QtGui import QCursor, QDragEnterEvent, QDragMoveEvent, QDropEvent, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
@@ -232,30 +232,66 @@ def test_selection_signal_gives_the_node_id_or_none(canvas, qtbot):
     assert selected.args == [None]
 
 
-def test_ctrl_d_duplicates_and_ctrl_c_ctrl_v_paste_with_wires(canvas):
+def overlapping(canvas) -> list[tuple[str, str]]:
+    """Pairs of nodes whose boxes overlap (nothing should land on top of another)."""
+    items = list(canvas.node_items.items())
+    return [
+        (a, b)
+        for i, (a, ia) in enumerate(items)
+        for b, ib in items[i + 1 :]
+        if ia.sceneBoundingRect().intersects(ib.sceneBoundingRect())
+    ]
+
+
+def pointer_away(canvas) -> None:
+    """Put the mouse pointer outside the canvas (a keyboard paste then lands beside)."""
+    outside = canvas.mapToGlobal(QPoint(canvas.width() + 50, canvas.height() + 50))
+    QCursor.setPos(outside)
+
+
+def test_ctrl_d_duplicates_below_the_original_without_covering_it(canvas):
+    pointer_away(canvas)
     a = add(canvas, "Linear", 0, 0, out_features=7)
-    b = add(canvas, "ReLU", 250, 0)
-    canvas.graph.connect(a, "out", b, "in")
     canvas.select_nodes([a])
     QTest.keyClick(canvas, Qt.Key.Key_D, CTRL)
-    assert len(canvas.graph.nodes) == 3
     (copy,) = canvas.canvas_scene.selected_node_ids()
-    assert canvas.graph.nodes[copy].params["out_features"] == 7
-    assert canvas.graph.nodes[copy].pos == (30, 30)
+    assert copy != a and canvas.graph.nodes[copy].params["out_features"] == 7
+    x, y = canvas.graph.nodes[copy].pos
+    assert x == 0 and y >= canvas.node_items[a].height  # straight below
+    assert overlapping(canvas) == []
     assert canvas.editor.undo_stack.undoText() == "Duplicate linear1"
 
+
+def test_ctrl_v_with_the_pointer_away_pastes_beside_the_originals_with_wires(canvas):
+    pointer_away(canvas)
+    a = add(canvas, "Linear", 0, 0)
+    b = add(canvas, "ReLU", 250, 0)
+    canvas.graph.connect(a, "out", b, "in")
     canvas.select_nodes([a, b])
     QTest.keyClick(canvas, Qt.Key.Key_C, CTRL)
     QTest.keyClick(canvas, Qt.Key.Key_V, CTRL)
     QTest.keyClick(canvas, Qt.Key.Key_V, CTRL)
-    assert len(canvas.graph.nodes) == 7 and len(canvas.graph.edges) == 3
-    pasted = canvas.canvas_scene.selected_node_ids()
-    assert sorted(canvas.graph.nodes[n].pos for n in pasted) == [(60, 60), (310, 60)]
+    assert len(canvas.graph.nodes) == 6 and len(canvas.graph.edges) == 3
+    assert overlapping(canvas) == []  # neither paste landed on the originals or each other
+    pasted = sorted(canvas.graph.nodes[n].pos for n in canvas.canvas_scene.selected_node_ids())
+    assert pasted[1][0] - pasted[0][0] == 250 and pasted[0][1] == pasted[1][1]  # same shape
     canvas.editor.undo_stack.undo()
     canvas.editor.undo_stack.undo()
-    assert len(canvas.graph.nodes) == 3 and len(canvas.graph.edges) == 1
+    assert len(canvas.graph.nodes) == 2 and len(canvas.graph.edges) == 1
     canvas.editor.undo_stack.redo()
-    assert len(canvas.graph.nodes) == 5 and len(canvas.node_items) == 5
+    assert len(canvas.graph.nodes) == 4 and len(canvas.node_items) == 4
+
+
+def test_ctrl_v_with_the_pointer_on_the_canvas_pastes_there(canvas):
+    a = add(canvas, "Linear", 0, 0)
+    canvas.select_nodes([a])
+    QTest.keyClick(canvas, Qt.Key.Key_C, CTRL)
+    target = QPoint(600, 420)
+    QCursor.setPos(canvas.viewport().mapToGlobal(target))
+    QTest.keyClick(canvas, Qt.Key.Key_V, CTRL)
+    (new,) = canvas.canvas_scene.selected_node_ids()
+    where = canvas.mapToScene(target)
+    assert canvas.graph.nodes[new].pos == pytest.approx((where.x(), where.y()), abs=1)
 
 
 def test_wheel_zooms_around_the_cursor(canvas):

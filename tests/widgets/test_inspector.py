@@ -78,7 +78,7 @@ def test_int_editor_pushes_a_command_and_undo_updates_it(inspector):
     box = editor(inspector, "out_features")
     type_into(box, "64")
     assert inspector.graph.nodes[node_id].params["out_features"] == 64
-    assert inspector.editor.undo_stack.undoText() == "Change out_features of linear1 to 64"
+    assert inspector.editor.undo_stack.undoText() == "Change Outputs of linear1 to 64"
     QTest.keyClick(box, Qt.Key.Key_Up)
     assert inspector.graph.nodes[node_id].params["out_features"] == 65
     inspector.editor.undo_stack.undo()
@@ -108,7 +108,7 @@ def test_float_choice_and_bool_editors_push_commands(inspector):
     linear = show(inspector, "Linear")
     QTest.keyClick(editor(inspector, "bias"), Qt.Key.Key_Space)
     assert inspector.graph.nodes[linear].params["bias"] is False
-    assert inspector.editor.undo_stack.undoText() == "Change bias of linear1 to False"
+    assert inspector.editor.undo_stack.undoText() == "Change Bias of linear1 to False"
 
 
 def test_shape_editor_parses_and_refuses_bad_text_with_a_message(inspector):

@@ -58,6 +58,12 @@ class CanvasView(QGraphicsView):
         h.setValue(h.value() + shift.x())
         v.setValue(v.value() + shift.y())
 
+    def zoom_in(self) -> None:
+        self.zoom_by(1.25)
+
+    def zoom_out(self) -> None:
+        self.zoom_by(0.8)
+
     def wheelEvent(self, event: QWheelEvent) -> None:  # noqa: N802
         steps = event.angleDelta().y() / 120.0
         if steps:

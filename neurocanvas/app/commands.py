@@ -186,7 +186,9 @@ class SetParamCommand(QUndoCommand):
     def __init__(self, graph: Graph, node_id: str, key: str, value: Any):
         node = graph.nodes[node_id]
         shown = ", ".join(map(str, value)) if isinstance(value, tuple) else value
-        super().__init__(f"Change {key} of {node.name} to {shown}")
+        # The inspector's label ("Outputs"), not the internal name ("out_features").
+        label = next((p.label for p in node.spec.params if p.name == key and p.label), key)
+        super().__init__(f"Change {label} of {node.name} to {shown}")
         self.graph, self.node_id, self.key = graph, node_id, key
         self.old, self.new = node.params[key], value
 

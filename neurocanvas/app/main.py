@@ -14,7 +14,7 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication, QStyle
 
-from neurocanvas.app.settings import APPLICATION, ORGANIZATION
+from neurocanvas.app.settings import APPLICATION, ORGANIZATION, data_dir
 
 STYLE_SHEET = Path(__file__).resolve().parent.parent / "resources" / "style.qss"
 
@@ -97,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     from neurocanvas.app.main_window import MainWindow
 
     window = MainWindow()
-    open_argument(window, files[0] if files else None)
+    if not window.offer_recovery(data_dir()):  # after a crash: the work comes back first
+        open_argument(window, files[0] if files else None)
     window.show()
     return int(app.exec())
 

@@ -2,12 +2,17 @@
 
 A thin wrapper over ``QSettings`` so the rest of the app never spells keys, and so tests can
 hand in a ``QSettings`` on a temporary ini file and never touch a person's real settings.
+Where the app keeps files of its own (autosaves) comes from platformdirs, the well-kept
+library that knows each platform's rule (XDG on Linux, ~/Library on macOS, AppData on
+Windows); ``NEUROCANVAS_DATA_DIR`` overrides it (tests, portable installs).
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+import platformdirs
 from PySide6.QtCore import QByteArray, QSettings
 
 MAX_RECENT = 8
@@ -18,6 +23,15 @@ APPLICATION = "NeuroCanvas"
 LAYOUT_VERSION = 2
 GEOMETRY_KEY = f"window/v{LAYOUT_VERSION}/geometry"
 STATE_KEY = f"window/v{LAYOUT_VERSION}/state"
+DATA_DIR_ENV = "NEUROCANVAS_DATA_DIR"
+
+
+def data_dir() -> Path:
+    """The folder for the app's own files (autosaves): platformdirs' user data dir."""
+    override = os.environ.get(DATA_DIR_ENV)
+    if override:
+        return Path(override)
+    return Path(platformdirs.user_data_dir(APPLICATION, ORGANIZATION))
 
 
 class AppSettings:

@@ -108,7 +108,7 @@ def test_set_param_and_rename_have_readable_names(chain):
     g, ids, stack = chain
     before, _, undone = _round_trip(stack, g, SetParamCommand(g, ids[1], "out_features", 64))
     assert undone == before and g.nodes[ids[1]].params["out_features"] == 64
-    assert stack.undoText() == "Change out_features of linear1 to 64"
+    assert stack.undoText() == "Change Outputs of linear1 to 64"
     before, _, undone = _round_trip(stack, g, RenameNodeCommand(g, ids[1], "encoder"))
     assert undone == before and g.nodes[ids[1]].name == "encoder"
     assert stack.undoText() == "Rename linear1 to encoder"

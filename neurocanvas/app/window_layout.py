@@ -1,0 +1,140 @@
+"""Where the main window's parts go: the first window's size, the docks and their shares.
+
+Kept apart from the window's behaviour so the layout rules (what a 1366 x 768 laptop gets,
+how the docks split the space) read in one place and are tested on their own.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QObject, QSize, Qt, QTimer
+from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QScrollArea, QWidget
+
+RESULTS_SHARE = 0.42  # of the window height, for the results (plots) dock by default
+RESULTS_MIN = 250  # px: below this a confusion matrix and sample grid cannot be read
+LARGEST_SIZE = QSize(1800, 1100)  # beyond this a first window feels oversized
+SMALL_SCREEN_WIDTH = 1600  # below this the first window takes the whole free area
+
+
+def default_window_size(available: QSize) -> QSize:
+    """The first window's size: all of a small screen (a 1366 x 768 laptop), 90 % of a big one."""
+    if available.width() < SMALL_SCREEN_WIDTH:
+        return QSize(available)
+    return QSize(
+        min(int(available.width() * 0.9), LARGEST_SIZE.width()),
+        min(int(available.height() * 0.9), LARGEST_SIZE.height()),
+    )
+
+
+class TabbedDockTitles(QObject):
+    """Hides a dock's own title bar while it sits in a tab group: its tab already names it.
+
+    Tabified docks otherwise show their title twice ("Inspector" on the tab and again on the
+    title bar under it). A dock that is floated, or left alone when its partner is closed,
+    gets its title bar back, so it can still be moved, floated and closed as before.
+    """
+
+    def __init__(self, window: QMainWindow, docks: list[QDockWidget]):
+        super().__init__(window)
+        self.window, self.docks = window, docks
+        # Qt updates its tab groups after these signals: look once the event loop has run.
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self.update)
+        for dock in docks:
+            dock.dockLocationChanged.connect(self._timer.start)
+            dock.topLevelChanged.connect(self._timer.start)
+            dock.visibilityChanged.connect(self._timer.start)
+
+    def update(self) -> None:
+        for dock in self.docks:
+            tabbed = not dock.isFloating() and bool(self.window.tabifiedDockWidgets(dock))
+            hidden = isinstance(dock.titleBarWidget(), _NoTitle)
+            if tabbed and not hidden:
+                dock.setTitleBarWidget(_NoTitle(dock))
+            elif not tabbed and hidden:
+                old = dock.titleBarWidget()
+                dock.setTitleBarWidget(None)  # Qt's own title bar again
+                old.deleteLater()
+
+
+class _NoTitle(QWidget):
+    """An empty title bar: a dock with a custom title bar of no height shows none."""
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(0, 0)
+
+
+def make_dock(
+    window: QMainWindow,
+    title: str,
+    name: str,
+    widget: QWidget,
+    area: Qt.DockWidgetArea,
+    scroll: bool = False,
+) -> QDockWidget:
+    """A movable, closable, floatable dock named ``name`` (saveState finds docks by name)."""
+    dock = QDockWidget(title, window)
+    dock.setObjectName(name)
+    if scroll:
+        # A tall panel scrolls instead of forcing the window taller than a laptop screen.
+        area_widget = QScrollArea(dock)
+        area_widget.setObjectName(f"{name}Scroll")
+        area_widget.setWidget(widget)
+        area_widget.setWidgetResizable(True)
+        area_widget.setFrameShape(QFrame.Shape.NoFrame)
+        # The fields inside take the focus, never the scroll area: a click on a button that
+        # does not take focus would otherwise move the keyboard focus to the panel itself.
+        area_widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        # Never scroll sideways (a half-hidden slider row looks broken): the dock is at
+        # least as wide as the panel's own minimum plus the vertical scroll bar.
+        area_widget.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        bar = area_widget.verticalScrollBar().sizeHint().width()
+        area_widget.setMinimumWidth(widget.minimumSizeHint().width() + bar)
+        widget = area_widget
+    dock.setWidget(widget)
+    dock.setFeatures(
+        QDockWidget.DockWidgetFeature.DockWidgetMovable
+        | QDockWidget.DockWidgetFeature.DockWidgetClosable
+        | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+    )
+    window.addDockWidget(area, dock)
+    return dock
+
+
+def apply_default_layout(window: Any) -> None:
+    """Dock sizes as shares of the window, so small and large screens both look balanced.
+
+    The side docks are narrow so the canvas keeps most of the width; the results take about
+    40 % of the height (at least :data:`RESULTS_MIN`), because a typical graph is one row of
+    nodes and the canvas would otherwise show mostly empty space above and below it, while a
+    confusion matrix needs height to be read.
+    """
+    w = window
+    width = max(w.width(), 800)
+    side = int(min(max(width * 0.13, 170), 230))
+    right = int(min(max(width * 0.2, w.training_dock.minimumSizeHint().width()), 380))
+    w.resizeDocks([w.palette_dock, w.inspector_dock], [side, right], Qt.Orientation.Horizontal)
+    # Qt scales the sizes given to resizeDocks to the space there is, so each split is
+    # computed from the column's current height.
+    left_column = w.palette_dock.height() + w.problems_dock.height()
+    w.resizeDocks(
+        [w.palette_dock, w.problems_dock],
+        [int(left_column * 0.72), int(left_column * 0.28)],
+        Qt.Orientation.Vertical,
+    )
+    middle = w.centralWidget().height() + w.plots_dock.height()
+    results = max(int(middle * RESULTS_SHARE), min(RESULTS_MIN, int(middle * 0.55)))
+    w.resizeDocks([w.plots_dock], [results], Qt.Orientation.Vertical)
+    # The training panel (Train button, sliders) shows whole; the inspector gets the rest.
+    right_column = w.inspector_dock.height() + w.training_dock.height()
+    title = w.training_dock.height() - w.training_dock.widget().height()
+    wanted = w.training_panel.sizeHint().height() + title + 4
+    training = min(wanted, int(right_column * 0.7))
+    w.resizeDocks(
+        [w.inspector_dock, w.training_dock],
+        [right_column - training, training],
+        Qt.Orientation.Vertical,
+    )

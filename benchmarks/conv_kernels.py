@@ -103,7 +103,7 @@ def main() -> None:
             p.grad = None
         loss.backward()
         for p in ours_p:
-            p.data -= 0.01 * p.grad.data
+            p.array -= 0.01 * p.grad.array
 
     def torch_step() -> None:
         c1, b1, c2, b2, l1, lb1, l2, lb2 = torch_p

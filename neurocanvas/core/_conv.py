@@ -788,7 +788,7 @@ def avg_pool2d(
             pads,
             out,
             count_include_pad,
-            _xp_of(input.data),
+            _xp_of(input.array),
         )
     return AvgPool2dFunction.apply(
         input, kernel=kernel, stride=stride_, pads=pads, out=out, divisor=divisor

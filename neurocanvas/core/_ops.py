@@ -501,3 +501,119 @@ class LogSoftmaxBackward0(Function):
     def backward(self, g: Any) -> tuple[Any, ...]:
         (out,) = self.saved  # type: ignore[misc]
         return (g - self.xp.exp(out) * g.sum(axis=self.axis, keepdims=True),)
+
+
+# ----------------------------------------------------------------------------------------
+# More elementwise and indexing operations (torch.sin, torch.where, gather, repeat, ...)
+
+
+class SinBackward0(Function):
+    def forward(self, a: Any) -> Any:
+        self.save_for_backward(a)
+        return self.xp.sin(a)
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        return (g * self.xp.cos(self.saved[0]),)  # type: ignore[index]
+
+
+class CosBackward0(Function):
+    def forward(self, a: Any) -> Any:
+        self.save_for_backward(a)
+        return self.xp.cos(a)
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        return (-g * self.xp.sin(self.saved[0]),)  # type: ignore[index]
+
+
+class RoundBackward0(Function):
+    """round/floor/ceil/sign: piecewise constant, so the gradient is zero (as in PyTorch)."""
+
+    def forward(self, a: Any, fn: Any) -> Any:
+        return fn(a)
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        return (self.xp.zeros_like(g),)
+
+
+class WhereBackward0(Function):
+    """``where(condition, a, b)``: each gradient goes to the side that was chosen."""
+
+    def forward(self, a: Any, b: Any, condition: Any) -> Any:
+        self.shapes = (a.shape, b.shape)
+        self.condition = condition
+        return self.xp.where(condition, a, b)
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        sa, sb = self.shapes
+        na, nb = self.needs_input_grad
+        c = self.condition
+        ga = unbroadcast(self.xp.where(c, g, 0), sa) if na else None
+        gb = unbroadcast(self.xp.where(c, 0, g), sb) if nb else None
+        return (ga, gb)
+
+
+class MaximumBackward0(Function):
+    """Elementwise max/min of two tensors; ties split the gradient evenly (PyTorch's rule)."""
+
+    def forward(self, a: Any, b: Any, is_max: bool) -> Any:
+        self.save_for_backward(a, b)
+        self.is_max = is_max
+        return self.xp.maximum(a, b) if is_max else self.xp.minimum(a, b)
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        a, b = self.saved  # type: ignore[misc]
+        out = self.xp.maximum(a, b) if self.is_max else self.xp.minimum(a, b)
+        wa = (a == out) * 1.0
+        wb = (b == out) * 1.0
+        share = wa + wb
+        na, nb = self.needs_input_grad
+        ga = unbroadcast(g * (wa / share), a.shape) if na else None
+        gb = unbroadcast(g * (wb / share), b.shape) if nb else None
+        return (ga, gb)
+
+
+class MinimumBackward0(MaximumBackward0):
+    """Elementwise minimum."""
+
+
+class GatherBackward0(Function):
+    """``gather(dim, index)``: values at ``index`` along ``axis``; repeated indices add up."""
+
+    def forward(self, a: Any, index: Any, axis: int) -> Any:
+        self.shape, self.index, self.axis = a.shape, index, axis
+        return self.xp.take_along_axis(a, index, axis=axis)
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        xp = self.xp
+        out = xp.zeros(self.shape, dtype=g.dtype)
+        where = list(xp.indices(self.index.shape, sparse=True))
+        where[self.axis] = self.index
+        xp.add.at(out, tuple(where), g)
+        return (out,)
+
+
+class MaskedFillBackward0(Function):
+    def forward(self, a: Any, mask: Any, value: Any) -> Any:
+        self.mask = mask
+        return self.xp.where(mask, self.xp.asarray(value, dtype=a.dtype), a)
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        return (self.xp.where(self.mask, 0, g),)
+
+
+class RepeatBackward0(Function):
+    """``repeat(*sizes)``: tile the tensor; the gradient sums the copies."""
+
+    def forward(self, a: Any, reps: tuple[int, ...]) -> Any:
+        extra = len(reps) - a.ndim
+        self.shape = a.shape
+        self.padded = (1,) * extra + a.shape
+        self.reps = reps
+        return self.xp.tile(a.reshape(self.padded), reps)
+
+    def backward(self, g: Any) -> tuple[Any, ...]:
+        split: list[int] = []
+        for r, n in zip(self.reps, self.padded):
+            split += [r, n]
+        summed = g.reshape(split).sum(axis=tuple(range(0, len(split), 2)))
+        return (summed.reshape(self.shape),)

@@ -34,14 +34,36 @@ class TensorBase:
     by ``tensor.py``), so an op on an ``nn.Parameter`` gives a plain ``Tensor`` as in PyTorch.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_ctx", "__weakref__")
+    __slots__ = (
+        "array",
+        "grad",
+        "requires_grad",
+        "_ctx",
+        "_version",
+        "_retains_grad",
+        "__weakref__",
+    )
 
     _result_type: ClassVar[type[TensorBase]]
 
-    data: Any
+    array: Any
     grad: Any
     requires_grad: bool
     _ctx: Function | None
+    _version: int  # bumped by every in-place change; backward checks it (see run_backward)
+    _retains_grad: bool
+
+
+def wrap(array: Any, requires_grad: bool = False) -> Any:
+    """A new tensor (of ``TensorBase._result_type``) around ``array``, without checks or copy."""
+    t = object.__new__(TensorBase._result_type)
+    t.array = array
+    t.grad = None
+    t.requires_grad = requires_grad
+    t._ctx = None
+    t._version = 0
+    t._retains_grad = False
+    return t
 
 
 # ----------------------------------------------------------------------------------------
@@ -62,9 +84,22 @@ def is_grad_enabled() -> bool:
 
 
 class _GradModeSwitch:
-    """Context manager and decorator that sets grad mode and restores it afterwards."""
+    """Context manager and decorator that sets grad mode and restores it afterwards.
+
+    Used bare as a decorator too (``@no_grad`` as well as ``@no_grad()``), as PyTorch allows.
+    """
 
     _mode: bool = True
+
+    def __new__(cls, orig_func: Callable[..., Any] | None = None) -> Any:
+        if orig_func is None:
+            return super().__new__(cls)
+        if not callable(orig_func):
+            raise TypeError(f"{cls.__name__}() takes no arguments (or a function to decorate)")
+        return cls()(orig_func)
+
+    def __init__(self, orig_func: Callable[..., Any] | None = None) -> None:
+        pass
 
     def __enter__(self) -> None:
         self._prev = _grad_mode.enabled
@@ -102,6 +137,24 @@ class enable_grad(_GradModeSwitch):  # noqa: N801 - PyTorch's name
     _mode = True
 
 
+class set_grad_enabled:  # noqa: N801 - PyTorch's name
+    """Switch grad mode on or off: at once when called, restored on exit when used in ``with``.
+
+    ``torch.set_grad_enabled(False)`` as a statement turns recording off until turned on again;
+    ``with torch.set_grad_enabled(is_train):`` switches it for the block only.
+    """
+
+    def __init__(self, mode: bool) -> None:
+        self._prev = _grad_mode.enabled
+        _grad_mode.enabled = bool(mode)
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(self, *exc: object) -> None:
+        _grad_mode.enabled = self._prev
+
+
 # ----------------------------------------------------------------------------------------
 # Helpers
 
@@ -136,12 +189,13 @@ class Function:
     backward has used them.
     """
 
-    __slots__ = ("xp", "needs_input_grad", "inputs", "saved", "__dict__")
+    __slots__ = ("xp", "needs_input_grad", "inputs", "saved", "versions", "__dict__")
 
     xp: ModuleType
     needs_input_grad: tuple[bool, ...]
     inputs: tuple[TensorBase, ...] | None
     saved: tuple[Any, ...] | None
+    versions: tuple[int, ...]
 
     def forward(self, *arrays: Any, **kwargs: Any) -> Any:
         raise NotImplementedError
@@ -158,14 +212,16 @@ class Function:
         """Run the operation on tensors; record a graph node when a gradient may be needed."""
         arrays = []
         needs = []
+        versions = []
         for t in tensors:
             if not isinstance(t, TensorBase):
                 raise TypeError(
                     f"{cls.__name__}.apply takes Tensors as positional arguments, got "
                     f"{type(t).__name__}; pass other values as keyword arguments"
                 )
-            arrays.append(t.data)
+            arrays.append(t.array)
             needs.append(t.requires_grad)
+            versions.append(t._version)
         ctx = cls.__new__(cls)
         first = arrays[0]
         xp = np if type(first) is _ndarray else backend.array_module(first)
@@ -178,10 +234,13 @@ class Function:
             # result (ToDevice), which np.asarray would refuse to convert on a real GPU
             out = np.asarray(out)
         t = object.__new__(TensorBase._result_type)
-        t.data = out
+        t.array = out
         t.grad = None
+        t._version = 0
+        t._retains_grad = False
         if record:
             ctx.inputs = tensors
+            ctx.versions = tuple(versions)
             t.requires_grad = True
             t._ctx = ctx
         else:
@@ -200,37 +259,63 @@ class Function:
 # The backward walk
 
 
-def run_backward(root: TensorBase, g: Any, retain_graph: bool = False) -> None:
+def run_backward(
+    root: TensorBase,
+    g: Any,
+    retain_graph: bool = False,
+    capture: dict[int, Any] | None = None,
+) -> None:
     """Accumulate ``g`` (the gradient of some scalar w.r.t. ``root``) into the leaves' ``.grad``.
 
     ``g`` is an array of ``root``'s shape. With ``retain_graph`` the saved arrays are kept so
-    that backward may run through the graph again.
+    that backward may run through the graph again. With ``capture`` (``{id(tensor): None}``)
+    the gradients reaching those tensors are stored there instead and no ``.grad`` changes
+    (``torch.autograd.grad``).
+
+    Raises ``RuntimeError`` as PyTorch does when a tensor the graph used was changed in place
+    afterwards (its version moved on): the recorded node would compute a wrong gradient.
     """
     order = _topological_order(root)
     grads: dict[int, Any] = {id(root): g}
     for node in order:
-        g = grads.pop(id(node), None)
+        key = id(node)
+        g = grads.pop(key, None)
         if g is None:
             continue
+        if capture is not None and key in capture:
+            capture[key] = g
         ctx = node._ctx
         if ctx is None:
-            _accumulate_leaf(node, g)
+            if capture is None:
+                _accumulate_leaf(node, g)
             continue
+        if node._retains_grad and capture is None:
+            _accumulate_leaf(node, g)
         parents = ctx.inputs
         if parents is None:
             raise RuntimeError(
-                "trying to backward through the graph a second time; the saved values "
-                "were freed after the first backward (pass retain_graph=True the first time)"
+                "Trying to backward through the graph a second time (or directly access saved "
+                "tensors after they have already been freed). Saved intermediate values of the "
+                "graph are freed when you call .backward() or autograd.grad(). Specify "
+                "retain_graph=True if you need to backward through the graph a second time."
             )
+        for parent, version in zip(parents, ctx.versions):
+            if parent._version != version:
+                raise RuntimeError(
+                    "one of the variables needed for gradient computation has been modified "
+                    f"by an inplace operation: [{parent.array.dtype} {list(parent.array.shape)}]"
+                    f", which is input to {type(ctx).__name__}, is at version "
+                    f"{parent._version}; expected version {version} instead"
+                )
         in_grads = ctx.backward(g)
         needs = ctx.needs_input_grad
         for i, parent in enumerate(parents):
             gi = in_grads[i]
             if gi is None or not needs[i]:
                 continue
-            key = id(parent)
-            prev = grads.get(key)
-            grads[key] = gi if prev is None else prev + gi
+            pkey = id(parent)
+            prev = grads.get(pkey)
+            grads[pkey] = gi if prev is None else prev + gi
         if not retain_graph:
             ctx._release()
 
@@ -241,20 +326,13 @@ def _accumulate_leaf(t: TensorBase, g: Any) -> None:
     The copy matters: backward passes may hand the same array to several inputs (``a + b``),
     and ``.grad`` must never alias another tensor's gradient or data.
     """
-    if not t.requires_grad:
-        return
-    xp = np if type(t.data) is _ndarray else backend.array_module(t.data)
+    xp = np if type(t.array) is _ndarray else backend.array_module(t.array)
     if t.grad is None:
-        grad = object.__new__(TensorBase._result_type)
-        grad.data = xp.array(g, dtype=t.data.dtype)
-        grad.grad = None
-        grad.requires_grad = False
-        grad._ctx = None
-        t.grad = grad
+        t.grad = wrap(xp.array(g, dtype=t.array.dtype))
     else:
-        t.grad.data = t.grad.data + g
-        if t.grad.data.dtype != t.data.dtype:
-            t.grad.data = t.grad.data.astype(t.data.dtype)
+        t.grad.array = t.grad.array + g
+        if t.grad.array.dtype != t.array.dtype:
+            t.grad.array = t.grad.array.astype(t.array.dtype)
 
 
 def _topological_order(root: TensorBase) -> list[TensorBase]:
@@ -283,3 +361,68 @@ def _topological_order(root: TensorBase) -> list[TensorBase]:
                     stack.append((parent, False))
     post.reverse()
     return post
+
+
+def _as_sequence(value: Any) -> tuple[Any, ...]:
+    return tuple(value) if isinstance(value, (list, tuple)) else (value,)
+
+
+def grad(
+    outputs: Any,
+    inputs: Any,
+    grad_outputs: Any = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool | None = None,
+) -> tuple[Any, ...]:
+    """Gradients of ``outputs`` w.r.t. ``inputs``, returned instead of accumulated into ``.grad``.
+
+    ``torch.autograd.grad``: ``outputs`` and ``inputs`` are tensors or sequences of tensors;
+    ``grad_outputs`` defaults to ones for single-element outputs. Returns one tensor per
+    input (None for an unused input when ``allow_unused``). ``create_graph`` (higher-order
+    gradients) is not supported: the engine's backward works on raw arrays.
+    """
+    if create_graph:
+        raise NotImplementedError(
+            "autograd.grad(create_graph=True): higher-order gradients are not supported"
+        )
+    outs = _as_sequence(outputs)
+    ins = _as_sequence(inputs)
+    gouts = _as_sequence(grad_outputs) if grad_outputs is not None else (None,) * len(outs)
+    if len(gouts) != len(outs):
+        raise RuntimeError(f"grad_outputs has {len(gouts)} entries for {len(outs)} outputs")
+    for t in ins:
+        if not isinstance(t, TensorBase) or not t.requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    capture: dict[int, Any] = {id(t): None for t in ins}
+    totals: dict[int, Any] = {}
+    keep = bool(retain_graph)
+    for out, gout in zip(outs, gouts):
+        if not out.requires_grad:
+            raise RuntimeError(
+                "element 0 of tensors does not require grad and does not have a grad_fn"
+            )
+        if gout is None:
+            if out.array.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            g = backend.array_module(out.array).ones_like(out.array)
+        else:
+            g = gout.array if isinstance(gout, TensorBase) else np.asarray(gout)
+        run_backward(out, g, retain_graph=keep, capture=capture)
+        for key, value in capture.items():
+            if value is not None:
+                totals[key] = value if key not in totals else totals[key] + value
+                capture[key] = None
+    result: list[Any] = []
+    for t in ins:
+        g = totals.get(id(t))
+        if g is None:
+            if not allow_unused:
+                raise RuntimeError(
+                    "One of the differentiated Tensors appears to not have been used in the "
+                    "graph. Set allow_unused=True if this is the desired behavior."
+                )
+            result.append(None)
+            continue
+        result.append(wrap(backend.array_module(t.array).array(g, dtype=t.array.dtype)))
+    return tuple(result)

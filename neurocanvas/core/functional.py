@@ -70,7 +70,7 @@ def _raw(value: Any, like: Any) -> Any:
     """Array of an optional Tensor/array argument on ``like``'s device (None stays None)."""
     if value is None:
         return None
-    arr = value.data if isinstance(value, Tensor) else value
+    arr = value.array if isinstance(value, Tensor) else value
     if type(like) is not np.ndarray:
         arr = backend.array_module(like).asarray(arr)
     return arr
@@ -223,14 +223,14 @@ def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:
     """exp(x) / sum(exp(x)) along ``dim``, shifted by the maximum so it never overflows."""
     if dtype is not None:
         input = input.type(dtype)
-    return SoftmaxBackward0.apply(input, axis=_softmax_dim(input.data.ndim, dim, "softmax"))
+    return SoftmaxBackward0.apply(input, axis=_softmax_dim(input.array.ndim, dim, "softmax"))
 
 
 def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:  # noqa: A002
     """log(softmax(x)) computed as x - logsumexp(x), stable for large logits."""
     if dtype is not None:
         input = input.type(dtype)
-    return LogSoftmaxBackward0.apply(input, axis=_softmax_dim(input.data.ndim, dim, "log_softmax"))
+    return LogSoftmaxBackward0.apply(input, axis=_softmax_dim(input.array.ndim, dim, "log_softmax"))
 
 
 # ----------------------------------------------------------------------------------------
@@ -264,7 +264,7 @@ class AddmmBackward0(Function):
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:  # noqa: A002
     """Affine map ``input @ weight.T + bias`` with ``weight`` of shape (out, in) like PyTorch."""
-    x, w = input.data, weight.data
+    x, w = input.array, weight.array
     if w.ndim != 2 or x.ndim < 1 or x.shape[-1] != w.shape[1]:
         raise ValueError(
             f"linear: input with {x.shape[-1] if x.ndim else 0} features (shape {x.shape}) "
@@ -272,8 +272,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
         )
     if bias is None:
         return AddmmBackward0.apply(input, weight)
-    if bias.data.shape != (w.shape[0],):
-        raise ValueError(f"linear: bias must have shape ({w.shape[0]},), got {bias.data.shape}")
+    if bias.array.shape != (w.shape[0],):
+        raise ValueError(f"linear: bias must have shape ({w.shape[0]},), got {bias.array.shape}")
     return AddmmBackward0.apply(input, weight, bias)
 
 
@@ -305,7 +305,7 @@ def dropout(
         raise ValueError(f"dropout: p must be between 0 and 1, got {p}")
     if not training or p == 0.0:
         return input
-    x = input.data
+    x = input.array
     if p == 1.0:
         mask = np.zeros(x.shape, dtype=x.dtype)
     else:
@@ -387,7 +387,7 @@ def batch_norm(
     in place (the running variance uses the unbiased batch variance, as PyTorch does);
     otherwise it uses the running statistics.
     """
-    x = input.data
+    x = input.array
     if x.ndim < 2:
         raise ValueError(f"batch_norm: input needs shape (N, C, ...), got {x.shape}")
     c = x.shape[1]
@@ -397,9 +397,9 @@ def batch_norm(
         ("weight", weight),
         ("bias", bias),
     ):
-        if t is not None and t.data.shape != (c,):
+        if t is not None and t.array.shape != (c,):
             raise ValueError(
-                f"batch_norm: {name} must have shape ({c},) for {c} channels, got {t.data.shape}"
+                f"batch_norm: {name} must have shape ({c},) for {c} channels, got {t.array.shape}"
             )
     xp = input.xp
     axes = (0,) + tuple(range(2, x.ndim))
@@ -414,13 +414,13 @@ def batch_norm(
         mean = x.mean(axis=axes)
         var = x.var(axis=axes)
         if training and running_mean is not None and running_var is not None:
-            rm, rv = running_mean.data, running_var.data
+            rm, rv = running_mean.array, running_var.array
             rm[...] = (1 - momentum) * rm + momentum * mean.astype(rm.dtype, copy=False)
             unbiased = var * (n / (n - 1))
             rv[...] = (1 - momentum) * rv + momentum * unbiased.astype(rv.dtype, copy=False)
     else:
-        mean = running_mean.data.astype(x.dtype, copy=False)  # type: ignore[union-attr]
-        var = running_var.data.astype(x.dtype, copy=False)  # type: ignore[union-attr]
+        mean = running_mean.array.astype(x.dtype, copy=False)  # type: ignore[union-attr]
+        var = running_var.array.astype(x.dtype, copy=False)  # type: ignore[union-attr]
     invstd = (1.0 / xp.sqrt(var + eps)).astype(x.dtype, copy=False)
     params = [t for t in (weight, bias) if t is not None]
     return NativeBatchNormBackward0.apply(
@@ -507,9 +507,9 @@ def _target_on_input_device(target: Tensor, like: Any) -> Tensor:
     A host target with a GPU input would otherwise fail inside CuPy with "Unsupported type".
     A target that needs a gradient is left alone: moving it would cut it from the graph.
     """
-    if type(target.data) is type(like) or target.requires_grad:
+    if type(target.array) is type(like) or target.requires_grad:
         return target
-    return Tensor._wrap(backend.to_device(target.data, backend.device_of(like)))
+    return Tensor._wrap(backend.to_device(target.array, backend.device_of(like)))
 
 
 def _pointwise(
@@ -518,13 +518,13 @@ def _pointwise(
     _check_reduction(reduction, where)
     _as_tensor(input, where, "input")
     if not isinstance(target, Tensor):
-        target = Tensor._wrap(_raw(np.asarray(target, dtype=input.data.dtype), input.data))
-    target = _target_on_input_device(target, input.data)
-    if input.data.shape != target.data.shape:
+        target = Tensor._wrap(_raw(np.asarray(target, dtype=input.array.dtype), input.array))
+    target = _target_on_input_device(target, input.array)
+    if input.array.shape != target.array.shape:
         # PyTorch broadcasts too, with the same warning: usually (N, 1) against (N,) by mistake
         warnings.warn(
-            f"{where}: target shape {target.data.shape} differs from input shape "
-            f"{input.data.shape}; they will be broadcast, which is often a mistake",
+            f"{where}: target shape {target.array.shape} differs from input shape "
+            f"{input.array.shape}; they will be broadcast, which is often a mistake",
             UserWarning,
             stacklevel=3,
         )
@@ -670,9 +670,9 @@ def cross_entropy(
     _check_reduction(reduction, where)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"{where}: label_smoothing must be in [0, 1], got {label_smoothing}")
-    x = input.data
+    x = input.array
     tgt = target if isinstance(target, Tensor) else Tensor._wrap(np.asarray(target))
-    t = _raw(tgt.data, x)
+    t = _raw(tgt.array, x)
     if x.ndim == 0:
         raise ValueError(f"{where}: input must have a class dimension, got a 0-d tensor")
     unbatched = x.ndim == 1
@@ -727,7 +727,7 @@ def cross_entropy(
         if t2.requires_grad:
             out = NllLossBackward0.apply(x2, t2, target=None, **kwargs)
         else:
-            out = NllLossBackward0.apply(x2, target=t2.data, **kwargs)
+            out = NllLossBackward0.apply(x2, target=t2.array, **kwargs)
     else:
         out = NllLossBackward0.apply(x2, target=t.reshape(-1), **kwargs)
     if reduction == "none":
@@ -791,15 +791,15 @@ def binary_cross_entropy_with_logits(
     """Sigmoid + binary cross-entropy in one stable step (targets in [0, 1])."""
     where = "binary_cross_entropy_with_logits"
     _check_reduction(reduction, where)
-    x = input.data
+    x = input.array
     if not isinstance(target, Tensor):
         target = Tensor._wrap(_raw(np.asarray(target, dtype=x.dtype), x))
     target = _target_on_input_device(target, x)
-    if target.data.shape != x.shape:
+    if target.array.shape != x.shape:
         raise ValueError(
-            f"{where}: target shape {target.data.shape} must equal input shape {x.shape}"
+            f"{where}: target shape {target.array.shape} must equal input shape {x.shape}"
         )
-    if target.data.dtype.kind != "f":
+    if target.array.dtype.kind != "f":
         target = target.type(x.dtype)
     w = _raw(weight, x)
     pw = _raw(pos_weight, x)

@@ -1,59 +1,43 @@
 """Tensors: n-dimensional arrays that record the operations applied to them.
 
-The graph nodes and the backward walk are in ``autograd.py``, the operations in ``_ops.py``.
-Names and semantics follow PyTorch so that what a person learns here carries over.
+The graph nodes and the backward walk are in ``autograd.py``, the operations in ``_ops.py``,
+the everyday methods (math, reductions, shapes, in-place fills) in ``_tensor_methods.py``.
+Names and semantics follow PyTorch so that what a person learns here carries over:
+
+- ``t.array`` is the raw array (numpy or CuPy) for the engine's own fast paths; ``t.data`` is
+  PyTorch's: a Tensor sharing that storage, detached from the graph.
+- In-place changes (``add_``, ``+=``, ``t[i] = v``) write into the tensor's storage and bump
+  its version; a leaf that requires grad refuses them outside ``no_grad`` with PyTorch's error,
+  and ``backward`` refuses a graph whose inputs changed since it was recorded.
+- A Python float does not lift a float32 tensor to float64, and integer tensors divided (or
+  mixed with a float) give float32, as in PyTorch.
 """
 
 from __future__ import annotations
 
-from collections import namedtuple
-from collections.abc import Callable, Iterable, Sequence
-from types import ModuleType
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from neurocanvas.core import backend
 from neurocanvas.core._ops import (
-    AbsBackward0,
     AddBackward0,
-    CatBackward0,
-    ClampBackward1,
     CloneBackward0,
     DivBackward0,
-    ExpandBackward0,
-    ExpBackward0,
     IndexBackward0,
-    LogBackward0,
-    LogSoftmaxBackward0,
-    MaxBackward0,
-    MaxBackward1,
-    MeanBackward0,
-    MeanBackward1,
-    MinBackward0,
-    MinBackward1,
     MmBackward0,
     MulBackward0,
     NegBackward0,
-    PermuteBackward0,
     PowBackward0,
     PowBackward1,
-    ReluBackward0,
-    SigmoidBackward0,
-    SoftmaxBackward0,
-    SqrtBackward0,
-    StackBackward0,
     SubBackward0,
-    SumBackward0,
-    SumBackward1,
-    TanhBackward0,
     ToCopyBackward0,
     ToDeviceBackward0,
-    TransposeBackward0,
-    ViewBackward0,
-    _normalize_axes,
-    _softmax_dim,
 )
+from neurocanvas.core._printing import format_array
+from neurocanvas.core._tensor_methods import MaxResult, MinResult, TensorMethods, convert_index
+from neurocanvas.core._types import CPU, CUDA, EngineError, Size, as_dtype, device, dtype_name
 from neurocanvas.core.autograd import (
     Function,
     TensorBase,
@@ -63,122 +47,182 @@ from neurocanvas.core.autograd import (
     no_grad,
     run_backward,
     unbroadcast,
+    wrap,
 )
-from neurocanvas.core.random import default_rng
 
 __all__ = [
     "Function",
     "MaxResult",
     "MinResult",
     "Tensor",
-    "cat",
     "enable_grad",
     "is_grad_enabled",
     "no_grad",
-    "ones",
-    "randn",
-    "stack",
-    "tensor",
     "unbroadcast",
-    "zeros",
 ]
 
 _ndarray = np.ndarray
-
-# ----------------------------------------------------------------------------------------
-# Tensor
-
-MaxResult = namedtuple("MaxResult", ["values", "indices"])
-MinResult = namedtuple("MinResult", ["values", "indices"])
+_SCALARS = (int, float, bool, np.number, np.bool_)
+# dtypes PyTorch leaves out of a tensor's repr
+_IMPLICIT_DTYPES = (np.dtype(np.float32), np.dtype(np.int64), np.dtype(np.bool_))
+_LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
 
 
 def _const(value: Any, like: Any) -> Tensor:
     """Wrap a Python number or array as a constant tensor in ``like``'s dtype when possible.
 
-    Keeping the tensor's float dtype stops a Python float from promoting float32 to float64.
+    Keeping the tensor's dtype stops a Python number from promoting float32 to float64 or
+    int32 to int64 (PyTorch's rule: Python scalars never decide the result's precision).
     """
     if isinstance(value, Tensor):
         return value
-    t = object.__new__(Tensor)
-    if like.dtype.kind == "f" and isinstance(value, (int, float, bool, np.number)):
-        arr = np.asarray(value, dtype=like.dtype)
+    kind = like.dtype.kind
+    if isinstance(value, _SCALARS):
+        if kind in "fc" or (kind in "iu" and not isinstance(value, (float, np.floating))):
+            arr = np.asarray(value, dtype=like.dtype)
+        elif isinstance(value, (float, np.floating)):
+            arr = np.asarray(value, dtype=np.float32)
+        else:
+            arr = np.asarray(value)
     else:
-        arr = np.asarray(value)
-        if arr.dtype == np.float64 and like.dtype.kind == "f" and arr.ndim > 0:
+        if isinstance(value, TensorBase):
+            value = value.array
+        arr = np.asarray(value) if type(like) is _ndarray else value
+        if arr.dtype == np.float64 and kind == "f" and arr.ndim > 0:
             arr = arr.astype(like.dtype)
     if type(like) is not _ndarray:
         arr = backend.array_module(like).asarray(arr)
-    t.data = arr
-    t.grad = None
-    t.requires_grad = False
-    t._ctx = None
-    return t
+    return wrap(arr)
 
 
-class Tensor(TensorBase):
+def _operands(a: Tensor, other: Any) -> tuple[Tensor, Tensor]:
+    """Both sides of a binary op with PyTorch's int/float rule: the integer side takes the
+    float side's dtype (numpy would widen int64 + float32 to float64)."""
+    b = _const(other, a.array)
+    da, db = a.array.dtype, b.array.dtype
+    if da is db:
+        return a, b
+    fa, fb = da.kind in "fc", db.kind in "fc"
+    if fa and not fb:
+        return a, b.type(da)
+    if fb and not fa:
+        return a.type(db), b
+    return a, b
+
+
+def _float_operands(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
+    """True division of two integer tensors gives float32 (``torch.tensor([1, 2]) / 2``)."""
+    if a.array.dtype.kind in "iub" and b.array.dtype.kind in "iub":
+        return a.type(np.float32), b.type(np.float32)
+    return a, b
+
+
+def _tensor_from_args(args: tuple[Any, ...]) -> Any:
+    """The array ``Tensor(*args)`` stands for: sizes give an uninitialised float32 tensor."""
+    if not args:
+        return np.empty((0,), dtype=np.float32)
+    if isinstance(args[0], Size) or all(
+        isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_)) for a in args
+    ):
+        sizes = tuple(args[0]) if isinstance(args[0], Size) else tuple(int(a) for a in args)
+        if any(n < 0 for n in sizes):
+            raise RuntimeError(f"Trying to create tensor with negative dimension: {list(sizes)}")
+        return np.empty(sizes, dtype=np.float32)
+    if len(args) > 1:
+        raise TypeError(
+            f"Tensor() takes one data argument or integer sizes, got {len(args)} arguments"
+        )
+    data = args[0]
+    if isinstance(data, TensorBase):
+        return data.array
+    if type(data) is _ndarray or hasattr(data, "__cuda_array_interface__"):
+        return data
+    if isinstance(data, np.generic):
+        return np.asarray(data)
+    try:
+        return np.asarray(data, dtype=np.float32)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"Tensor() cannot be made from {type(data).__name__}: "
+            "expected sizes, a (nested) list of numbers, or an array"
+        ) from exc
+
+
+class Tensor(TensorMethods, TensorBase):
     """An n-dimensional array that can record the operations applied to it.
 
-    Parameters
-    ----------
-    data
-        A numpy (or CuPy) array keeps its dtype (float64 stays float64, integer class
-        targets stay integer) and is used without a copy, like ``torch.from_numpy``.
-        Python numbers and (nested) lists become float32, as ``torch.Tensor`` does.
-    requires_grad
-        Record operations on this tensor so that ``backward`` fills in ``.grad``.
-    device
-        ``"cpu"`` or ``"cuda"``; None keeps the array where it is.
+    ``Tensor(*sizes)`` is an uninitialised float32 tensor of that shape, as in PyTorch.
+    ``Tensor(data)``: a numpy (or CuPy) array keeps its dtype (float64 stays float64, integer
+    class targets stay integer) and is used without a copy, like ``torch.from_numpy``; Python
+    numbers in (nested) lists become float32. ``requires_grad`` records operations so that
+    ``backward`` fills in ``.grad``; ``device`` is ``"cpu"`` or ``"cuda"`` (None keeps the
+    array where it is).
     """
 
     __slots__ = ()  # the fields live in TensorBase (autograd.py)
     __array_ufunc__ = None  # make numpy defer to our reflected operators (ndarray + Tensor)
     __hash__ = object.__hash__  # comparisons return tensors, identity stays the hash
 
-    data: Any
     grad: Tensor | None
-    requires_grad: bool
-    _ctx: Function | None
 
-    def __init__(self, data: Any, requires_grad: bool = False, device: str | None = None):
-        if isinstance(data, Tensor):
-            data = data.data
-        elif type(data) is not _ndarray:
-            if isinstance(data, np.generic):
-                data = np.asarray(data)
-            elif not hasattr(data, "__cuda_array_interface__"):
-                try:
-                    data = np.asarray(data, dtype=np.float32)
-                except (TypeError, ValueError) as exc:
-                    raise TypeError(
-                        f"Tensor() cannot be made from {type(data).__name__}: "
-                        "expected a number, a (nested) list of numbers, or an array"
-                    ) from exc
+    def __init__(
+        self, *args: Any, requires_grad: bool = False, device: Any = None, dtype: Any = None
+    ) -> None:
+        if len(args) == 2 and isinstance(args[1], bool) and not isinstance(args[0], int):
+            args, requires_grad = args[:1], args[1]  # the engine's older Tensor(data, flag)
+        data = _tensor_from_args(args)
+        if dtype is not None:
+            data = data.astype(as_dtype(dtype))
         if device is not None:
-            data = backend.to_device(data, device)
-        self.data = data
+            data = backend.to_device(data, str(device))
+        self.array = data
         self.grad = None
         self._ctx = None
+        self._version = 0
+        self._retains_grad = False
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_(True)
 
+    @staticmethod
+    def _wrap(data: Any, requires_grad: bool = False) -> Tensor:
+        """Make a tensor around an array without any checks (internal fast path)."""
+        return wrap(data, requires_grad)  # type: ignore[no-any-return]
+
     # -- properties ----------------------------------------------------------------------
 
     @property
-    def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+    def data(self) -> Tensor:
+        """PyTorch's ``.data``: the same storage as a tensor detached from the graph.
+
+        Changes through it (``w.data -= lr * g``) are not recorded and do not bump the
+        version, exactly as in PyTorch; assigning ``t.data = other`` replaces the storage.
+        """
+        return wrap(self.array)  # type: ignore[no-any-return]
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        self.array = value.array if isinstance(value, TensorBase) else np.asarray(value)
+
+    @property
+    def shape(self) -> Size:
+        return Size(self.array.shape)
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self.array.dtype  # type: ignore[no-any-return]
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self.array.ndim  # type: ignore[no-any-return]
 
     @property
-    def device(self) -> str:
-        return "cpu" if type(self.data) is _ndarray else backend.device_of(self.data)
+    def device(self) -> device:
+        return CPU if type(self.array) is _ndarray else CUDA
+
+    @property
+    def is_cuda(self) -> bool:
+        return type(self.array) is not _ndarray
 
     @property
     def is_leaf(self) -> bool:
@@ -189,60 +233,65 @@ class Tensor(TensorBase):
         return self._ctx
 
     @property
-    def xp(self) -> ModuleType:
-        return np if type(self.data) is _ndarray else backend.array_module(self.data)
-
-    def size(self, dim: int | None = None) -> Any:
-        """The shape, or the length of one dimension (like ``torch.Tensor.size``)."""
-        if dim is None:
-            return self.data.shape
-        return self.data.shape[dim]
-
-    def dim(self) -> int:
-        return self.data.ndim
-
-    def numel(self) -> int:
-        return int(self.data.size)
+    def xp(self) -> Any:
+        return np if type(self.array) is _ndarray else backend.array_module(self.array)
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self.array.shape[0]  # type: ignore[no-any-return]
 
     def __repr__(self) -> str:
-        body = np.array2string(backend.to_numpy(self.data), separator=", ", precision=4)
+        arr = backend.to_numpy(self.array)
         extras = []
-        if self.data.dtype != np.float32:
-            extras.append(f"dtype={self.data.dtype}")
-        if self.device != "cpu":
-            extras.append(f"device='{self.device}'")
+        if arr.size == 0 and arr.shape != (0,):
+            extras.append(f"size={tuple(arr.shape)}")
+        if self.is_cuda:
+            extras.append("device='cuda:0'")
+        if arr.dtype not in _IMPLICIT_DTYPES:
+            extras.append(f"dtype={dtype_name(arr.dtype)}")
         if self._ctx is not None:
             extras.append(f"grad_fn=<{type(self._ctx).__name__}>")
         elif self.requires_grad:
             extras.append("requires_grad=True")
-        tail = "".join(", " + e for e in extras)
-        return f"tensor({body}{tail})"
+        return f"tensor({format_array(arr)}{''.join(', ' + e for e in extras)})"
+
+    def __format__(self, spec: str) -> str:
+        """A 0-d tensor formats like its number (``f"{loss:.4f}"``), as in PyTorch."""
+        if self.array.ndim == 0:
+            return format(self.array.item(), spec)
+        return object.__format__(self, spec)
 
     # -- conversion ----------------------------------------------------------------------
 
-    def numpy(self) -> np.ndarray:
-        """A host numpy copy of the data (safe to keep while training goes on)."""
-        return backend.to_numpy(self.data, copy=True)
+    def numpy(self, force: bool = False) -> np.ndarray:
+        """A host numpy copy of the data (safe to keep while training goes on).
+
+        Refuses a tensor that requires grad, as PyTorch does: call ``detach()`` first (or
+        pass ``force=True``).
+        """
+        if self.requires_grad and not force:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. "
+                "Use tensor.detach().numpy() instead."
+            )
+        return backend.to_numpy(self.array, copy=True)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        arr = backend.to_numpy(self.data)
+        arr = backend.to_numpy(self.array)
         return arr if dtype is None else arr.astype(dtype)
 
     def item(self) -> Any:
         """The single value as a Python number."""
-        if self.data.size != 1:
-            raise ValueError(
-                f"item() needs a tensor with one element, this one has shape {self.shape}"
+        if self.array.size != 1:
+            raise EngineError(
+                f"a Tensor with {self.array.size} elements cannot be converted to Scalar "
+                "(item() needs exactly one element)"
             )
-        return self.data.item()
+        return self.array.item()
 
     def tolist(self) -> Any:
-        return backend.to_numpy(self.data).tolist()
+        return backend.to_numpy(self.array).tolist()
 
     def __float__(self) -> float:
         return float(self.item())
@@ -251,522 +300,327 @@ class Tensor(TensorBase):
         return int(self.item())
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
-            raise RuntimeError(f"the truth value of a tensor with shape {self.shape} is ambiguous")
-        return bool(self.data.item())
+        if self.array.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with more than one value is ambiguous (shape "
+                f"{list(self.array.shape)})"
+            )
+        return bool(self.array.item())
 
     def __index__(self) -> int:
-        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+        if self.array.dtype.kind not in "iu" or self.array.size != 1:
             raise TypeError("only integer tensors of a single element can be used as an index")
-        return int(self.data.item())
+        return int(self.array.item())
 
     def detach(self) -> Tensor:
         """The same data without history: no gradient flows back through the result."""
-        return Tensor._wrap(self.data)
+        return wrap(self.array)  # type: ignore[no-any-return]
+
+    def detach_(self) -> Tensor:
+        self._ctx = None
+        self.requires_grad = False
+        return self
 
     def clone(self) -> Tensor:
-        return CloneBackward0.apply(self)
+        return CloneBackward0.apply(self)  # type: ignore[no-any-return]
 
     def contiguous(self) -> Tensor:
         return self
 
-    def to(self, target: Any) -> Tensor:
-        """Move to a device (``"cpu"``/``"cuda"``) or cast to a dtype; gradients flow through."""
-        if isinstance(target, str):
-            if backend.normalize_device(target) == self.device:
-                return self
-            return ToDeviceBackward0.apply(self, device=backend.normalize_device(target))
-        return self.type(target)
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``to(device)``, ``to(dtype)``, ``to(other)``, ``to(device, dtype)``, keywords too.
+
+        Gradients flow through moves and float-to-float casts.
+        """
+        dev, dt = kwargs.pop("device", None), kwargs.pop("dtype", None)
+        kwargs.pop("non_blocking", None)
+        copy = kwargs.pop("copy", False)
+        if kwargs:
+            raise TypeError(f"to() got unexpected arguments {sorted(kwargs)}")
+        for a in args:
+            if isinstance(a, TensorBase):
+                dev, dt = a.device, a.array.dtype  # type: ignore[attr-defined]
+            elif isinstance(a, str):
+                dev = a
+            else:
+                dt = a
+        out = self
+        if dt is not None:
+            out = out.type(dt)
+        if dev is not None:
+            target = backend.normalize_device(str(device(dev)))
+            if target != out.device:
+                out = ToDeviceBackward0.apply(out, device=target)
+        return out.clone() if copy and out is self else out
 
     def cpu(self) -> Tensor:
         return self.to("cpu")
 
-    def cuda(self) -> Tensor:
+    def cuda(self, device: Any = None) -> Tensor:
         return self.to("cuda")
 
-    def type(self, dtype: Any) -> Tensor:
-        dtype = np.dtype(dtype)
-        if dtype == self.data.dtype:
+    def type(self, dtype: Any = None) -> Any:
+        """Cast to ``dtype``; with no argument, PyTorch's type string (``torch.FloatTensor``)."""
+        if dtype is None:
+            name = dtype_name(self.array.dtype).removeprefix("torch.")
+            kinds = {"float32": "Float", "float64": "Double", "int64": "Long", "int32": "Int"}
+            kinds.update({"bool": "Bool", "uint8": "Byte", "float16": "Half", "int8": "Char"})
+            return f"torch.{'cuda.' if self.is_cuda else ''}{kinds.get(name, name)}Tensor"
+        dt = as_dtype(dtype)
+        if dt == self.array.dtype:
             return self
-        if dtype.kind != "f" or self.data.dtype.kind != "f":
-            return Tensor._wrap(self.data.astype(dtype))
-        return ToCopyBackward0.apply(self, dtype=dtype)
+        if dt.kind != "f" or self.array.dtype.kind != "f":
+            return wrap(self.array.astype(dt))
+        return ToCopyBackward0.apply(self, dtype=dt)
 
     def double(self) -> Tensor:
-        return self.type(np.float64)
+        return self.type(np.float64)  # type: ignore[no-any-return]
 
     def float(self) -> Tensor:
-        return self.type(np.float32)
+        return self.type(np.float32)  # type: ignore[no-any-return]
+
+    def half(self) -> Tensor:
+        return self.type(np.float16)  # type: ignore[no-any-return]
 
     def long(self) -> Tensor:
-        return self.type(np.int64)
+        return self.type(np.int64)  # type: ignore[no-any-return]
 
     def int(self) -> Tensor:
-        return self.type(np.int32)
+        return self.type(np.int32)  # type: ignore[no-any-return]
 
     def bool(self) -> Tensor:
-        return self.type(np.bool_)
+        return self.type(np.bool_)  # type: ignore[no-any-return]
 
-    @staticmethod
-    def _wrap(data: Any, requires_grad: bool = False) -> Tensor:
-        """Make a tensor around an array without any checks (internal fast path)."""
-        t = object.__new__(Tensor)
-        t.data = data
-        t.grad = None
-        t.requires_grad = requires_grad
-        t._ctx = None
-        return t
+    def type_as(self, other: Tensor) -> Tensor:
+        return self.type(other.array.dtype)  # type: ignore[no-any-return]
 
     # -- autograd ------------------------------------------------------------------------
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Start (or stop) recording operations on this leaf tensor; returns self."""
-        if requires_grad and self.data.dtype.kind not in "fc":
+        if requires_grad and self.array.dtype.kind not in "fc":
             raise RuntimeError(
-                f"only floating point tensors can require gradients, this one is {self.dtype}"
+                "only Tensors of floating point dtype can require gradients, this one is "
+                f"{dtype_name(self.array.dtype)}"
             )
         if not requires_grad and self._ctx is not None:
             raise RuntimeError(
-                "requires_grad_(False) works only on leaf tensors; use detach() instead"
+                "you can only change requires_grad flags of leaf variables. If you want to use "
+                "a computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach()."
             )
         self.requires_grad = bool(requires_grad)
         return self
 
-    def zero_(self) -> Tensor:
-        """Set every element to zero in place."""
-        self.data[...] = 0
-        return self
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this non-leaf tensor too after ``backward`` (leaves always do)."""
+        if not self.requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self._ctx is not None:
+            self._retains_grad = True
 
-    def fill_(self, value: float) -> Tensor:
-        self.data[...] = value
-        return self
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
 
-    def copy_(self, src: Any) -> Tensor:
-        """Copy values from ``src`` in place (cast to this tensor's dtype and device)."""
-        arr = src.data if isinstance(src, Tensor) else src
-        self.data[...] = backend.to_device(arr, self.device) if self.device != "cpu" else arr
-        return self
+    @property
+    def _version_counter(self) -> int:
+        return self._version
 
-    def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:
+    def backward(
+        self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False
+    ) -> None:
         """Accumulate the gradient of this tensor into ``.grad`` of every leaf that needs it.
 
-        Parameters
-        ----------
-        gradient
-            The gradient of some scalar with respect to this tensor; may be left out only when
-            this tensor has a single element (then it is 1).
-        retain_graph
-            Keep the saved arrays so that backward may run through the graph again.
+        ``gradient`` is the gradient of some scalar with respect to this tensor; it may be
+        left out only when this tensor has a single element (then it is 1). ``retain_graph``
+        keeps the saved arrays so that backward may run through the graph again.
         """
+        if create_graph:
+            raise NotImplementedError("backward(create_graph=True) is not supported")
         if not self.requires_grad:
             raise RuntimeError(
-                "backward() called on a tensor that does not require grad and has no grad_fn"
+                "element 0 of tensors does not require grad and does not have a grad_fn"
             )
         xp = self.xp
         if gradient is None:
-            if self.data.size != 1:
+            if self.array.size != 1:
                 raise RuntimeError(
                     "grad can be implicitly created only for scalar outputs: pass "
-                    f"gradient= to backward() for a tensor of shape {self.shape}"
+                    f"gradient= to backward() for a tensor of shape {tuple(self.array.shape)}"
                 )
-            g = xp.ones_like(self.data)
+            g = xp.ones_like(self.array)
         else:
-            g = gradient.data if isinstance(gradient, Tensor) else xp.asarray(gradient)
-            if g.shape != self.data.shape:
+            g = gradient.array if isinstance(gradient, TensorBase) else xp.asarray(gradient)
+            if g.shape != self.array.shape:
                 raise RuntimeError(
-                    f"gradient has shape {g.shape} but the tensor has shape {self.shape}"
+                    f"gradient has shape {tuple(g.shape)} but the tensor has shape "
+                    f"{tuple(self.array.shape)}"
                 )
-        run_backward(self, g, retain_graph)
+        run_backward(self, g, bool(retain_graph))
+
+    # -- in place ------------------------------------------------------------------------
+
+    def _inplace(self, compute: Callable[[Tensor], Tensor]) -> Tensor:
+        """Apply ``compute`` (an out-of-place op) in place, with PyTorch's rules.
+
+        Recorded (grad mode, and a gradient involved): the tensor becomes the result's node,
+        as PyTorch rebases its history; the values live in a new array because the node may
+        have saved the old one. Otherwise the result is written into the existing storage, so
+        ``.data`` and other views see it.
+        """
+        if _grad_mode.enabled:
+            if self.requires_grad and self._ctx is None:
+                raise RuntimeError(_LEAF_INPLACE)
+            old = wrap(self.array, self.requires_grad)
+            old._ctx, old._version = self._ctx, self._version
+            result = self._fits(compute(old))
+            if result.requires_grad:
+                if result.array.dtype != self.array.dtype:
+                    result = ToCopyBackward0.apply(result, dtype=self.array.dtype)
+                self.array, self._ctx, self.requires_grad = result.array, result._ctx, True
+                self._version += 1
+                return self
+            if self._ctx is not None:  # overwritten by constants: no gradient flows back
+                self._ctx, self.requires_grad = None, False
+        else:
+            result = self._fits(compute(self))
+        self.array[...] = result.array
+        self._version += 1
+        return self
+
+    def _fits(self, result: Tensor) -> Tensor:
+        """Check that an in-place result fits this tensor's shape and dtype (PyTorch's errors)."""
+        if result.array.shape != self.array.shape:
+            raise RuntimeError(
+                f"output with shape {list(self.array.shape)} doesn't match the broadcast shape "
+                f"{list(result.array.shape)}"
+            )
+        self._check_cast(result.array.dtype)
+        return result
+
+    def _check_cast(self, dt: np.dtype) -> None:
+        if not np.can_cast(dt, self.array.dtype, casting="same_kind"):
+            raise RuntimeError(
+                f"result type {dtype_name(dt)} can't be cast to the desired output type "
+                f"{dtype_name(self.array.dtype)}"
+            )
+
+    def __iadd__(self, other: Any) -> Tensor:
+        return self._inplace(lambda t: t + other)
+
+    def __isub__(self, other: Any) -> Tensor:
+        return self._inplace(lambda t: t - other)
+
+    def __imul__(self, other: Any) -> Tensor:
+        return self._inplace(lambda t: t * other)
+
+    def __itruediv__(self, other: Any) -> Tensor:
+        return self._inplace(lambda t: t / other)
+
+    def __ipow__(self, other: Any) -> Tensor:
+        return self._inplace(lambda t: t**other)
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        if _grad_mode.enabled and self.requires_grad:
+            if self._ctx is None:
+                raise RuntimeError(
+                    "a view of a leaf Variable that requires grad is being used in an in-place "
+                    "operation."
+                )
+            raise RuntimeError(
+                "assigning into part of a tensor that is part of a graph is not supported; "
+                "build the values with torch.where / masked_fill or assign under no_grad()"
+            )
+        value = value.array if isinstance(value, TensorBase) else value
+        if type(self.array) is not _ndarray:
+            value = self.xp.asarray(value)
+        self.array[convert_index(index)] = value
+        self._version += 1
 
     # -- operators -----------------------------------------------------------------------
 
     def __add__(self, other: Any) -> Tensor:
-        return AddBackward0.apply(self, _const(other, self.data))
+        return AddBackward0.apply(*_operands(self, other))  # type: ignore[no-any-return]
 
     def __radd__(self, other: Any) -> Tensor:
-        return AddBackward0.apply(_const(other, self.data), self)
+        a, b = _operands(self, other)
+        return AddBackward0.apply(b, a)  # type: ignore[no-any-return]
 
     def __sub__(self, other: Any) -> Tensor:
-        return SubBackward0.apply(self, _const(other, self.data))
+        return SubBackward0.apply(*_operands(self, other))  # type: ignore[no-any-return]
 
     def __rsub__(self, other: Any) -> Tensor:
-        return SubBackward0.apply(_const(other, self.data), self)
+        a, b = _operands(self, other)
+        return SubBackward0.apply(b, a)  # type: ignore[no-any-return]
 
     def __mul__(self, other: Any) -> Tensor:
-        return MulBackward0.apply(self, _const(other, self.data))
+        return MulBackward0.apply(*_operands(self, other))  # type: ignore[no-any-return]
 
     def __rmul__(self, other: Any) -> Tensor:
-        return MulBackward0.apply(_const(other, self.data), self)
+        a, b = _operands(self, other)
+        return MulBackward0.apply(b, a)  # type: ignore[no-any-return]
 
     def __truediv__(self, other: Any) -> Tensor:
-        return DivBackward0.apply(self, _const(other, self.data))
+        return DivBackward0.apply(*_float_operands(*_operands(self, other)))  # type: ignore[no-any-return]
 
     def __rtruediv__(self, other: Any) -> Tensor:
-        return DivBackward0.apply(_const(other, self.data), self)
+        a, b = _float_operands(*_operands(self, other))
+        return DivBackward0.apply(b, a)  # type: ignore[no-any-return]
+
+    def __floordiv__(self, other: Any) -> Tensor:
+        a, b = _operands(self, other)
+        return wrap(a.array // b.array)  # type: ignore[no-any-return]
+
+    def __mod__(self, other: Any) -> Tensor:
+        a, b = _operands(self, other)
+        return wrap(a.array % b.array)  # type: ignore[no-any-return]
 
     def __pow__(self, other: Any) -> Tensor:
         if isinstance(other, (int, float)) and not isinstance(other, bool):
-            return PowBackward0.apply(self, exponent=other)
-        return PowBackward1.apply(self, _const(other, self.data))
+            if self.array.dtype.kind in "iub" and isinstance(other, float):
+                return PowBackward0.apply(self.type(np.float32), exponent=other)  # type: ignore[no-any-return]
+            return PowBackward0.apply(self, exponent=other)  # type: ignore[no-any-return]
+        return PowBackward1.apply(*_operands(self, other))  # type: ignore[no-any-return]
 
     def __rpow__(self, other: Any) -> Tensor:
-        return PowBackward1.apply(_const(other, self.data), self)
+        a, b = _operands(self, other)
+        return PowBackward1.apply(b, a)  # type: ignore[no-any-return]
 
     def __matmul__(self, other: Any) -> Tensor:
-        return MmBackward0.apply(self, _const(other, self.data))
+        return MmBackward0.apply(*_operands(self, other))  # type: ignore[no-any-return]
 
     def __rmatmul__(self, other: Any) -> Tensor:
-        return MmBackward0.apply(_const(other, self.data), self)
+        a, b = _operands(self, other)
+        return MmBackward0.apply(b, a)  # type: ignore[no-any-return]
 
     def __neg__(self) -> Tensor:
-        return NegBackward0.apply(self)
+        return NegBackward0.apply(self)  # type: ignore[no-any-return]
 
     def __pos__(self) -> Tensor:
         return self
 
-    def _compare(self, other: Any, op: Callable[[Any, Any], Any]) -> Tensor:
-        other = other.data if isinstance(other, Tensor) else other
-        return Tensor._wrap(op(self.data, other))
+    def __abs__(self) -> Tensor:
+        return self.abs()
 
-    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return self._compare(other, _eq)
+    def __invert__(self) -> Tensor:
+        return wrap(~self.array)  # type: ignore[no-any-return]
 
-    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
-        return self._compare(other, _ne)
+    def __and__(self, other: Any) -> Tensor:
+        return wrap(self.array & _const(other, self.array).array)  # type: ignore[no-any-return]
 
-    def __lt__(self, other: Any) -> Tensor:
-        return self._compare(other, _lt)
+    def __or__(self, other: Any) -> Tensor:
+        return wrap(self.array | _const(other, self.array).array)  # type: ignore[no-any-return]
 
-    def __le__(self, other: Any) -> Tensor:
-        return self._compare(other, _le)
-
-    def __gt__(self, other: Any) -> Tensor:
-        return self._compare(other, _gt)
-
-    def __ge__(self, other: Any) -> Tensor:
-        return self._compare(other, _ge)
-
-    def eq(self, other: Any) -> Tensor:
-        return self._compare(other, _eq)
-
-    # -- elementwise ---------------------------------------------------------------------
-
-    def add(self, other: Any) -> Tensor:
-        return self + other
-
-    def sub(self, other: Any) -> Tensor:
-        return self - other
-
-    def mul(self, other: Any) -> Tensor:
-        return self * other
-
-    def div(self, other: Any) -> Tensor:
-        return self / other
-
-    def pow(self, exponent: Any) -> Tensor:
-        return self**exponent
-
-    def matmul(self, other: Any) -> Tensor:
-        return self @ other
-
-    def neg(self) -> Tensor:
-        return NegBackward0.apply(self)
-
-    def exp(self) -> Tensor:
-        return ExpBackward0.apply(self)
-
-    def log(self) -> Tensor:
-        return LogBackward0.apply(self)
-
-    def sqrt(self) -> Tensor:
-        return SqrtBackward0.apply(self)
-
-    def abs(self) -> Tensor:
-        return AbsBackward0.apply(self)
-
-    def tanh(self) -> Tensor:
-        return TanhBackward0.apply(self)
-
-    def sigmoid(self) -> Tensor:
-        return SigmoidBackward0.apply(self)
-
-    def relu(self) -> Tensor:
-        return ReluBackward0.apply(self)
-
-    def clip(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
-        """Limit values to ``[min, max]``; the gradient passes where the input is inside."""
-        if min is None and max is None:
-            raise ValueError("clip() needs at least one of min and max")
-        return ClampBackward1.apply(self, lo=min, hi=max)
-
-    clamp = clip
-
-    def softmax(self, dim: int) -> Tensor:
-        return SoftmaxBackward0.apply(self, axis=_softmax_dim(self.data.ndim, dim, "softmax"))
-
-    def log_softmax(self, dim: int) -> Tensor:
-        return LogSoftmaxBackward0.apply(
-            self, axis=_softmax_dim(self.data.ndim, dim, "log_softmax")
-        )
-
-    # -- reductions ----------------------------------------------------------------------
-
-    def sum(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
-        node = SumBackward0 if dim is None else SumBackward1
-        return node.apply(self, axes=_normalize_axes(dim, self.data.ndim), keepdims=keepdim)
-
-    def mean(self, dim: int | Sequence[int] | None = None, keepdim: bool = False) -> Tensor:
-        node = MeanBackward0 if dim is None else MeanBackward1
-        return node.apply(self, axes=_normalize_axes(dim, self.data.ndim), keepdims=keepdim)
-
-    def var(
-        self, dim: int | Sequence[int] | None = None, unbiased: bool = True, keepdim: bool = False
-    ) -> Tensor:
-        """Variance; ``unbiased`` divides by ``n - 1`` like PyTorch's default."""
-        axes = _normalize_axes(dim, self.data.ndim)
-        n = self.data.size if axes is None else int(np.prod([self.data.shape[a] for a in axes]))
-        centered = self - self.mean(dim=axes, keepdim=True)
-        return (centered * centered).sum(dim=axes, keepdim=keepdim) / max(n - int(unbiased), 1)
-
-    def std(
-        self, dim: int | Sequence[int] | None = None, unbiased: bool = True, keepdim: bool = False
-    ) -> Tensor:
-        return self.var(dim=dim, unbiased=unbiased, keepdim=keepdim).sqrt()
-
-    def max(self, dim: int | None = None, keepdim: bool = False) -> Any:
-        """``max()`` is a scalar tensor; ``max(dim)`` is ``(values, indices)`` like PyTorch.
-
-        The gradient of ``max()`` is split evenly among tied maxima; the gradient of
-        ``max(dim)`` goes to the element whose index is returned (the first maximum).
-        """
-        return self._extreme(dim, keepdim, True)
-
-    def min(self, dim: int | None = None, keepdim: bool = False) -> Any:
-        """Like :meth:`max`, for the minimum."""
-        return self._extreme(dim, keepdim, False)
-
-    def _extreme(self, dim: int | None, keepdim: bool, is_max: bool) -> Any:
-        if self.data.size == 0:
-            raise RuntimeError("max()/min() of an empty tensor")
-        if dim is None:
-            return (MaxBackward1 if is_max else MinBackward1).apply(self, is_max=is_max)
-        axis = _normalize_axes(dim, self.data.ndim)[0]  # type: ignore[index]
-        xp = self.xp
-        idx = (xp.argmax if is_max else xp.argmin)(self.data, axis=axis)
-        idx_keep = xp.expand_dims(idx, axis)
-        values = (MaxBackward0 if is_max else MinBackward0).apply(
-            self, index=idx_keep, axis=axis, keepdims=keepdim
-        )
-        indices = Tensor._wrap(idx_keep if keepdim else idx)
-        return (MaxResult if is_max else MinResult)(values, indices)
-
-    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
-        """Index of the largest value (flattened when ``dim`` is None); not differentiable."""
-        xp = self.xp
-        if dim is None:
-            out = xp.asarray(xp.argmax(self.data))
-            return Tensor._wrap(out.reshape((1,) * self.data.ndim) if keepdim else out)
-        return Tensor._wrap(xp.argmax(self.data, axis=dim, keepdims=keepdim))
-
-    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
-        xp = self.xp
-        if dim is None:
-            out = xp.asarray(xp.argmin(self.data))
-            return Tensor._wrap(out.reshape((1,) * self.data.ndim) if keepdim else out)
-        return Tensor._wrap(xp.argmin(self.data, axis=dim, keepdims=keepdim))
-
-    # -- shape ---------------------------------------------------------------------------
-
-    def reshape(self, *shape: Any) -> Tensor:
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-            shape = tuple(shape[0])
-        return ViewBackward0.apply(self, shape=shape)
-
-    view = reshape
-
-    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-        """Merge dimensions ``start_dim..end_dim`` into one."""
-        shape = self.data.shape
-        nd = len(shape)
-        if nd == 0:
-            return self.reshape(1)
-        s = start_dim % nd
-        e = end_dim % nd
-        if s > e:
-            raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
-        merged = int(np.prod(shape[s : e + 1]))
-        return ViewBackward0.apply(self, shape=shape[:s] + (merged,) + shape[e + 1 :])
-
-    def unsqueeze(self, dim: int) -> Tensor:
-        nd = self.data.ndim + 1
-        if not -nd <= dim < nd:
-            raise IndexError(f"unsqueeze: dim {dim} is out of range for {nd - 1} dimension(s)")
-        dim %= nd
-        shape = self.data.shape
-        return ViewBackward0.apply(self, shape=shape[:dim] + (1,) + shape[dim:])
-
-    def squeeze(self, dim: int | None = None) -> Tensor:
-        """Drop size-1 dimensions (only ``dim`` when given; a no-op if it is not size 1)."""
-        shape = self.data.shape
-        if dim is None:
-            new = tuple(n for n in shape if n != 1)
-        else:
-            d = _normalize_axes(dim, len(shape))[0]  # type: ignore[index]
-            if not shape or shape[d] != 1:
-                return self
-            new = shape[:d] + shape[d + 1 :]
-        return ViewBackward0.apply(self, shape=new)
-
-    def permute(self, *dims: Any) -> Tensor:
-        if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
-            dims = tuple(dims[0])
-        nd = self.data.ndim
-        axes = tuple(int(d) % max(nd, 1) for d in dims)
-        if sorted(axes) != list(range(nd)):
-            raise ValueError(f"permute: {dims} is not a permutation of {nd} dimensions")
-        return PermuteBackward0.apply(self, axes=axes)
-
-    def transpose(self, dim0: int, dim1: int) -> Tensor:
-        nd = self.data.ndim
-        axes = list(range(nd))
-        d0, d1 = dim0 % nd, dim1 % nd
-        axes[d0], axes[d1] = axes[d1], axes[d0]
-        return TransposeBackward0.apply(self, axes=tuple(axes))
-
-    @property
-    def T(self) -> Tensor:  # noqa: N802 - PyTorch's name
-        return PermuteBackward0.apply(self, axes=tuple(range(self.data.ndim - 1, -1, -1)))
-
-    def expand(self, *shape: Any) -> Tensor:
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-            shape = tuple(shape[0])
-        full = tuple(
-            self.data.shape[i - (len(shape) - self.data.ndim)] if n == -1 else n
-            for i, n in enumerate(shape)
-        )
-        return ExpandBackward0.apply(self, shape=full)
+    def __xor__(self, other: Any) -> Tensor:
+        return wrap(self.array ^ _const(other, self.array).array)  # type: ignore[no-any-return]
 
     def __getitem__(self, index: Any) -> Tensor:
-        return IndexBackward0.apply(self, index=_convert_index(index))
-
-    def __setitem__(self, index: Any, value: Any) -> None:
-        if self.requires_grad and _grad_mode.enabled:
-            raise RuntimeError(
-                "in-place assignment to a tensor that requires grad; use torch-style "
-                "`with no_grad():` or work on a detached copy"
-            )
-        value = value.data if isinstance(value, Tensor) else value
-        self.data[_convert_index(index)] = value
+        return IndexBackward0.apply(self, index=convert_index(index))  # type: ignore[no-any-return]
 
     def __iter__(self):  # type: ignore[no-untyped-def]
         for i in range(len(self)):
             yield self[i]
 
 
-def _eq(a: Any, b: Any) -> Any:
-    return a == b
-
-
-def _ne(a: Any, b: Any) -> Any:
-    return a != b
-
-
-def _lt(a: Any, b: Any) -> Any:
-    return a < b
-
-
-def _le(a: Any, b: Any) -> Any:
-    return a <= b
-
-
-def _gt(a: Any, b: Any) -> Any:
-    return a > b
-
-
-def _ge(a: Any, b: Any) -> Any:
-    return a >= b
-
-
-def _convert_index(index: Any) -> Any:
-    """Replace tensors inside an index by their arrays (int arrays, boolean masks)."""
-    if isinstance(index, Tensor):
-        return index.data
-    if isinstance(index, tuple):
-        return tuple(i.data if isinstance(i, Tensor) else i for i in index)
-    if isinstance(index, list):
-        return np.asarray(index)
-    return index
-
-
 TensorBase._result_type = Tensor  # results of ops and gradients are plain Tensors
-
-
-# ----------------------------------------------------------------------------------------
-# Factories and joins
-
-
-def tensor(
-    data: Any, dtype: Any = None, requires_grad: bool = False, device: str | None = None
-) -> Tensor:
-    """Make a tensor from data, inferring the dtype like ``torch.tensor``.
-
-    Python floats become float32, Python ints int64 and bools bool; numpy arrays keep
-    their dtype unless ``dtype`` is given.
-    """
-    if isinstance(data, Tensor):
-        arr = data.data
-    elif isinstance(data, (np.ndarray, np.generic)) or hasattr(data, "__cuda_array_interface__"):
-        arr = data
-    else:
-        arr = np.asarray(data)
-        if arr.dtype.kind == "f":
-            arr = arr.astype(np.float32)
-        elif arr.dtype.kind not in "iub":
-            raise TypeError(f"tensor() cannot be made from {type(data).__name__}")
-    if dtype is not None:
-        arr = arr.astype(np.dtype(dtype))
-    else:
-        arr = backend.array_module(arr).array(arr, copy=True)
-    return Tensor(arr, requires_grad=requires_grad, device=device)
-
-
-def zeros(*shape: Any, dtype: Any = np.float32, requires_grad: bool = False) -> Tensor:
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
-    return Tensor(np.zeros(shape, dtype=dtype), requires_grad=requires_grad)
-
-
-def ones(*shape: Any, dtype: Any = np.float32, requires_grad: bool = False) -> Tensor:
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
-    return Tensor(np.ones(shape, dtype=dtype), requires_grad=requires_grad)
-
-
-def randn(*shape: Any, dtype: Any = np.float32, requires_grad: bool = False) -> Tensor:
-    """Standard normal samples from the shared generator (see ``manual_seed``)."""
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
-    data = default_rng().standard_normal(shape).astype(dtype)
-    return Tensor(data, requires_grad=requires_grad)
-
-
-def cat(tensors: Iterable[Tensor], dim: int = 0) -> Tensor:
-    """Join tensors along an existing dimension."""
-    ts = tuple(tensors)
-    if not ts:
-        raise ValueError("cat() needs at least one tensor")
-    nd = ts[0].data.ndim
-    if any(t.data.ndim != nd for t in ts):
-        raise ValueError(f"cat(): all tensors need {nd} dimensions, got {[t.shape for t in ts]}")
-    return CatBackward0.apply(*ts, axis=dim % max(nd, 1))
-
-
-def stack(tensors: Iterable[Tensor], dim: int = 0) -> Tensor:
-    """Join same-shaped tensors along a new dimension."""
-    ts = tuple(tensors)
-    if not ts:
-        raise ValueError("stack() needs at least one tensor")
-    shape = ts[0].data.shape
-    if any(t.data.shape != shape for t in ts):
-        raise ValueError(f"stack(): all tensors need the same shape, got {[t.shape for t in ts]}")
-    return StackBackward0.apply(*ts, axis=dim % (len(shape) + 1))

@@ -16,7 +16,7 @@ from neurocanvas.core import Tensor, no_grad
 
 
 def _weighted(out: Tensor, v: np.ndarray) -> float:
-    return float(np.sum(out.numpy() * v))
+    return float(np.sum(out.detach().numpy() * v))
 
 
 def check_grad(
@@ -65,7 +65,7 @@ def check_grad(
             raise AssertionError(
                 f"input {i}: gradient shape {analytic.shape} != input shape {t.shape}"
             )
-        data = t.data
+        data = t.array
         if data.size <= max_elements:
             numeric = np.zeros(t.shape)
             flat = data.reshape(-1)  # a view: perturbing it perturbs the input

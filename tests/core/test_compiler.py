@@ -86,7 +86,7 @@ def test_residual_forward_matches_numpy() -> None:
     x = np.random.default_rng(1).standard_normal((4, 3)).astype(np.float32)
     h = np.tanh(x @ s["a.weight"].T + s["a.bias"]) + x
     expected = h @ s["head.weight"].T + s["head.bias"]
-    np.testing.assert_allclose(model(Tensor(x)).numpy(), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(model(Tensor(x)).detach().numpy(), expected, rtol=1e-5, atol=1e-6)
 
 
 def test_residual_backward_reaches_every_weight() -> None:
@@ -112,7 +112,7 @@ def test_concat_reshape_and_polynomial_forward() -> None:
     model = compile_graph(g)
     assert list(model.state_dict()) == []
     x = np.array([[2.0, 3.0]], dtype=np.float32)
-    out = model(Tensor(x)).numpy()
+    out = model(Tensor(x)).detach().numpy()
     np.testing.assert_allclose(out, [[2, 3, 4, 9, 8, 27, 2, 3]])
 
 
@@ -123,7 +123,7 @@ def test_polynomial_features_gradient_matches_finite_differences() -> None:
     poly = PolynomialFeatures(4)
 
     def f(a: np.ndarray) -> float:
-        return float((poly(Tensor(a)).numpy() * w).sum())
+        return float((poly(Tensor(a)).detach().numpy() * w).sum())
 
     x = Tensor(x0.copy(), requires_grad=True)
     (poly(x) * Tensor(w)).sum().backward()

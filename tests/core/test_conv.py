@@ -176,7 +176,7 @@ def test_conv2d_matches_the_naive_loop(xs, ws, stride, padding, dilation, groups
         pair(dilation, "d", "t", 1),
         groups,
     )
-    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), expected, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize(
@@ -218,7 +218,7 @@ def test_conv2d_keeps_float32_end_to_end():
 def test_conv2d_same_padding_keeps_the_size_and_pads_the_end_for_even_kernels(kernel, dilation):
     rng = _rng()
     x, w = rng.standard_normal((1, 2, 5, 6)), rng.standard_normal((3, 2) + kernel)
-    out = conv2d(Tensor(x), Tensor(w), padding="same", dilation=dilation).numpy()
+    out = conv2d(Tensor(x), Tensor(w), padding="same", dilation=dilation).detach().numpy()
     assert out.shape == (1, 3, 5, 6)
     # Pad by hand (odd extra cell at bottom/right) and run a valid convolution.
     total = [dilation * (k - 1) for k in kernel]
@@ -233,7 +233,7 @@ def test_conv2d_same_padding_keeps_the_size_and_pads_the_end_for_even_kernels(ke
     )
     expected = naive_conv2d(xpad, w, None, (1, 1), (0, 0), (dilation, dilation), 1)
     np.testing.assert_allclose(out, expected, atol=1e-12)
-    valid = conv2d(Tensor(x), Tensor(w), padding="valid", dilation=dilation).numpy()
+    valid = conv2d(Tensor(x), Tensor(w), padding="valid", dilation=dilation).detach().numpy()
     np.testing.assert_allclose(valid, naive_conv2d(x, w, None, (1, 1), (0, 0), (dilation,) * 2, 1))
 
 
@@ -241,7 +241,9 @@ def test_conv2d_accepts_unbatched_input():
     rng = _rng()
     x, w = rng.standard_normal((2, 5, 5)), rng.standard_normal((3, 2, 3, 3))
     out = conv2d(Tensor(x), Tensor(w))
-    np.testing.assert_allclose(out.numpy(), conv2d(Tensor(x[None]), Tensor(w)).numpy()[0])
+    np.testing.assert_allclose(
+        out.detach().numpy(), conv2d(Tensor(x[None]), Tensor(w)).detach().numpy()[0]
+    )
 
 
 @pytest.mark.parametrize(
@@ -293,8 +295,8 @@ def test_max_pool2d_matches_the_naive_loop_values_and_indices(
     ref, ref_idx = naive_max_pool2d(
         x, kernel, s, pair(padding, "p", "t", 0), pair(dilation, "d", "t", 1), ceil_mode
     )
-    np.testing.assert_array_equal(out.numpy(), ref)
-    np.testing.assert_array_equal(idx.numpy(), ref_idx)
+    np.testing.assert_array_equal(out.detach().numpy(), ref)
+    np.testing.assert_array_equal(idx.detach().numpy(), ref_idx)
 
 
 @pytest.mark.parametrize(("kernel", "stride", "padding", "dilation", "ceil_mode"), MAX_CASES)
@@ -328,7 +330,7 @@ def test_avg_pool2d_matches_the_naive_loop(kernel, stride, padding, ceil_mode, i
     pair = _conv._pair
     s = kernel if stride is None else pair(stride, "s", "t", 1)
     ref = naive_avg_pool2d(x, kernel, s, pair(padding, "p", "t", 0), ceil_mode, include)
-    np.testing.assert_allclose(out.numpy(), ref, rtol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), ref, rtol=1e-12)
 
 
 @pytest.mark.parametrize(("kernel", "stride", "padding", "ceil_mode", "include"), AVG_CASES)
@@ -341,7 +343,7 @@ def test_avg_pool2d_gradient_matches_finite_differences(
 
 def test_avg_pool2d_divisor_override_replaces_the_window_size():
     x = _rng().standard_normal((1, 1, 4, 4))
-    out = avg_pool2d(Tensor(x), 2, divisor_override=3).numpy()
+    out = avg_pool2d(Tensor(x), 2, divisor_override=3).detach().numpy()
     np.testing.assert_allclose(
         out, naive_avg_pool2d(x, (2, 2), (2, 2), (0, 0), False, True) * 4 / 3
     )
@@ -371,7 +373,9 @@ def test_adaptive_avg_pool2d_matches_pytorch_bins_and_gradients(size):
     x = _rng(4).standard_normal((2, 2, 6, 7))
     out = adaptive_avg_pool2d(Tensor(x), size)
     oh, ow = (size, size) if isinstance(size, int) else (size[0] or 6, size[1])
-    np.testing.assert_allclose(out.numpy(), naive_adaptive_avg_pool2d(x, oh, ow), rtol=1e-12)
+    np.testing.assert_allclose(
+        out.detach().numpy(), naive_adaptive_avg_pool2d(x, oh, ow), rtol=1e-12
+    )
     check_grads(lambda t: adaptive_avg_pool2d(t, size), [x[:1, :1]])
 
 
@@ -394,7 +398,7 @@ def _torch_case(fn_ours, fn_torch, arrays, rtol=1e-10):
     theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
     out, ref = fn_ours(*ours), fn_torch(*theirs)
     weights = _rng(7).standard_normal(tuple(ref.shape))
-    np.testing.assert_allclose(out.numpy(), ref.detach().numpy(), rtol=rtol, atol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=rtol, atol=1e-12)
     (out * Tensor(weights)).sum().backward()
     (ref * torch.tensor(weights)).sum().backward()
     for mine, other in zip(ours, theirs):
@@ -461,10 +465,10 @@ def test_adaptive_avg_pool2d_matches_torch(size):
 def test_global_pooling_over_the_whole_image_is_the_mean_and_the_max():
     x = _rng().standard_normal((2, 3, 28, 28)).astype(np.float32)
     np.testing.assert_allclose(
-        avg_pool2d(Tensor(x), 28).numpy(), x.mean(axis=(2, 3), keepdims=True), rtol=1e-5
+        avg_pool2d(Tensor(x), 28).detach().numpy(), x.mean(axis=(2, 3), keepdims=True), rtol=1e-5
     )
     np.testing.assert_array_equal(
-        max_pool2d(Tensor(x), 28).numpy(), x.max(axis=(2, 3), keepdims=True)
+        max_pool2d(Tensor(x), 28).detach().numpy(), x.max(axis=(2, 3), keepdims=True)
     )
 
 
@@ -490,7 +494,7 @@ def test_conv_and_pooling_on_cuda_match_the_cpu(op):
         out = op(x, w)
         out.sum().backward()
         assert out.device == device
-        results.append([out.numpy(), x.grad.numpy(), w.grad.numpy()])
+        results.append([out.detach().numpy(), x.grad.numpy(), w.grad.numpy()])
     for cpu, gpu in zip(*results):
         np.testing.assert_allclose(gpu, cpu, rtol=1e-10, atol=1e-12)
 
@@ -500,6 +504,6 @@ def test_pooling_accepts_unbatched_input_and_returns_unbatched_indices():
     out, idx = max_pool2d(Tensor(x), 2, return_indices=True)
     ref, ref_idx = naive_max_pool2d(x[None], (2, 2), (2, 2), (0, 0), (1, 1), False)
     assert out.shape == idx.shape == (3, 3, 3)
-    np.testing.assert_array_equal(out.numpy(), ref[0])
-    np.testing.assert_array_equal(idx.numpy(), ref_idx[0])
+    np.testing.assert_array_equal(out.detach().numpy(), ref[0])
+    np.testing.assert_array_equal(idx.detach().numpy(), ref_idx[0])
     assert adaptive_avg_pool2d(Tensor(x), 2).shape == (3, 2, 2)

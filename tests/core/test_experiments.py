@@ -44,7 +44,7 @@ def train(
 def accuracy(model: nn.Module, x: np.ndarray, y: np.ndarray) -> float:
     model.eval()
     with no_grad():
-        pred = model(Tensor(x)).data.argmax(axis=1)
+        pred = model(Tensor(x)).array.argmax(axis=1)
     model.train()
     return float((pred == y).mean())
 
@@ -61,7 +61,7 @@ def test_linear_regression_recovers_slope_and_intercept_despite_growing_noise():
     # lr 0.05 drives the fit; a few epochs at a smaller lr let Adam's jitter settle.
     opt.param_groups[0]["lr"] = 0.005
     train(model, nn.MSELoss(), x, y, opt, epochs=10, batch_size=256, seed=1)
-    w, b = float(model.weight.data[0, 0]), float(model.bias.data[0])
+    w, b = float(model.weight.array[0, 0]), float(model.bias.array[0])
     print(f"linear regression: w={w:.4f} b={b:.4f}")
     # Measured w=2.0000, b=1.0005; least squares itself is only good to about 0.01 here
     # (standard error of the slope under this noise), so 0.03 is the honest bar.
@@ -80,7 +80,7 @@ def test_polynomial_regression_recovers_coefficients():
     train(model, nn.MSELoss(), features, y, opt, epochs=40, batch_size=128)
     opt.param_groups[0]["lr"] = 0.005
     train(model, nn.MSELoss(), features, y, opt, epochs=10, batch_size=128, seed=1)
-    (a1, a2), c = model.weight.data[0], float(model.bias.data[0])
+    (a1, a2), c = model.weight.array[0], float(model.bias.array[0])
     print(f"polynomial regression: x^2={a2:.4f} x={a1:.4f} 1={c:.4f}")
     # Measured 2.9983, 2.0013, 1.0005.
     np.testing.assert_allclose([a2, a1, c], [3.0, 2.0, 1.0], atol=0.02)

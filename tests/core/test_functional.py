@@ -123,9 +123,9 @@ def test_functional_gradients_match_finite_differences(name: str) -> None:
 
 def test_softmax_is_stable_for_huge_logits() -> None:
     x = Tensor(np.array([[1000.0, 0.0, -1000.0]]))
-    p = F.softmax(x, dim=1).numpy()
+    p = F.softmax(x, dim=1).detach().numpy()
     np.testing.assert_allclose(p, [[1.0, 0.0, 0.0]])
-    lp = F.log_softmax(x, dim=1).numpy()
+    lp = F.log_softmax(x, dim=1).detach().numpy()
     assert np.isfinite(lp).all() and lp[0, 2] == -2000.0
 
 
@@ -138,14 +138,14 @@ def test_bce_with_logits_is_stable_for_huge_logits() -> None:
 
 
 def test_sigmoid_is_accurate_for_very_negative_inputs() -> None:
-    out = F.sigmoid(Tensor(np.array([-800.0, -40.0, 40.0]))).numpy()
+    out = F.sigmoid(Tensor(np.array([-800.0, -40.0, 40.0]))).detach().numpy()
     np.testing.assert_allclose(out, [0.0, math.exp(-40) / (1 + math.exp(-40)), 1.0], rtol=1e-12)
 
 
 def test_dropout_drops_about_p_and_rescales() -> None:
     manual_seed(0)
     x = Tensor(np.ones((200, 200)))
-    y = F.dropout(x, p=0.3).numpy()
+    y = F.dropout(x, p=0.3).detach().numpy()
     kept = y != 0
     assert abs(kept.mean() - 0.7) < 0.01
     np.testing.assert_allclose(y[kept], 1 / 0.7)
@@ -154,9 +154,9 @@ def test_dropout_drops_about_p_and_rescales() -> None:
 def test_dropout_is_reproducible_with_manual_seed() -> None:
     x = Tensor(np.ones(50))
     manual_seed(5)
-    a = F.dropout(x, 0.5).numpy()
+    a = F.dropout(x, 0.5).detach().numpy()
     manual_seed(5)
-    b = F.dropout(x, 0.5).numpy()
+    b = F.dropout(x, 0.5).detach().numpy()
     np.testing.assert_array_equal(a, b)
 
 
@@ -171,14 +171,14 @@ def test_batch_norm_updates_running_stats_with_unbiased_variance() -> None:
     x = RNG.standard_normal((8, 3)) * 2 + 1
     rm, rv = Tensor(np.zeros(3)), Tensor(np.ones(3))
     F.batch_norm(Tensor(x), rm, rv, training=True, momentum=0.1)
-    np.testing.assert_allclose(rm.numpy(), 0.1 * x.mean(0))
-    np.testing.assert_allclose(rv.numpy(), 0.9 + 0.1 * x.var(0, ddof=1))
+    np.testing.assert_allclose(rm.detach().numpy(), 0.1 * x.mean(0))
+    np.testing.assert_allclose(rv.detach().numpy(), 0.9 + 0.1 * x.var(0, ddof=1))
 
 
 def test_batch_norm_eval_uses_running_stats() -> None:
     x = Tensor(np.array([[1.0], [3.0]]))
     out = F.batch_norm(x, Tensor(np.array([1.0])), Tensor(np.array([4.0])), eps=0.0)
-    np.testing.assert_allclose(out.numpy(), [[0.0], [1.0]])
+    np.testing.assert_allclose(out.detach().numpy(), [[0.0], [1.0]])
 
 
 def test_batch_norm_names_a_channel_mismatch() -> None:
@@ -203,7 +203,7 @@ def test_cross_entropy_checks_targets() -> None:
 def test_cross_entropy_of_an_unbatched_input() -> None:
     x = leaf(4)
     loss = F.cross_entropy(x, Tensor(np.array(2)))
-    expected = -F.log_softmax(x, 0).numpy()[2]
+    expected = -F.log_softmax(x, 0).detach().numpy()[2]
     assert loss.item() == pytest.approx(expected)
 
 
@@ -339,13 +339,13 @@ def test_functional_matches_torch(name: str) -> None:
     theirs = [torch.tensor(a.copy(), requires_grad=True) for a in arrays]
     out = ours_fn(*ours)
     ref = theirs_fn(*theirs)
-    np.testing.assert_allclose(out.numpy(), ref.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-10, atol=1e-12)
     v = np.random.default_rng(0).standard_normal(out.shape)
     out.backward(Tensor(v))
     ref.backward(torch.tensor(v))
     for mine, theirs_t in zip(ours, theirs):
-        expected = theirs_t.grad.numpy() if theirs_t.grad is not None else 0 * mine.data
-        got = mine.grad.numpy() if mine.grad is not None else 0 * mine.data
+        expected = theirs_t.grad.numpy() if theirs_t.grad is not None else 0 * mine.array
+        got = mine.grad.numpy() if mine.grad is not None else 0 * mine.array
         np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-11)
 
 
@@ -358,5 +358,5 @@ def test_batch_norm_running_stats_match_torch() -> None:
     for _ in range(3):
         F.batch_norm(Tensor(x), rm, rv, training=True, momentum=0.2)
         torch.nn.functional.batch_norm(torch.tensor(x), trm, trv, training=True, momentum=0.2)
-    np.testing.assert_allclose(rm.numpy(), trm.numpy(), rtol=1e-12)
-    np.testing.assert_allclose(rv.numpy(), trv.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(rm.detach().numpy(), trm.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(rv.detach().numpy(), trv.detach().numpy(), rtol=1e-12)

@@ -73,8 +73,8 @@ def test_module_gradients_match_finite_differences(make, shape):
 def test_batchnorm_eval_mode_gradients_use_running_stats():
     manual_seed(0)
     bn = nn.BatchNorm1d(3)
-    bn.running_mean.data[...] = [0.5, -1.0, 2.0]
-    bn.running_var.data[...] = [2.0, 0.5, 1.5]
+    bn.running_mean.array[...] = [0.5, -1.0, 2.0]
+    bn.running_var.array[...] = [2.0, 0.5, 1.5]
     bn.eval()
     check_module_grads(bn, rand(4, 3))
 
@@ -106,9 +106,9 @@ def test_linear_shapes_and_pytorch_init_bounds():
     assert layer.weight.dtype == np.float32 and layer.weight.requires_grad
     bound = 1 / math.sqrt(400)
     for p in (layer.weight, layer.bias):
-        assert np.abs(p.data).max() <= bound
+        assert np.abs(p.array).max() <= bound
     # U(-b, b) has standard deviation b / sqrt(3); 12,000 draws pin it within a few percent.
-    assert layer.weight.data.std() == pytest.approx(bound / math.sqrt(3), rel=0.03)
+    assert layer.weight.array.std() == pytest.approx(bound / math.sqrt(3), rel=0.03)
     assert layer(Tensor(np.zeros((7, 400), np.float32))).shape == (7, 30)
 
 
@@ -117,9 +117,9 @@ def test_conv_shapes_and_init_bounds_use_receptive_field():
     conv = nn.Conv2d(3, 8, 5, stride=2, padding=2)
     assert conv.weight.shape == (8, 3, 5, 5) and conv.bias.shape == (8,)
     bound = 1 / math.sqrt(3 * 25)
-    assert np.abs(conv.weight.data).max() <= bound
-    assert np.abs(conv.weight.data).max() > 0.9 * bound
-    assert np.abs(conv.bias.data).max() <= bound
+    assert np.abs(conv.weight.array).max() <= bound
+    assert np.abs(conv.weight.array).max() > 0.9 * bound
+    assert np.abs(conv.bias.array).max() <= bound
     assert conv(Tensor(np.zeros((2, 3, 9, 9), np.float32))).shape == (2, 8, 5, 5)
 
 
@@ -128,7 +128,7 @@ def test_same_seed_gives_same_weights():
     a = nn.Linear(5, 5)
     manual_seed(42)
     b = nn.Linear(5, 5)
-    np.testing.assert_array_equal(a.weight.data, b.weight.data)
+    np.testing.assert_array_equal(a.weight.array, b.weight.array)
 
 
 @pytest.mark.parametrize(
@@ -156,9 +156,9 @@ def test_same_seed_gives_same_weights():
 def test_init_functions_fill_in_place(fn, check):
     manual_seed(0)
     p = nn.Parameter(np.empty((100, 200), np.float32))
-    arr = p.data
+    arr = p.array
     assert fn(p) is p
-    assert p.data is arr and check(arr)
+    assert p.array is arr and check(arr)
 
 
 def test_init_refuses_1d_fan():
@@ -201,14 +201,14 @@ def test_batchnorm_running_stats_update_in_train_and_are_used_in_eval():
     bn = nn.BatchNorm1d(2, momentum=0.1).double()
     x = rand(50, 2) * np.array([2.0, 0.5]) + np.array([1.0, -3.0])
     bn(Tensor(x))
-    np.testing.assert_allclose(bn.running_mean.data, 0.1 * x.mean(0), rtol=1e-12)
-    np.testing.assert_allclose(bn.running_var.data, 0.9 + 0.1 * x.var(0, ddof=1), rtol=1e-12)
-    assert int(bn.num_batches_tracked.data) == 1
+    np.testing.assert_allclose(bn.running_mean.array, 0.1 * x.mean(0), rtol=1e-12)
+    np.testing.assert_allclose(bn.running_var.array, 0.9 + 0.1 * x.var(0, ddof=1), rtol=1e-12)
+    assert int(bn.num_batches_tracked.array) == 1
     bn.eval()
-    y = bn(Tensor(x)).data
-    expected = (x - bn.running_mean.data) / np.sqrt(bn.running_var.data + 1e-5)
+    y = bn(Tensor(x)).array
+    expected = (x - bn.running_mean.array) / np.sqrt(bn.running_var.array + 1e-5)
     np.testing.assert_allclose(y, expected, rtol=1e-10)
-    assert int(bn.num_batches_tracked.data) == 1
+    assert int(bn.num_batches_tracked.array) == 1
 
 
 def test_batchnorm_momentum_none_is_cumulative_average():
@@ -216,14 +216,14 @@ def test_batchnorm_momentum_none_is_cumulative_average():
     batches = [rand(8, 1, seed=s) for s in range(3)]
     for b in batches:
         bn(Tensor(b))
-    np.testing.assert_allclose(bn.running_mean.data, np.mean([b.mean() for b in batches]))
+    np.testing.assert_allclose(bn.running_mean.array, np.mean([b.mean() for b in batches]))
 
 
 def test_dropout_train_scales_survivors_and_eval_is_identity():
     manual_seed(0)
     drop = nn.Dropout(0.25)
     x = Tensor(np.ones((200, 50)))
-    y = drop(x).data
+    y = drop(x).array
     assert set(np.unique(y)) <= {0.0, 1 / 0.75}
     assert (y == 0).mean() == pytest.approx(0.25, abs=0.02)
     drop.eval()
@@ -267,7 +267,7 @@ def test_state_dict_keys_and_values_match_pytorch_layout():
     assert all(isinstance(v, np.ndarray) for v in sd.values())
     assert sd["1.num_batches_tracked"].dtype == np.int64
     sd["0.weight"][...] = 7  # a copy: editing it leaves the model alone
-    assert not np.any(model[0].weight.data == 7)
+    assert not np.any(model[0].weight.array == 7)
 
 
 def test_named_parameters_children_and_modules():
@@ -350,7 +350,7 @@ def test_zero_grad_set_to_none_and_to_zero():
     layer(Tensor(np.ones((3, 2), np.float32))).sum().backward()
     assert layer.weight.grad is not None
     layer.zero_grad(set_to_none=False)
-    assert np.all(layer.weight.grad.data == 0)
+    assert np.all(layer.weight.grad.array == 0)
     layer.zero_grad()
     assert layer.weight.grad is None and layer.bias.grad is None
 
@@ -383,13 +383,13 @@ def test_load_state_dict_round_trip_casts_to_module_dtype():
     x = rand(4, 3)
     src.eval()
     dst.eval()
-    np.testing.assert_allclose(dst(Tensor(x)).data, src(Tensor(x.astype(np.float32))).data, 1e-5)
+    np.testing.assert_allclose(dst(Tensor(x)).array, src(Tensor(x.astype(np.float32))).array, 1e-5)
 
 
 def test_load_state_dict_accepts_tensors():
     layer = nn.Linear(2, 1)
     layer.load_state_dict({"weight": Tensor(np.array([[1.0, 2.0]])), "bias": np.array([3.0])})
-    np.testing.assert_array_equal(layer.weight.data, [[1, 2]])
+    np.testing.assert_array_equal(layer.weight.array, [[1, 2]])
     assert layer.weight.dtype == np.float32
 
 
@@ -399,16 +399,16 @@ def test_load_state_dict_reports_missing_and_unexpected_keys():
         layer.load_state_dict({"weight": np.zeros((1, 2)), "extra": np.zeros(1)})
     result = layer.load_state_dict({"weight": np.zeros((1, 2)), "extra": 1}, strict=False)
     assert result.missing_keys == ["bias"] and result.unexpected_keys == ["extra"]
-    assert np.all(layer.weight.data == 0)
+    assert np.all(layer.weight.array == 0)
 
 
 def test_load_state_dict_shape_mismatch_names_key_and_both_shapes_and_changes_nothing():
     layer = nn.Linear(2, 3)
-    before = layer.weight.data.copy()
+    before = layer.weight.array.copy()
     sd = {"weight": np.ones((3, 2)), "bias": np.zeros(4)}
     with pytest.raises(RuntimeError, match=r"'bias'.*\(4,\).*\(3,\)"):
         layer.load_state_dict(sd, strict=False)
-    np.testing.assert_array_equal(layer.weight.data, before)
+    np.testing.assert_array_equal(layer.weight.array, before)
 
 
 # ---------------------------------------------------------------------------- torch parity
@@ -457,7 +457,7 @@ def test_outputs_grads_and_state_dict_round_trip_match_torch():
     torch.manual_seed(0)
     theirs = _torch_model(torch).double()
     ours = _our_model().double()
-    theirs_sd = {k: v.numpy() for k, v in theirs.state_dict().items()}
+    theirs_sd = {k: v.detach().numpy() for k, v in theirs.state_dict().items()}
     assert list(ours.state_dict()) == list(theirs_sd)
     ours.load_state_dict(theirs_sd)
     x = rand(6, 1, 8, 8)
@@ -468,19 +468,21 @@ def test_outputs_grads_and_state_dict_round_trip_match_torch():
             ours[11].p = theirs[11].p = 0.0
         y_ours = ours(Tensor(x))
         y_theirs = theirs(torch.from_numpy(x))
-        np.testing.assert_allclose(y_ours.data, y_theirs.detach().numpy(), rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(y_ours.array, y_theirs.detach().numpy(), rtol=1e-9, atol=1e-12)
         if mode == "train":
             y_ours[:, 0].sum().backward()
             y_theirs[:, 0].sum().backward()
             for (name, p), tp in zip(ours.named_parameters(), theirs.parameters()):
                 np.testing.assert_allclose(
-                    p.grad.data, tp.grad.numpy(), rtol=1e-8, atol=1e-11, err_msg=name
+                    p.grad.array, tp.grad.numpy(), rtol=1e-8, atol=1e-11, err_msg=name
                 )
     # Running statistics updated by the training pass match too, and load back into torch.
     back = _torch_model(torch).double()
     back.load_state_dict({k: torch.from_numpy(v) for k, v in ours.state_dict().items()})
     for key, value in back.state_dict().items():
-        np.testing.assert_allclose(value.numpy(), theirs.state_dict()[key].numpy(), rtol=1e-12)
+        np.testing.assert_allclose(
+            value.detach().numpy(), theirs.state_dict()[key].detach().numpy(), rtol=1e-12
+        )
 
 
 def test_grouped_conv_has_pytorch_shapes_and_gradients():
@@ -506,4 +508,4 @@ def test_forward_hook_that_returns_a_value_replaces_the_output():
     relu = nn.ReLU()
     relu.register_forward_hook(lambda mod, inputs, out: out * 0)
     out = relu(Tensor(np.ones((2, 2), dtype=np.float32)))
-    assert np.all(out.numpy() == 0)
+    assert np.all(out.detach().numpy() == 0)

@@ -25,7 +25,7 @@ def run_steps(opt, p, grads):
     for g in grads:
         set_grad(p, g)
         opt.step()
-        out.append(p.data.copy())
+        out.append(p.array.copy())
     return out
 
 
@@ -177,11 +177,11 @@ def test_lr_written_into_param_group_takes_effect_on_next_step(make):
     run_steps(opt_a, a, GRADS[:2])
     run_steps(opt_b, b, GRADS[:2])
     opt_b.param_groups[0]["lr"] = 0.0
-    before = b.data.copy()
+    before = b.array.copy()
     run_steps(opt_a, a, GRADS[2:])
     run_steps(opt_b, b, GRADS[2:])
-    np.testing.assert_array_equal(b.data, before)
-    assert not np.allclose(a.data, before)
+    np.testing.assert_array_equal(b.array, before)
+    assert not np.allclose(a.array, before)
 
 
 def test_sgd_momentum_written_live_is_used():
@@ -191,7 +191,7 @@ def test_sgd_momentum_written_live_is_used():
     opt.param_groups[0]["momentum"] = 0.5
     run_steps(opt, p, [[1.0]])
     # buf = 0.5 * 1 + 1 = 1.5, so p = -1 - 1.5
-    np.testing.assert_allclose(p.data, [-2.5])
+    np.testing.assert_allclose(p.array, [-2.5])
 
 
 def test_parameters_without_grad_are_skipped():
@@ -199,7 +199,7 @@ def test_parameters_without_grad_are_skipped():
     opt = optim.Adam([a, b], lr=0.1)
     set_grad(a, GRADS[0])
     opt.step()
-    np.testing.assert_array_equal(b.data, P0)
+    np.testing.assert_array_equal(b.array, P0)
     assert b not in opt.state and a in opt.state
 
 
@@ -211,8 +211,8 @@ def test_param_groups_from_dicts_take_defaults_and_own_options():
     set_grad(a, [1.0, 1.0, 1.0])
     set_grad(b, [1.0, 1.0, 1.0])
     opt.step()
-    np.testing.assert_allclose(a.data, P0 - 0.1)
-    np.testing.assert_allclose(b.data, P0 - 0.5)
+    np.testing.assert_allclose(a.array, P0 - 0.1)
+    np.testing.assert_allclose(b.array, P0 - 0.5)
 
 
 def test_same_parameter_in_two_groups_is_refused():
@@ -226,7 +226,7 @@ def test_zero_grad_sets_none_or_zeros():
     opt = optim.SGD([a], lr=0.1)
     set_grad(a, GRADS[0])
     opt.zero_grad(set_to_none=False)
-    np.testing.assert_array_equal(a.grad.data, np.zeros(3))
+    np.testing.assert_array_equal(a.grad.array, np.zeros(3))
     opt.zero_grad()
     assert a.grad is None
 
@@ -235,24 +235,24 @@ def test_state_follows_parameter_dtype_change():
     p = make_param(P0)
     opt = optim.Adam([p], lr=0.1)
     run_steps(opt, p, GRADS[:1])
-    p.data = p.data.astype(np.float32)
+    p.array = p.array.astype(np.float32)
     p.grad = Tensor(GRADS[1].astype(np.float32))
     opt.step()
     assert opt.state[p]["exp_avg"].dtype == np.float32
-    assert p.data.dtype == np.float32
+    assert p.array.dtype == np.float32
 
 
 def test_optimizer_state_dict_round_trip_continues_identically():
     a, b = make_param(P0), make_param(P0)
     opt_a = optim.Adam([a], lr=0.05)
     run_steps(opt_a, a, GRADS[:2])
-    b.data[...] = a.data
+    b.array[...] = a.array
     opt_b = optim.Adam([b], lr=0.5)
     opt_b.load_state_dict(opt_a.state_dict())
     assert opt_b.param_groups[0]["lr"] == 0.05
     run_steps(opt_a, a, GRADS[2:])
     run_steps(opt_b, b, GRADS[2:])
-    np.testing.assert_array_equal(a.data, b.data)
+    np.testing.assert_array_equal(a.array, b.array)
 
 
 # ---------------------------------------------------------------------------- schedulers
@@ -326,11 +326,11 @@ def test_trajectory_matches_torch_for_20_steps(name, kwargs):
         if step == 10:  # a live lr change half-way, as the slider does
             opt_ours.param_groups[0]["lr"] *= 0.5
             opt_theirs.param_groups[0]["lr"] *= 0.5
-        set_grad(ours, _grad_fn(ours.data))
+        set_grad(ours, _grad_fn(ours.array))
         theirs.grad = torch.from_numpy(_grad_fn(theirs.detach().numpy()))
         opt_ours.step()
         opt_theirs.step()
-        np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(ours.array, theirs.detach().numpy(), rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.torch
@@ -358,7 +358,7 @@ def test_several_parameters_with_a_skipped_grad_and_a_dtype_change_match_torch(n
             if step in (4, 5) and i == 1:  # this parameter gets no gradient for two steps
                 a.grad = b.grad = None
                 continue
-            set_grad(a, _grad_fn(a.data))
+            set_grad(a, _grad_fn(a.array))
             b.grad = torch.from_numpy(_grad_fn(b.detach().numpy()))
         opt_ours.step()
         opt_theirs.step()
@@ -367,10 +367,10 @@ def test_several_parameters_with_a_skipped_grad_and_a_dtype_change_match_torch(n
             assert opt_ours._flat, "the fused path was not taken"
         if step == 2:  # cast mid-way; the state must follow (compare in float32 from here)
             for a in ours:
-                a.data = a.data.astype(np.float32)
+                a.array = a.array.astype(np.float32)
         for a, b in zip(ours, theirs):
             tol = 1e-10 if step < 2 else 1e-5
-            np.testing.assert_allclose(a.data, b.detach().numpy(), rtol=tol, atol=tol)
+            np.testing.assert_allclose(a.array, b.detach().numpy(), rtol=tol, atol=tol)
     assert all(
         opt_ours.state[a]["exp_avg" if "Adam" in name else "momentum_buffer"].dtype == np.float32
         for a in ours

@@ -50,7 +50,7 @@ def test_tensor_factory_copies_its_input() -> None:
     arr = np.ones(3)
     t = tensor(arr)
     arr[0] = 5
-    assert t.numpy()[0] == 1
+    assert t.detach().numpy()[0] == 1
 
 
 def test_python_scalar_does_not_promote_float32() -> None:
@@ -90,9 +90,9 @@ def test_double_and_float_cast_and_keep_gradients_flowing() -> None:
 
 def test_numpy_returns_a_host_copy() -> None:
     x = Tensor(np.arange(3.0))
-    arr = x.numpy()
+    arr = x.detach().numpy()
     arr[0] = 100
-    assert x.data[0] == 0
+    assert x.array[0] == 0
 
 
 def test_item_and_shape_helpers() -> None:
@@ -287,8 +287,8 @@ def test_a_small_network_gradient() -> None:
 def test_max_with_dim_returns_values_and_indices() -> None:
     x = Tensor(np.array([[1.0, 5.0, 2.0], [7.0, 0.0, 7.0]]))
     values, indices = x.max(1)
-    np.testing.assert_array_equal(values.numpy(), [5, 7])
-    np.testing.assert_array_equal(indices.numpy(), [1, 0])
+    np.testing.assert_array_equal(values.detach().numpy(), [5, 7])
+    np.testing.assert_array_equal(indices.detach().numpy(), [1, 0])
     assert x.max(dim=1).indices.dtype.kind == "i"
     assert x.max().item() == 7.0
 
@@ -307,7 +307,7 @@ def test_max_gradient_with_dim_goes_to_the_first_maximum() -> None:
 
 def test_argmax() -> None:
     x = Tensor(np.array([[1.0, 5.0], [7.0, 0.0]]))
-    np.testing.assert_array_equal(x.argmax(1).numpy(), [1, 0])
+    np.testing.assert_array_equal(x.argmax(1).detach().numpy(), [1, 0])
     assert x.argmax().item() == 2
 
 
@@ -319,7 +319,7 @@ def test_comparisons_return_boolean_tensors_without_grad() -> None:
     for r in (x > 0, x < 0, x >= 0, x <= 0, x == x, x != 0):
         assert isinstance(r, Tensor)
         assert r.dtype == np.bool_ and not r.requires_grad
-    assert (x == x).numpy().all()
+    assert (x == x).detach().numpy().all()
 
 
 def test_tensors_stay_hashable() -> None:
@@ -481,7 +481,7 @@ def test_detach_shares_data_but_cuts_history() -> None:
     d = (x * 2).detach()
     assert not d.requires_grad and d.grad_fn is None
     y = x.detach()
-    assert y.data is x.data
+    assert y.array is x.array
 
 
 def test_requires_grad_toggle() -> None:
@@ -497,7 +497,7 @@ def test_setitem_on_a_tensor_that_requires_grad_is_refused() -> None:
         x[0] = 1.0
     with no_grad():
         x[0] = 1.0
-    assert x.data[0] == 1.0
+    assert x.array[0] == 1.0
 
 
 # ---------------------------------------------------------------------------- helpers
@@ -550,7 +550,7 @@ def test_tensor_ops_match_torch(name: str) -> None:
     ours = [Tensor(a.copy(), requires_grad=True) for a in arrays]
     theirs = [torch.tensor(a.copy(), requires_grad=True) for a in arrays]
     out, ref = fn(*ours), fn(*theirs)
-    np.testing.assert_allclose(out.numpy(), ref.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-10, atol=1e-12)
     v = r.standard_normal(out.shape)
     out.backward(Tensor(v))
     ref.backward(torch.tensor(v))

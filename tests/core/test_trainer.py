@@ -112,11 +112,13 @@ def test_live_lr_change_reaches_the_optimizer_at_the_next_step_and_is_recorded()
     control.set(lr=0.25)
     assert trainer.optimizer.param_groups[0]["lr"] == 0.01  # only between steps
     weight = trainer.model[0].weight
-    before = weight.data.copy()
+    before = weight.array.copy()
     trainer.step()
     assert all(g["lr"] == 0.25 for g in trainer.optimizer.param_groups)
     # plain SGD: the update that step made is exactly lr * grad with the new lr
-    np.testing.assert_allclose(before - weight.data, 0.25 * weight.grad.data, rtol=1e-4, atol=1e-7)
+    np.testing.assert_allclose(
+        before - weight.array, 0.25 * weight.grad.array, rtol=1e-4, atol=1e-7
+    )
     assert trainer.lr_changes == [(0, 0.01), (4, 0.25)]
     assert control.snapshot_settings()["lr"] == 0.25
 
@@ -239,7 +241,7 @@ def test_divergence_stops_with_a_reason_and_restores_finite_weights():
     assert snap.state == "diverged"
     assert "diverged at step" in snap.message and "lr 5" in snap.message
     assert snap.step < 50 * 3
-    assert all(np.isfinite(p.data).all() for p in trainer.model.parameters())
+    assert all(np.isfinite(p.array).all() for p in trainer.model.parameters())
 
 
 def test_divergence_restores_the_last_checkpoint():

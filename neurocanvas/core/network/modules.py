@@ -8,7 +8,8 @@ flows through them and the exporters map them by type.
 from __future__ import annotations
 
 from neurocanvas.core import nn
-from neurocanvas.core.tensor import Tensor, cat
+from neurocanvas.core._creation import cat
+from neurocanvas.core.tensor import Tensor
 
 Shape = tuple[int, ...]
 

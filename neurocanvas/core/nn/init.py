@@ -31,14 +31,14 @@ __all__ = [
 
 def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
     """Write host ``values`` into ``tensor`` in place, keeping its dtype and device."""
-    arr = tensor.data
+    arr = tensor.array
     device = "cpu" if isinstance(arr, np.ndarray) else "cuda"
     arr[...] = to_device(values.astype(arr.dtype, copy=False), device)
     return tensor
 
 
 def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
-    shape = tensor.data.shape
+    shape = tensor.array.shape
     if len(shape) < 2:
         raise ValueError(
             f"fan in and fan out need a tensor with at least 2 dimensions, got shape {shape}"
@@ -73,16 +73,16 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0) -> Tensor:
     """Fill with U(a, b)."""
-    return _fill(tensor, default_rng().uniform(a, b, size=tensor.data.shape))
+    return _fill(tensor, default_rng().uniform(a, b, size=tensor.array.shape))
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0) -> Tensor:
     """Fill with N(mean, std^2)."""
-    return _fill(tensor, default_rng().normal(mean, std, size=tensor.data.shape))
+    return _fill(tensor, default_rng().normal(mean, std, size=tensor.array.shape))
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
-    tensor.data[...] = val
+    tensor.array[...] = val
     return tensor
 
 

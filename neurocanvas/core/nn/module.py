@@ -33,7 +33,7 @@ def zero_grads(params: Iterator[Tensor] | list[Tensor], set_to_none: bool = True
         if set_to_none:
             p.grad = None
         else:
-            p.grad.data[...] = 0
+            p.grad.array[...] = 0
 
 
 class Parameter(Tensor):
@@ -43,7 +43,7 @@ class Parameter(Tensor):
 
     def __init__(self, data: Any, requires_grad: bool = True) -> None:
         if isinstance(data, Tensor):
-            data = data.data
+            data = data.array
         super().__init__(data, requires_grad=requires_grad)
 
     def __repr__(self) -> str:
@@ -281,11 +281,11 @@ class Module:
             for t in list(m._parameters.values()) + list(m._buffers.values()):
                 if t is None:
                     continue
-                if floating_only and t.data.dtype.kind != "f":
+                if floating_only and t.array.dtype.kind != "f":
                     continue
-                t.data = fn(t.data)
+                t.array = fn(t.array)
                 if t.grad is not None:
-                    t.grad.data = fn(t.grad.data)
+                    t.grad.array = fn(t.grad.array)
         return self
 
     def double(self) -> Module:
@@ -330,7 +330,7 @@ class Module:
         """Host copies of all parameters and persistent buffers, keyed like PyTorch."""
         out: OrderedDict[str, np.ndarray] = OrderedDict()
         for key, t in self._state_items():
-            out[key] = np.array(to_numpy(t.data), copy=True)
+            out[key] = np.array(to_numpy(t.array), copy=True)
         return out
 
     def load_state_dict(
@@ -361,14 +361,14 @@ class Module:
                 continue
             value = state_dict[key]
             if isinstance(value, Tensor):
-                value = to_numpy(value.data)
+                value = to_numpy(value.array)
             elif not isinstance(value, np.ndarray):
                 value = to_numpy(value) if hasattr(value, "__cuda_array_interface__") else value
                 value = np.asarray(value)
-            if tuple(value.shape) != tuple(target.data.shape):
+            if tuple(value.shape) != tuple(target.array.shape):
                 errors.append(
                     f"size mismatch for {key!r}: the checkpoint has shape {tuple(value.shape)}, "
-                    f"the model has shape {tuple(target.data.shape)}"
+                    f"the model has shape {tuple(target.array.shape)}"
                 )
                 continue
             staged.append((target, value))
@@ -379,8 +379,8 @@ class Module:
             )
         # Copy only after every check passed, so a failed load leaves the model untouched.
         for target, value in staged:
-            arr = value.astype(target.data.dtype, copy=False)
-            target.data[...] = to_device(arr, _array_device(target.data))
+            arr = value.astype(target.array.dtype, copy=False)
+            target.array[...] = to_device(arr, _array_device(target.array))
         return _IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ repr

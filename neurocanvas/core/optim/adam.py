@@ -64,8 +64,8 @@ class Adam(Optimizer):
             grad = p.grad
             if grad is None:
                 continue
-            d = p.data
-            g = grad.data
+            d = p.array
+            g = grad.array
             xp = np if isinstance(d, np.ndarray) else array_module(d)
             state = self.state.get(p)
             if (
@@ -112,16 +112,16 @@ class Adam(Optimizer):
         the per-parameter loop dominates (the 2-16-2 net: 4 tensors, 82 numbers). The moments
         live in one flat buffer per group; ``state[p]`` holds views into it, so the public
         state stays per parameter. Parameters themselves are not re-homed: only the final
-        ``p.data -= update`` runs per parameter. Returns False where it does not apply
+        ``p.array -= update`` runs per parameter. Returns False where it does not apply
         (CuPy, mixed dtypes, a missing gradient, large groups, coupled weight decay).
         """
         params = group["params"]
         if len(params) < 2:
             return False
-        dtype = params[0].data.dtype
+        dtype = params[0].array.dtype
         total = 0
         for p in params:
-            d = p.data
+            d = p.array
             if p.grad is None or type(d) is not np.ndarray or d.dtype != dtype:
                 return False
             total += d.size
@@ -141,7 +141,7 @@ class Adam(Optimizer):
         for st in states:
             st["step"] = step
         g = flat["grad"]
-        np.concatenate([p.grad.data.reshape(-1) for p in params], out=g)
+        np.concatenate([p.grad.array.reshape(-1) for p in params], out=g)
         tmp = flat["tmp"]
         m = flat["exp_avg"]
         v = flat["exp_avg_sq"]
@@ -163,7 +163,7 @@ class Adam(Optimizer):
         tmp *= lr * bc2_sqrt / (1 - beta1**step)
         decay = 1 - lr * wd if wd != 0 else None
         for p, view in zip(params, flat["tmp_views"]):
-            d = p.data
+            d = p.array
             if decay is not None:
                 d *= decay
             d -= view
@@ -176,11 +176,11 @@ class Adam(Optimizer):
         if (
             flat["names"] != names
             or len(flat["params"]) != len(params)
-            or flat["grad"].dtype != params[0].data.dtype
+            or flat["grad"].dtype != params[0].array.dtype
         ):
             return False
         for p, q, st, views in zip(params, flat["params"], flat["states"], flat["views"]):
-            if p is not q or p.data.shape != views[0].shape or self.state.get(p) is not st:
+            if p is not q or p.array.shape != views[0].shape or self.state.get(p) is not st:
                 return False
             for name, view in zip(names, views):
                 if st.get(name) is not view:
@@ -198,7 +198,7 @@ class Adam(Optimizer):
             states.append(st)
         if len({st["step"] for st in states}) != 1:
             return None  # parameters were stepped unevenly (a missing grad): keep them apart
-        sizes = [p.data.size for p in params]
+        sizes = [p.array.size for p in params]
         offsets = np.cumsum([0, *sizes])
         flat: dict[str, Any] = {"names": names, "params": list(params), "states": states}
         for name in names:
@@ -207,12 +207,12 @@ class Adam(Optimizer):
             ).astype(dtype, copy=False)
             flat[name] = buf
             for p, st, lo, hi in zip(params, states, offsets[:-1], offsets[1:]):
-                st[name] = buf[lo:hi].reshape(p.data.shape)
+                st[name] = buf[lo:hi].reshape(p.array.shape)
         flat["views"] = [tuple(st[name] for name in names) for st in states]
         flat["grad"] = np.empty(int(offsets[-1]), dtype=dtype)
         flat["tmp"] = np.empty(int(offsets[-1]), dtype=dtype)
         flat["tmp_views"] = [
-            flat["tmp"][lo:hi].reshape(p.data.shape)
+            flat["tmp"][lo:hi].reshape(p.array.shape)
             for p, lo, hi in zip(params, offsets[:-1], offsets[1:])
         ]
         self._flat[id(group)] = flat

@@ -84,7 +84,7 @@ class Optimizer:
     def _state_for(self, p: Tensor, names: tuple[str, ...]) -> dict[str, Any]:
         """The state of ``p``: created with zero arrays, and moved when ``p`` changed device."""
         state = self.state.get(p)
-        data = p.data
+        data = p.array
         if state is None:
             state = {"step": 0}
             for name in names:
@@ -143,10 +143,10 @@ class Optimizer:
         self.state = {}
         for idx, st in state_dict["state"].items():
             p = by_index[int(idx)]
-            dev = _device_of(p.data)
+            dev = _device_of(p.array)
             self.state[p] = {
                 k: (
-                    to_device(np.asarray(v).astype(p.data.dtype, copy=True), dev)
+                    to_device(np.asarray(v).astype(p.array.dtype, copy=True), dev)
                     if hasattr(v, "shape") and np.ndim(v) > 0
                     else v
                 )

@@ -61,8 +61,8 @@ class RMSprop(Optimizer):
             grad = p.grad
             if grad is None:
                 continue
-            d = p.data
-            g = grad.data
+            d = p.array
+            g = grad.array
             xp = np if isinstance(d, np.ndarray) else array_module(d)
             state = self._state_for(p, names)
             state["step"] += 1

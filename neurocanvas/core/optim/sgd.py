@@ -58,8 +58,8 @@ class SGD(Optimizer):
             grad = p.grad
             if grad is None:
                 continue
-            d = p.data
-            g = grad.data
+            d = p.array
+            g = grad.array
             if wd != 0:
                 g = g + wd * d
             if momentum != 0:

@@ -120,7 +120,7 @@ def forward_eval(model: nn.Module, x: np.ndarray, to_tensor: ToTensor) -> np.nda
     try:
         with no_grad(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             for i in range(0, len(x), EVAL_CHUNK):
-                outs.append(model(to_tensor(x[i : i + EVAL_CHUNK])).numpy())
+                outs.append(model(to_tensor(x[i : i + EVAL_CHUNK])).detach().numpy())
     finally:
         if was_training:
             model.train()

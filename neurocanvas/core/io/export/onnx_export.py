@@ -51,7 +51,7 @@ class _Builder:
 
 
 def _f32(t) -> np.ndarray:
-    return np.asarray(t.numpy(), dtype=np.float32)
+    return np.asarray(t.detach().numpy(), dtype=np.float32)
 
 
 def _pair(v) -> list[int]:

@@ -96,7 +96,7 @@ class Capture:
             t = _first_tensor(out)
             if t is None:
                 return None
-            self.outputs[key] = t.data
+            self.outputs[key] = t.array
             if self.want_grads and t.requires_grad and t is out:
                 return GradTap.apply(t, sink=lambda g: self._store_grad(key, g))
             return None
@@ -152,4 +152,4 @@ def iter_grad_arrays(module: nn.Module) -> Iterator[tuple[str, Any]]:
     """``(name, gradient array)`` of the module's parameters that have one."""
     for name, p in module.named_parameters():
         if p.grad is not None:
-            yield name, p.grad.data
+            yield name, p.grad.array

@@ -258,7 +258,7 @@ class HealthProbe(Probe):
                 out = cap.outputs.get(key)
                 grad = cap.grads.get(key)
                 info["grad_norm"] = _norm(grad) if grad is not None else None
-                grads = [p.grad.data for p in module.parameters() if p.grad is not None]
+                grads = [p.grad.array for p in module.parameters() if p.grad is not None]
                 info["param_grad_norm"] = (
                     math.sqrt(sum(_norm(g) ** 2 for g in grads)) if grads else None
                 )
@@ -269,7 +269,7 @@ class HealthProbe(Probe):
                     info["saturated_fraction"] = saturated_fraction(out, kind)
                 weight = getattr(module, "weight", None)
                 if weight is not None and weight.grad is not None:
-                    weight_grads.append(weight.grad.data)
+                    weight_grads.append(weight.grad.array)
                     weight_keys.append(key)
                 info["growth"] = self._growth(key, info["param_grad_norm"] or info["grad_norm"])
                 layers[key] = info

@@ -124,7 +124,7 @@ class HistogramProbe(Probe):
         layers = model_layers(ctx.model)
         self._capture = Capture(layers)
         self._before = {
-            key: to_numpy(weight.data, copy=True)
+            key: to_numpy(weight.array, copy=True)
             for key, m in layers
             if (weight := getattr(m, "weight", None)) is not None
         }
@@ -137,7 +137,7 @@ class HistogramProbe(Probe):
         self._pending = {}
         for key, module in cap.layers:
             weight = getattr(module, "weight", None)
-            grad = None if weight is None or weight.grad is None else weight.grad.data
+            grad = None if weight is None or weight.grad is None else weight.grad.array
             out = cap.outputs.get(key)
             self._pending[key] = {
                 "step": int(ctx.step),
@@ -156,7 +156,7 @@ class HistogramProbe(Probe):
             record["weights"] = None
             record["update_ratio"] = None
             if weight is not None:
-                after = to_numpy(weight.data)
+                after = to_numpy(weight.array)
                 record["weights"] = histogram(after, self.bins)
                 before = self._before.get(key)
                 if before is not None and before.shape == after.shape:

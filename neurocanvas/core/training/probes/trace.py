@@ -78,7 +78,7 @@ class TraceProbe(Probe):
         self._drop_capture()
         layers = model_layers(ctx.model)
         params = list(ctx.model.parameters())
-        stale = [p.grad.data for p in params if p.grad is not None]
+        stale = [p.grad.array for p in params if p.grad is not None]
         stale_norm = (
             math.sqrt(sum(float((g.astype("float64") ** 2).sum()) for g in stale))
             if stale
@@ -91,15 +91,15 @@ class TraceProbe(Probe):
                 "output": None,
                 "grad": None,
                 "params": {
-                    name: {"value": to_numpy(p.data, copy=True), "grad": None, "change": None}
+                    name: {"value": to_numpy(p.array, copy=True), "grad": None, "change": None}
                     for name, p in module.named_parameters()
                 },
             }
         self._record = {
             "step": int(ctx.step),
             "sample": sample,
-            "input": _row(ctx.inputs.data, sample),
-            "target": _row(ctx.targets.data, sample),
+            "input": _row(ctx.inputs.array, sample),
+            "target": _row(ctx.targets.array, sample),
             "stale_grad_norm": stale_norm,
             "order": [k for k, _ in layers],
             "nodes": nodes,
@@ -122,7 +122,7 @@ class TraceProbe(Probe):
                 node["grad"] = _row(cap.grads[key], sample)
             for name, p in module.named_parameters():
                 if p.grad is not None:
-                    node["params"][name]["grad"] = to_numpy(p.grad.data, copy=True)
+                    node["params"][name]["grad"] = to_numpy(p.grad.array, copy=True)
 
     def collect(self, ctx: StepContext) -> Any:
         self._drop_capture()
@@ -136,5 +136,5 @@ class TraceProbe(Probe):
             for name, p in module.named_parameters():
                 entry = node["params"].get(name)
                 if entry is not None:
-                    entry["change"] = to_numpy(p.data) - entry["value"]
+                    entry["change"] = to_numpy(p.array) - entry["value"]
         return record

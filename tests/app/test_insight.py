@@ -108,7 +108,7 @@ def test_selecting_a_node_previews_its_output_on_the_chosen_sample(window_factor
     x = w.document.dataset.x_val[3]
     np.testing.assert_array_equal(panel.preview["input"], x)
     conv = w.controller.model.layer(node_id(w, "conv1"))
-    expected = conv(Tensor(x[None])).numpy()[0]
+    expected = conv(Tensor(x[None])).detach().numpy()[0]
     np.testing.assert_allclose(panel.preview["outputs"][node_id(w, "conv1")], expected, rtol=1e-5)
     assert panel.drawn == ("image", "image")
     assert "conv1" in panel.status.text()

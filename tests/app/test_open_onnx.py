@@ -81,7 +81,7 @@ def test_file_open_shows_an_onnx_model_on_the_canvas_with_its_weights(
     model.eval()
     x = np.random.default_rng(2).standard_normal((6, 2)).astype(np.float32)
     with no_grad():
-        ours = model(Tensor(x)).numpy()
+        ours = model(Tensor(x)).detach().numpy()
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     np.testing.assert_allclose(ours, session.run(None, {"x": x})[0], atol=1e-5, rtol=1e-5)
     assert str(path.resolve()) in window.settings.recent_files()

@@ -38,7 +38,7 @@ def _torch_run(script: Path, x: np.ndarray) -> np.ndarray:
     spec.loader.exec_module(module)
     net = module.load().eval()
     with torch.no_grad():
-        return net(torch.from_numpy(x.astype(np.float32))).numpy()
+        return net(torch.from_numpy(x.astype(np.float32))).detach().numpy()
 
 
 def _three_ways(model, dataset, raw: np.ndarray, tmp_path: Path) -> tuple[np.ndarray, ...]:

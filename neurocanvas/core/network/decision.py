@@ -117,7 +117,7 @@ def predict(model: Any, x_raw: np.ndarray, preprocessing: _Maps | None = None) -
     model.eval()
     try:
         with no_grad():
-            out = model(Tensor(x)).numpy()
+            out = model(Tensor(x)).detach().numpy()
     finally:
         model.train(was_training)
     if preprocessing is not None and getattr(model, "loss_kind", "mse") in ("mse", "l1", "huber"):

@@ -336,7 +336,7 @@ class Trainer:
 
         correct = 0
         if self.is_classification:
-            pred = metrics.predict_labels(out.numpy(), self.loss_kind, self.last_layer)
+            pred = metrics.predict_labels(out.detach().numpy(), self.loss_kind, self.last_layer)
             correct = int((pred == metrics.labels_from_targets(yb)).sum())
         self.samples_done += len(idx)
         self._meter.add(value, len(idx), correct)

@@ -67,7 +67,7 @@ def test_output_gradient_norm_matches_the_mse_gradient_by_hand() -> None:
     model = nn.Sequential(nn.Linear(3, 2))
     x = np.random.default_rng(1).standard_normal((5, 3)).astype(np.float32)
     y = np.random.default_rng(2).standard_normal((5, 2)).astype(np.float32)
-    pred = model(Tensor(x)).numpy()
+    pred = model(Tensor(x)).detach().numpy()
     _, out = probed_step(model, x, y, [HealthProbe(1, 0)])
     expected = np.linalg.norm(2 * (pred - y) / pred.size)  # d mean((p - y)^2) / d p
     assert out["health"]["layers"]["0"]["grad_norm"] == pytest.approx(expected, rel=1e-5)

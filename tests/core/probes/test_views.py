@@ -29,12 +29,12 @@ def test_preview_shows_the_chosen_samples_feature_maps() -> None:
     x = np.random.default_rng(0).standard_normal((5, 1, 4, 4)).astype(np.float32)
     preview = sample_preview(model, x[3], index=3)
     conv = model[0]
-    expected = F.relu(conv(Tensor(x[3:4]))).numpy()[0]
+    expected = F.relu(conv(Tensor(x[3:4]))).detach().numpy()[0]
     assert preview["index"] == 3
     np.testing.assert_array_equal(preview["input"], x[3])
     assert preview["outputs"]["1"].shape == (3, 4, 4)
     np.testing.assert_allclose(preview["outputs"]["1"], expected, rtol=1e-6)
-    np.testing.assert_allclose(preview["outputs"]["3"], model(Tensor(x[3:4])).numpy()[0])
+    np.testing.assert_allclose(preview["outputs"]["3"], model(Tensor(x[3:4])).detach().numpy()[0])
 
 
 def test_previews_run_in_eval_mode_and_restore_the_mode() -> None:
@@ -53,7 +53,9 @@ def test_preview_probe_follows_the_sample_chosen_between_steps() -> None:
     assert probed_step(model, x, y, [probe])[1] == {}  # nothing chosen: nothing to do
     probe.set_sample(np.array([5.0, -1.0], np.float32), index=7)
     _, out = probed_step(model, x, y, [probe], step=2)
-    expected = model(Tensor(np.array([[5.0, -1.0]], np.float32))).numpy()[0]  # after the step
+    expected = (
+        model(Tensor(np.array([[5.0, -1.0]], np.float32))).detach().numpy()[0]
+    )  # after the step
     assert out["preview"]["index"] == 7 and out["preview"]["step"] == 2
     np.testing.assert_allclose(out["preview"]["outputs"]["0"], expected, rtol=1e-6)
 
@@ -64,11 +66,11 @@ def test_histograms_record_weights_grads_outputs_and_the_update_ratio() -> None:
     probe = HistogramProbe(bins=10, every=1, min_interval_s=0)
     x = np.random.default_rng(0).standard_normal((16, 4)).astype(np.float32)
     y = np.ones((16, 1), np.float32)
-    before = model[0].weight.numpy().copy()
+    before = model[0].weight.detach().numpy().copy()
     opt = optim.SGD(model.parameters(), lr=0.05)
     _, out = probed_step(model, x, y, [probe], optimizer=opt)
     rec = out["histograms"]["0"][-1]
-    after = model[0].weight.numpy()
+    after = model[0].weight.detach().numpy()
     assert rec["update_ratio"] == pytest.approx(
         np.linalg.norm(after - before) / np.linalg.norm(before), rel=1e-6
     )
@@ -111,7 +113,7 @@ def test_trace_records_each_stage_of_one_step_for_the_chosen_row() -> None:
     probe = TraceProbe()
     assert probed_step(model, x, y, [probe])[1] == {}  # not armed
     probe.arm(sample=1)
-    w0 = model[2].weight.numpy().copy()
+    w0 = model[2].weight.detach().numpy().copy()
     h = model[1](model[0](Tensor(x)))
     pred = model[2](h)
     opt = optim.SGD(model.parameters(), lr=0.1)
@@ -121,9 +123,9 @@ def test_trace_records_each_stage_of_one_step_for_the_chosen_row() -> None:
     assert trace["order"] == ["0", "1", "2"]
     assert trace["loss"] == pytest.approx(loss)
     np.testing.assert_array_equal(trace["input"], x[1])
-    np.testing.assert_allclose(trace["nodes"]["1"]["output"], h.numpy()[1], rtol=1e-6)
+    np.testing.assert_allclose(trace["nodes"]["1"]["output"], h.detach().numpy()[1], rtol=1e-6)
     # d mean((p - y)^2) / d p for row 1
-    grad_out = 2 * (pred.numpy()[1] - y[1]) / 3
+    grad_out = 2 * (pred.detach().numpy()[1] - y[1]) / 3
     np.testing.assert_allclose(trace["nodes"]["2"]["grad"], grad_out, rtol=1e-5)
     w = trace["nodes"]["2"]["params"]["weight"]
     np.testing.assert_array_equal(w["value"], w0)

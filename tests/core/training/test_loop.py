@@ -40,17 +40,17 @@ class Recorder(Probe):
     def before_forward(self, ctx: StepContext) -> None:
         self.calls.append(("before_forward", ctx.step))
         self.seen["outputs_before"] = ctx.outputs
-        self.seen["weight_before"] = ctx.model[0].weight.numpy().copy()
+        self.seen["weight_before"] = ctx.model[0].weight.detach().numpy().copy()
 
     def after_backward(self, ctx: StepContext) -> None:
         self.calls.append(("after_backward", ctx.step))
         self.seen["grad"] = ctx.model[0].weight.grad
-        self.seen["weight_after_backward"] = ctx.model[0].weight.numpy().copy()
+        self.seen["weight_after_backward"] = ctx.model[0].weight.detach().numpy().copy()
 
     def collect(self, ctx: StepContext) -> Any:
         self.calls.append(("collect", ctx.step))
         self.seen["loss"] = ctx.loss
-        return {"step": ctx.step, "weight": ctx.model[0].weight.numpy().copy()}
+        return {"step": ctx.step, "weight": ctx.model[0].weight.detach().numpy().copy()}
 
 
 def test_probes_are_called_in_the_documented_order_around_one_step():

@@ -410,7 +410,7 @@ def check_weight_import(model: Any, path: Path) -> str | None:
             return "negative variance accepted"
     model.eval()
     with no_grad():
-        out = model(Tensor(np.ones((2, *model.input_shape), np.float32))).numpy()
+        out = model(Tensor(np.ones((2, *model.input_shape), np.float32))).detach().numpy()
     model.load_state_dict(before)
     if not np.isfinite(out).all():
         return "loaded weights compute NaN"

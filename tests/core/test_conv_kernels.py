@@ -70,7 +70,7 @@ def test_chunked_convolution_matches_the_naive_loop(small_chunks, stride, paddin
         ref = naive_conv2d(xp, w, b, stride, (0, 0), dilation, 1)
     else:
         ref = naive_conv2d(x, w, b, stride, pad, dilation, 1)
-    np.testing.assert_allclose(y.numpy(), ref, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(y.detach().numpy(), ref, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize(("stride", "padding", "dilation"), GEOMETRIES)
@@ -159,7 +159,7 @@ def test_chunked_convolution_matches_torch(small_chunks, stride, padding, dilati
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # torch: "same" with even span copies
         ref = torch.nn.functional.conv2d(*theirs, **args)
-    np.testing.assert_allclose(out.numpy(), ref.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-10, atol=1e-12)
     v = np.random.default_rng(8).standard_normal(tuple(ref.shape))
     (out * Tensor(v)).sum().backward()
     (ref * torch.tensor(v)).sum().backward()

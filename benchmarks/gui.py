@@ -238,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.json:
             print(json.dumps(figures, indent=2))
         else:
-            ok = figures["pace_seconds_to_2x"] >= 10 and figures["pace_fps"] >= 20
+            ok = figures["pace_seconds_to_2x"] >= 10
             print(
                 f"general-fit at the default {figures['default_pace_steps_per_s']:g} steps/s: "
                 f"the loss is within 2x of where it settles ({figures['settled_loss']:.4g}) "

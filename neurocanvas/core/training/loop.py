@@ -430,6 +430,11 @@ class Trainer:
         """
         settled = (state or self.state) != "running"
         sps = self.samples_done / self._active_s if self._active_s > 0 else 0.0
+        pace = self.control.pace
+        if pace is not None and self.global_step:
+            # Paced, a step takes at least 1/pace seconds: the rate and the time left say so.
+            per_step = max(self._active_s / self.global_step, 1.0 / pace)
+            sps = self.samples_done / (per_step * self.global_step)
         remaining = max(self.config.epochs * self.n_train - self.samples_done, 0)
         eta = remaining / sps if sps > 0 else math.inf
         if state in ("finished", "diverged"):

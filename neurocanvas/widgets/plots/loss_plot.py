@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -314,7 +315,12 @@ class LossPlot(PlotBase):
         # The axes follow the current run; earlier runs count for y (so a comparison shows
         # them) but for x only once the current run ended early by diverging.
         lo, hi = self._y_bounds
-        steps = self._total_steps
+        # The x extent grows with the run (doubling, so the view changes rarely) up to its
+        # planned length: at a watchable pace a 1,600-step axis would leave the curve a sliver
+        # at the left for minutes.
+        steps = min(
+            self._total_steps, max(100, 2 ** math.ceil(math.log2(max(self._last_step, 1) * 1.25)))
+        )
         for n, f_lo, f_hi in self._faded_bounds:
             lo, hi = min(lo, f_lo), max(hi, f_hi)
             if self._diverged_at is not None:

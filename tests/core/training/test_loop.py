@@ -217,3 +217,13 @@ def test_cli_training_next_to_converged_saved_weights_does_not_trip_the_guard(tm
     result = json.loads(capsys.readouterr().out)
     assert code == 0 and result["state"] == "finished", result
     assert result["train_loss"] < 2 * first.train_loss[-1]  # it went on from the fit
+
+
+def test_at_a_slow_pace_the_rate_and_time_left_follow_the_pace():
+    control = TrainingControl(pace=2.0)
+    trainer = Trainer(mlp(), regression_data(), TrainingConfig(epochs=2, batch_size=16), control)
+    for _ in range(3):
+        trainer.step()
+    snap = trainer.snapshot()
+    assert snap.samples_per_s <= 2.0 * 16 + 1e-9  # never faster than 2 steps of 16 a second
+    assert snap.eta_s >= (2 * 80 - 48) / (2.0 * 16) - 1e-9

@@ -118,7 +118,7 @@ def test_a_last_step_that_breaks_the_weights_never_ends_finished():
     class Poison(TrainingHook):
         def on_step_end(self, trainer: Trainer, loss: float) -> None:
             if trainer.global_step == trainer.total_steps:  # the very last step
-                trainer.model[0].weight.data[...] = np.inf
+                trainer.model[0].weight.array[...] = np.inf
 
     model = mlp()
     before = {k: v.copy() for k, v in model.state_dict().items()}

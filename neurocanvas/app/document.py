@@ -21,7 +21,7 @@ from neurocanvas.app.editor import GraphEditor
 from neurocanvas.core.datasets import DATASETS
 from neurocanvas.core.io.project import Project
 from neurocanvas.core.network.catalogue import get_layer
-from neurocanvas.core.network.fitting import fit_edits, fitted_params
+from neurocanvas.core.network.fitting import fit_edits, fit_input_shapes, fitted_params
 from neurocanvas.core.network.graph import Graph
 from neurocanvas.core.training.trainer import TrainingConfig
 
@@ -115,6 +115,9 @@ class Document(QObject):
         self.weights = weights
         self.set_path(path)
         self.apply_dataset(project.dataset_key, project.dataset_params, project.dataset_seed)
+        self.load_notes: list[str] = []
+        if self.dataset is not None:  # an Input's shape is the data's (see fit_input_shapes)
+            self.load_notes = fit_input_shapes(self.graph, self.dataset)
         self.saved_settings = project.config.to_dict()
         self.settings_modified = False
         self.undo_stack.setClean()

@@ -7,6 +7,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from neurocanvas.core.network.fitting import fit_input_shapes
+
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
 
 
@@ -24,6 +26,7 @@ class Loaded:
     model: Any
     source: str
     note: str = ""  # for an ONNX file: which data set was chosen, or what to choose
+    has_saved_weights: bool = False  # the model holds weights read from the project or ONNX
 
     def require_dataset(self) -> Any:
         """The data set, or a CliError saying that the (ONNX) model has none yet."""
@@ -110,6 +113,9 @@ def load_source(
         dataset = None
     for notice in getattr(project, "notices", ()):
         print(f"warning: {notice}", file=sys.stderr)
+    if dataset is not None:
+        for note in fit_input_shapes(project.graph, dataset):
+            print(f"note: {note}", file=sys.stderr)
     batch = project.config.batch_size if batch_size is None else batch_size
     spec = replace(dataset.data_spec(), batch_size=batch) if dataset is not None else None
     report = analyse(project.graph, spec)
@@ -134,7 +140,15 @@ def load_source(
                 model.load_state_dict(saved)
         except WeightsError as exc:
             raise CliError(str(exc)) from exc
-    return Loaded(project, dataset, report, model, source, note)
+    return Loaded(
+        project,
+        dataset,
+        report,
+        model,
+        source,
+        note,
+        has_saved_weights=saved is not None and use_saved_weights,
+    )
 
 
 def _open_onnx(path: Path) -> Any:
@@ -158,3 +172,32 @@ def format_from_suffix(path: str) -> str:
         if fmt.suffix == suffix:
             return fmt.key
     raise CliError(f"cannot tell the export format from {path!r}: give --format")
+
+
+def refuse_overwriting_inputs(output: str, loaded: Loaded) -> None:
+    """Refuse an export path that is the project itself, its weights or its data file.
+
+    Writing a model over the file it was read from destroys the person's work without a
+    word (an ONNX file named like the project, the training CSV named as the export).
+    """
+    from neurocanvas.core.io.project import weights_file
+
+    target = Path(output).expanduser().resolve()
+    source = Path(loaded.source)
+    inputs: dict[Path, str] = {}
+    if source.exists():
+        inputs[source.resolve()] = "the project file"
+        if source.suffix == ".ncproj":
+            sidecar = weights_file(source)
+            if sidecar is not None:
+                inputs[sidecar.resolve()] = "the project's weights"
+    for key in ("path", "images", "labels"):
+        value = loaded.project.dataset_params.get(key) if loaded.project is not None else None
+        if isinstance(value, str) and value:
+            data = Path(value)
+            if not data.is_absolute() and source.exists():
+                data = source.resolve().parent / data
+            inputs[data.resolve()] = "the project's data file"
+    what = inputs.get(target)
+    if what is not None:
+        raise CliError(f"{output} is {what}: choose another output path (nothing was written)")

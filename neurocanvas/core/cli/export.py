@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from neurocanvas.core.cli._common import (
     EXIT_OK,
@@ -10,6 +11,7 @@ from neurocanvas.core.cli._common import (
     format_from_suffix,
     load_source,
     problems_line,
+    refuse_overwriting_inputs,
 )
 from neurocanvas.core.network.shapes import PARAMETER_BUDGET
 
@@ -51,6 +53,13 @@ def cmd_export(args: argparse.Namespace) -> int:
     if loaded.model is None:
         raise CliError(f"the network is not valid: {problems_line(loaded)}")
     fmt = args.format or format_from_suffix(args.output)
+    refuse_overwriting_inputs(args.output, loaded)
+    if args.weights is None and not loaded.has_saved_weights:
+        print(
+            "warning: the project has no trained weights, so the export holds the initial "
+            "(untrained) ones: train it first with 'neurocanvas train PROJECT --save'",
+            file=sys.stderr,
+        )
     try:
         experiment = Experiment(loaded.project, loaded.dataset)  # lr: the project's
         written = export_model(

@@ -19,6 +19,7 @@ from neurocanvas.core.cli._common import (
     format_from_suffix,
     load_source,
     problems_line,
+    refuse_overwriting_inputs,
 )
 from neurocanvas.core.network.shapes import PARAMETER_BUDGET
 
@@ -45,6 +46,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--format", choices=list(EXPORT_FORMATS), help="export format (default: from PATH)"
     )
+    p.add_argument(
+        "--save",
+        action="store_true",
+        help="save the trained weights into the project file (all or nothing)",
+    )
     p.add_argument("--json", action="store_true", help="print the final metrics as JSON")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_train)
@@ -55,6 +61,9 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     if args.export and not args.format:
         args.format = format_from_suffix(args.export)
+    _check_overrides(args)
+    if args.save and not args.project.endswith(".ncproj"):
+        raise CliError("--save needs a .ncproj project file (save an example or ONNX model first)")
     loaded = load_source(
         args.project,
         weights=args.weights,
@@ -98,6 +107,7 @@ def cmd_train(args: argparse.Namespace) -> int:
             progress.close()
     result = _final_metrics(final, trainer, time.perf_counter() - started)
     if args.export:
+        refuse_overwriting_inputs(args.export, loaded)
         from neurocanvas.core.io.export import Experiment, ExportError, WeightsError, export_model
 
         # the run's settings and lr record go with a training-script export
@@ -116,12 +126,44 @@ def cmd_train(args: argparse.Namespace) -> int:
         except (ExportError, WeightsError) as exc:
             raise CliError(str(exc)) from exc
         result["exported"] = [str(p) for p in written]
+    if args.save:
+        _save(args.project, loaded, config, result)
     if args.json:
         print(json.dumps(result))
     else:
         for key, value in result.items():
             print(f"{key}: {_fmt(value)}")
     return EXIT_OK if final.state == "finished" else EXIT_ERROR
+
+
+def _check_overrides(args: argparse.Namespace) -> None:
+    """Refuse out-of-range options before anything is opened or built, in the settings' words."""
+    from neurocanvas.core.training.trainer import TrainingConfig
+
+    given = {
+        "epochs": args.epochs,
+        "lr": args.lr,
+        "batch_size": args.batch_size,
+        "seed": args.seed,
+    }
+    try:
+        replace(TrainingConfig(), **{k: v for k, v in given.items() if v is not None}).validate()
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+
+
+def _save(path: str, loaded: Any, config: Any, result: dict[str, Any]) -> None:
+    """Write the trained weights (and the settings used) into the project, all or nothing."""
+    from neurocanvas.core.io.project import ProjectError, save_project
+
+    project = replace(loaded.project, config=config)
+    if loaded.dataset is not None:
+        project = replace(project, preprocessing=loaded.dataset.preprocessing.to_dict())
+    try:
+        save_project(project, path, weights=loaded.model.state_dict())
+    except ProjectError as exc:
+        raise CliError(str(exc)) from exc
+    result["saved"] = path
 
 
 def _fmt(value: Any) -> str:

@@ -110,3 +110,27 @@ def _last_linear(graph: Graph, node_id: str) -> Node | None:
             return None
         node_id = wires[0].src
     return None
+
+
+def fit_input_shapes(graph: Graph, dataset: Any) -> list[str]:
+    """Give every Input the data set's sample shape, in place; return one note per change.
+
+    An Input's shape is not a design choice but a copy of the data's (the catalogue fills it
+    in from the data set), so a project whose file says otherwise, say after its CSV gained a
+    column, is brought in line when it is opened (CLI and app alike) instead of being refused.
+    """
+    notes: list[str] = []
+    shape = tuple(int(d) for d in dataset.input_shape)
+    for node in list(graph.nodes.values()):
+        if node.type == "Input" and tuple(node.params["shape"]) != shape:
+            old = tuple(node.params["shape"])
+            graph.set_param(node.id, "shape", shape)
+            notes.append(
+                f"Input '{node.name}' now takes the data set's shape {_fmt(shape)} "
+                f"(the file said {_fmt(old)})"
+            )
+    return notes
+
+
+def _fmt(shape: tuple[int, ...]) -> str:
+    return "(N, " + ", ".join(str(d) for d in shape) + ")"

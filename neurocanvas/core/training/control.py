@@ -119,6 +119,8 @@ class TrainingConfig:
                 raise ValueError(f"{key} must be a whole number, got {value!r}")
         if self.epochs < 1:
             raise ValueError(f"epochs must be >= 1, got {self.epochs!r}")
+        if not 0 <= self.seed <= 2**32 - 1:  # numpy's and PyTorch's seeds are 32-bit
+            raise ValueError(f"seed must be between 0 and {2**32 - 1}, got {self.seed!r}")
         if self.device not in ("cpu", "cuda"):
             raise ValueError(f"device must be 'cpu' or 'cuda', got {self.device!r}")
         return TrainingConfig(

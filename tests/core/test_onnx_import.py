@@ -276,3 +276,26 @@ def test_cli_validates_trains_and_exports_an_onnx_file(tmp_path, capsys):
     )
     assert main(["validate", str(bad)]) == 1
     assert "Elu 'e'" in capsys.readouterr().err
+
+
+def test_an_imported_model_exported_unchanged_computes_the_same_function(tmp_path, capsys):
+    # A digits-shaped CNN opens with the digits data set suggested; the re-export must not
+    # slip that data set's pixel scaling in front of weights that never saw it.
+    import onnxruntime
+
+    from neurocanvas.core.cli import main
+
+    t = _torch()
+    t.manual_seed(0)
+    net = t.nn.Sequential(
+        t.nn.Conv2d(1, 4, 3, padding=1), t.nn.ReLU(), t.nn.Flatten(), t.nn.Linear(256, 10)
+    )
+    original = _export_torch(net, (1, 8, 8), tmp_path / "cnn.onnx")
+    assert main(["export", str(original), "--output", str(tmp_path / "re.onnx")]) == 0
+    x = np.random.default_rng(1).uniform(0, 16, size=(5, 1, 8, 8)).astype(np.float32)
+
+    def run(path):
+        session = onnxruntime.InferenceSession(str(path))
+        return session.run(None, {session.get_inputs()[0].name: x})[0]
+
+    np.testing.assert_allclose(run(tmp_path / "re.onnx"), run(original), rtol=1e-5, atol=1e-5)

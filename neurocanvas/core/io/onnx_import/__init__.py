@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from neurocanvas.core.datasets.preprocessing import Preprocessing
 from neurocanvas.core.io.export import WeightsError, check_weights_fit
 from neurocanvas.core.io.project import Project
 from neurocanvas.core.network.catalogue import fmt_shape
@@ -280,6 +281,12 @@ class OnnxProject:
         return f"{self.summary}; data set: {self.data_note}"
 
 
+AS_IN_FILE = Preprocessing(
+    input_note="none: the imported model's inputs as they are",
+    output_note="none: the imported model's outputs as they are",
+)
+
+
 def project_from_onnx(path: str | os.PathLike[str]) -> OnnxProject:
     """A new project holding the ONNX model, its weights and the suggested data set.
 
@@ -298,7 +305,10 @@ def project_from_onnx(path: str | os.PathLike[str]) -> OnnxProject:
         dataset_key=choice.key,
         dataset_params=dict(choice.params),
         name=imported.name,
-        preprocessing=imported.preprocessing,  # what the weights expect, when recorded
+        # What the weights expect: the file's record, else the file's inputs as they are, so
+        # that export -> import -> export computes the same function (no scaling of the
+        # suggested data set is slipped in front of weights that never saw it).
+        preprocessing=imported.preprocessing or AS_IN_FILE.to_dict(),
     )
     layers = len(graph.nodes) - 2
     count = sum(int(np.size(v)) for v in imported.weights.values() if v.dtype.kind == "f")

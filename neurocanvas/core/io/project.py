@@ -290,7 +290,9 @@ def _parse_json(raw: bytes, name: str) -> dict[str, Any]:
                 f"{name} is truncated: the JSON ends early at line {exc.lineno}, column {exc.colno}"
             ) from exc
         raise ProjectError(
-            f"{name} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+            # json's own wording may end in "at" ("Unterminated string starting at")
+            f"{name} is not valid JSON: {exc.msg.removesuffix(' at')} at line {exc.lineno}, "
+            f"column {exc.colno}"
         ) from exc
     except (ValueError, RecursionError) as exc:  # LimitError, or the decoder's own limits
         raise ProjectError(f"{name} cannot be read: {exc}") from exc

@@ -134,10 +134,26 @@ def load_weights(path: str | os.PathLike) -> dict[str, np.ndarray]:
     except WeightsError:
         raise
     except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise WeightsError(f"{path.name} is not a readable {suffix[1:]} file ({exc})") from exc
+        raise WeightsError(
+            f"{path.name} is not a readable {suffix[1:]} file ({_why(exc)})"
+        ) from exc
     except Exception as exc:  # safetensors raises its own SafetensorError for damaged headers
         raise WeightsError(f"{path.name} is not a readable {suffix[1:]} file ({exc})") from exc
     raise WeightsError(f"cannot read weights from {path.name}: use a .safetensors or .npz file")
+
+
+def _why(exc: BaseException) -> str:
+    """The reader's complaint in the person's terms.
+
+    numpy answers an array of Python objects with advice to pass ``allow_pickle=True``: for a
+    file from elsewhere that would run its code, so say what it holds instead of how to load it.
+    """
+    if "allow_pickle" in str(exc):
+        return (
+            "not an archive of plain arrays; reading it would mean unpickling it, "
+            "which is never done"
+        )
+    return str(exc)
 
 
 def read_metadata(path: str | os.PathLike) -> dict[str, str]:
@@ -159,7 +175,9 @@ def read_metadata(path: str | os.PathLike) -> dict[str, str]:
             with safe_open(str(path), framework="numpy") as fh:
                 return dict(fh.metadata() or {})
     except Exception as exc:  # zip, JSON and safetensors errors alike: the file is damaged
-        raise WeightsError(f"{path.name} is not a readable {suffix[1:]} file ({exc})") from exc
+        raise WeightsError(
+            f"{path.name} is not a readable {suffix[1:]} file ({_why(exc)})"
+        ) from exc
     raise WeightsError(f"cannot read weights from {path.name}: use a .safetensors or .npz file")
 
 

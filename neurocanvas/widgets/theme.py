@@ -50,6 +50,8 @@ class Theme:
     error: QColor
     error_body: QColor
     error_text: QColor
+    warning: QColor  # a node that trains but badly (Softmax before cross_entropy): amber
+    warning_body: QColor
     _category_cache: dict[str, QColor] = field(default_factory=dict)
 
     @classmethod
@@ -85,6 +87,8 @@ class Theme:
             error_body=_mix(node_body, error, 0.18),
             # The problem line sits on the pink body: a deeper (or, in dark mode, paler) red.
             error_text=QColor.fromHslF(0.0, 0.8, 0.8 if dark else 0.36),
+            warning=QColor.fromHslF(0.1, 0.85, 0.5 if dark else 0.42),
+            warning_body=_mix(node_body, QColor.fromHslF(0.1, 0.85, 0.5), 0.16),
         )
 
     def category_color(self, category: str) -> QColor:

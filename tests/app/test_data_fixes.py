@@ -32,6 +32,9 @@ def test_softmax_before_cross_entropy_warns_and_one_click_removes_it(window_fact
     texts = [w.problems.item(i).text() for i in range(w.problems.count())]
     assert any("feeds cross_entropy" in t for t in texts)
     assert w.problem_fix.isVisible() and w.problem_fix.text() == "Remove Softmax 'softmax1'"
+    softmax = w.document.graph.node_by_name("softmax1")
+    item = w.canvas.node_items[softmax.id]
+    assert item.invalid and item.warning_only  # drawn amber: it trains, but badly
 
     qtbot.mouseClick(w.problem_fix, LEFT)
     assert _types_into_output(w) == "Linear"  # linear3 now feeds the Output directly

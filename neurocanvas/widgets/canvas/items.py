@@ -121,6 +121,7 @@ class NodeItem(QGraphicsItem):
         )
         self.out_shape_text = ""
         self.problems: list[str] = []
+        self.warning_only = False  # every problem is a warning: amber, not red
         self.wires: list[WireItem] = []
         self.setFlags(
             QGraphicsItem.GraphicsItemFlag.ItemIsMovable
@@ -154,8 +155,11 @@ class NodeItem(QGraphicsItem):
         self.summary = summary
         self.update()
 
-    def set_report(self, out_shape_text: str, problems: list[str]) -> None:
+    def set_report(
+        self, out_shape_text: str, problems: list[str], warning_only: bool = False
+    ) -> None:
         self.out_shape_text, self.problems = out_shape_text, list(problems)
+        self.warning_only = bool(problems) and warning_only
         self._update_tooltip()
         self.update()
 
@@ -197,11 +201,11 @@ class NodeItem(QGraphicsItem):
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         theme, rect = self.theme, self.rect()
         selected = self.isSelected()
-        border = (
-            theme.error if self.invalid else (theme.selection if selected else theme.node_border)
-        )
+        alert = theme.warning if self.warning_only else theme.error
+        alert_body = theme.warning_body if self.warning_only else theme.error_body
+        border = alert if self.invalid else (theme.selection if selected else theme.node_border)
         painter.setPen(QPen(border, 2.4 if (selected or self.invalid) else 1.0))
-        painter.setBrush(QBrush(theme.error_body if self.invalid else theme.node_body))
+        painter.setBrush(QBrush(alert_body if self.invalid else theme.node_body))
         painter.drawRoundedRect(rect, CORNER, CORNER)
 
         header = QPainterPath()
@@ -210,7 +214,7 @@ class NodeItem(QGraphicsItem):
         clip.addRect(QRectF(0, 0, NODE_WIDTH, HEADER_HEIGHT))
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(
-            QBrush(theme.error if self.invalid else theme.category_color(self.spec.category))
+            QBrush(alert if self.invalid else theme.category_color(self.spec.category))
         )
         painter.drawPath(header.intersected(clip))
         painter.setPen(QPen(border, 2.4 if (selected or self.invalid) else 1.0))

@@ -110,9 +110,10 @@ class CanvasScene(QGraphicsScene):
         for node_id, item in self.node_items.items():
             info = report.nodes.get(node_id) if report is not None else None
             shape = info.out_shape if info is not None else None
-            problems = [p.message for p in report.problems_for(node_id)] if report else []
+            found = report.problems_for(node_id) if report else []
             text = ("→ " + format_shape(shape)) if shape is not None else ""
-            item.set_report(text, problems)
+            warning_only = all(getattr(p, "severity", "error") == "warning" for p in found)
+            item.set_report(text, [p.message for p in found], warning_only)
         for edge, wire in self.wire_items.items():
             info = report.nodes.get(edge.src) if report is not None else None
             shape = info.out_shape if info is not None else None

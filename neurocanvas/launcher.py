@@ -3,8 +3,9 @@
 It lives outside ``core`` so that core never imports Qt, and outside ``app`` so that the CLI
 works on machines without a screen or without Qt's system libraries. Before the app starts it
 checks what would otherwise abort inside Qt with a page of plugin errors: a word that is no
-command, file or example (a typo: one line suggesting the closest command) and a missing
-display (one line saying how to run headless).
+command, file or example (a typo: one line suggesting the closest command), a missing
+display (one line saying how to run headless), and a Qt binding known to crash (one line with
+the command that installs a good one), all before any window opens.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import difflib
 import os
 import sys
+from importlib import metadata
 from pathlib import Path
 
 from neurocanvas.core.cli import SUBCOMMANDS, unknown_command_line
@@ -23,6 +25,35 @@ NO_DISPLAY = (
     "command, e.g. 'neurocanvas train PROJECT.ncproj' (see 'neurocanvas --help'), or set "
     "QT_QPA_PLATFORM=offscreen"
 )
+
+
+# PySide6 releases that crash the app. 6.12.0 drops a reference to None on every Python
+# override Qt calls (paint, boundingRect): the process aborts with "deallocating None" after
+# 18 s to 2 min of use, taking unsaved work with it. The pin in pyproject.toml excludes it, but
+# a person may already have it installed.
+BAD_BINDINGS = {"6.12.0": 'it aborts with "deallocating None" within minutes'}
+BINDING_FIX = 'pip install "PySide6-Essentials<6.12"'
+
+
+def installed_binding() -> str | None:
+    """The installed PySide6 version, read from the package metadata (Qt is not imported)."""
+    for dist in ("PySide6-Essentials", "PySide6"):
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            continue
+    return None
+
+
+def binding_problem(version: str | None = None) -> str | None:
+    """Why the installed Qt binding must not be used, with the command that fixes it, or None."""
+    version = installed_binding() if version is None else version
+    if version is None or version not in BAD_BINDINGS:
+        return None
+    return (
+        f"neurocanvas: PySide6 {version} is installed, and with it {BAD_BINDINGS[version]}, "
+        f"losing unsaved work; install a working version with: {BINDING_FIX}"
+    )
 
 
 def _is_example(word: str) -> bool:
@@ -72,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
         from neurocanvas.core.cli import main as cli_main
 
         return cli_main(args)
-    problem = app_argument_problem(args) or display_problem()
+    problem = binding_problem() or app_argument_problem(args) or display_problem()
     if problem:
         print(problem, file=sys.stderr)
         return EXIT_USAGE

@@ -73,6 +73,7 @@ class MainWindow(ProjectFilesMixin, ValidationMixin, QMainWindow):
         self.controller.confirm_large = self._confirm_large_model
         self.insight = InsightController(self)  # health overlay, previews, lr finder, stepper
         self._wire_training_views()
+        self._cap_result_pages()
         self._build_actions()
         self._build_menus()
         self._build_status_bar()
@@ -95,6 +96,18 @@ class MainWindow(ProjectFilesMixin, ValidationMixin, QMainWindow):
         view = self.inspector.parameter_view
         view.node_changed.connect(self.controller.watch_parameters)
         self.controller.parameters.connect(view.show_weights)
+
+    def _cap_result_pages(self) -> None:
+        """No results page dictates the window's width: each gets at most the plots' minimum.
+
+        The Step through page asked for 890 px, which squeezed the Layers column to 87 px at
+        1366 x 768; a page narrower than its wish lays out tighter instead.
+        """
+        cap = self.plots.minimumSizeHint().width()
+        for i in range(self.results_tabs.count()):
+            page = self.results_tabs.widget(i)
+            if page.minimumSizeHint().width() > cap:
+                page.setMinimumWidth(cap)
 
     def _build_widgets(self) -> None:
         doc = self.document

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QObject, QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QScrollArea, QWidget
 
 RESULTS_SHARE = 0.42  # of the window height, for the results (plots) dock by default
@@ -67,6 +67,29 @@ class _NoTitle(QWidget):
         return QSize(0, 0)
 
 
+class FitWidth(QObject):
+    """Keeps a scroll area at least as wide as its content's minimum (plus the scroll bar).
+
+    The content's minimum changes when its rows change (another data set's parameters); Qt
+    announces that with a LayoutRequest event on the content, and the area follows.
+    """
+
+    def __init__(self, area: QScrollArea, content: QWidget):
+        super().__init__(area)
+        self.area, self.content = area, content
+        content.installEventFilter(self)
+        self.update()
+
+    def update(self) -> None:
+        bar = self.area.verticalScrollBar().sizeHint().width()
+        self.area.setMinimumWidth(self.content.minimumSizeHint().width() + bar)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if watched is self.content and event.type() == QEvent.Type.LayoutRequest:
+            self.update()
+        return False
+
+
 def make_dock(
     window: QMainWindow,
     title: str,
@@ -89,10 +112,10 @@ def make_dock(
         # does not take focus would otherwise move the keyboard focus to the panel itself.
         area_widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         # Never scroll sideways (a half-hidden slider row looks broken): the dock is at
-        # least as wide as the panel's own minimum plus the vertical scroll bar.
+        # least as wide as the panel's own minimum plus the vertical scroll bar, also when
+        # the panel's minimum grows later (a data set with more parameters).
         area_widget.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        bar = area_widget.verticalScrollBar().sizeHint().width()
-        area_widget.setMinimumWidth(widget.minimumSizeHint().width() + bar)
+        FitWidth(area_widget, widget)
         widget = area_widget
     dock.setWidget(widget)
     dock.setFeatures(

@@ -85,7 +85,7 @@ def _float_formatter(values: np.ndarray, opts: PrintOptions) -> Callable[[Any], 
     hi = float(nonzero.max()) if nonzero.size else 0.0
     lo = float(nonzero.min()) if nonzero.size else 0.0
     if integral:
-        sci = hi > 1e8
+        sci = bool(nonzero.size) and (hi / lo > 1000.0 or hi > 1e8)
     else:
         sci = bool(nonzero.size) and (hi / lo > 1000.0 or hi > 1e8 or lo < 1e-4)
     if opts.sci_mode is not None:

@@ -118,7 +118,7 @@ class device(str):  # noqa: N801 - PyTorch's name
     PyTorch. Only one GPU is used, so an index other than 0 is refused.
     """
 
-    index: int | None
+    index: int | None  # type: ignore[assignment]  # PyTorch's name, shadowing str.index
 
     def __new__(cls, spec: Any, index: int | None = None) -> device:
         if isinstance(spec, device):

@@ -208,7 +208,7 @@ class Function:
         self.saved = arrays
 
     @classmethod
-    def apply(cls, *tensors: TensorBase, **kwargs: Any) -> Any:
+    def apply(cls, *tensors: Any, **kwargs: Any) -> Any:
         """Run the operation on tensors; record a graph node when a gradient may be needed."""
         arrays = []
         needs = []
@@ -330,7 +330,7 @@ def _accumulate_leaf(t: TensorBase, g: Any) -> None:
     if t.grad is None:
         t.grad = wrap(xp.array(g, dtype=t.array.dtype))
     else:
-        t.grad.array = t.grad.array + g
+        t.grad.array = xp.asarray(t.grad.array + g)  # 0-d + 0-d gives a numpy scalar
         if t.grad.array.dtype != t.array.dtype:
             t.grad.array = t.grad.array.astype(t.array.dtype)
 

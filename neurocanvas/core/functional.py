@@ -15,6 +15,14 @@ from typing import Any
 import numpy as np
 
 from neurocanvas.core import backend
+from neurocanvas.core._composite import (
+    binary_cross_entropy,
+    elu,
+    embedding,
+    layer_norm,
+    nll_loss,
+    one_hot,
+)
 from neurocanvas.core._conv import adaptive_avg_pool2d, avg_pool2d, conv2d, max_pool2d
 from neurocanvas.core._ops import (
     LogSoftmaxBackward0,
@@ -33,19 +41,25 @@ __all__ = [
     "adaptive_avg_pool2d",
     "avg_pool2d",
     "batch_norm",
+    "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "conv2d",
     "cross_entropy",
     "dropout",
+    "elu",
+    "embedding",
     "erf",
     "gelu",
     "huber_loss",
     "l1_loss",
+    "layer_norm",
     "leaky_relu",
     "linear",
     "log_softmax",
     "max_pool2d",
     "mse_loss",
+    "nll_loss",
+    "one_hot",
     "relu",
     "sigmoid",
     "softmax",
@@ -219,10 +233,22 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:  # noqa: A002
 # Softmax family
 
 
+def _warn_implicit_dim(name: str) -> None:
+    """PyTorch's warning: the dimension a softmax without ``dim`` picks is a legacy guess."""
+    warnings.warn(
+        f"Implicit dimension choice for {name} has been deprecated. Change the call to include "
+        "dim=X as an argument.",
+        UserWarning,
+        stacklevel=3,
+    )
+
+
 def softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Tensor:  # noqa: A002
     """exp(x) / sum(exp(x)) along ``dim``, shifted by the maximum so it never overflows."""
     if dtype is not None:
         input = input.type(dtype)
+    if dim is None:
+        _warn_implicit_dim("softmax")
     return SoftmaxBackward0.apply(input, axis=_softmax_dim(input.array.ndim, dim, "softmax"))
 
 
@@ -230,6 +256,8 @@ def log_softmax(input: Tensor, dim: int | None = None, dtype: Any = None) -> Ten
     """log(softmax(x)) computed as x - logsumexp(x), stable for large logits."""
     if dtype is not None:
         input = input.type(dtype)
+    if dim is None:
+        _warn_implicit_dim("log_softmax")
     return LogSoftmaxBackward0.apply(input, axis=_softmax_dim(input.array.ndim, dim, "log_softmax"))
 
 

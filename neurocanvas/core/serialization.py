@@ -27,6 +27,7 @@ __all__ = ["load", "save"]
 
 _KIND = "neurocanvas.kind"  # header metadata: "tensor" or "state_dict"
 _TENSOR_KEYS = "neurocanvas.tensor_keys"  # which values were Tensors (the rest numpy arrays)
+_ORDER = "neurocanvas.order"  # the mapping's key order (safetensors stores keys sorted)
 _SINGLE = "tensor"
 _CONVERT = (
     "it looks like a PyTorch file ({what}), which is a pickle; neurocanvas never unpickles "
@@ -68,7 +69,11 @@ def save(obj: Any, f: str | os.PathLike[str] | IO[bytes]) -> None:
                 raise TypeError(f"torch.save: keys must be strings, got {key!r}")
             arrays[key] = _array(value, f"entry {key!r}")
         tensor_keys = [k for k, v in obj.items() if isinstance(v, TensorBase)]
-        meta = {_KIND: "state_dict", _TENSOR_KEYS: json.dumps(tensor_keys)}
+        meta = {
+            _KIND: "state_dict",
+            _TENSOR_KEYS: json.dumps(tensor_keys),
+            _ORDER: json.dumps(list(arrays)),
+        }
     else:
         raise TypeError(
             f"torch.save: cannot save a {type(obj).__name__}; save a tensor or a state_dict "
@@ -122,6 +127,5 @@ def load(
 
     if meta.get(_KIND) == "tensor":
         return restore(_SINGLE, arrays[_SINGLE])
-    order = [k for k in header if k != "__metadata__"]
-    order.sort(key=lambda k: header[k]["data_offsets"][0])
+    order = json.loads(meta[_ORDER]) if _ORDER in meta else sorted(arrays)
     return OrderedDict((k, restore(k, arrays[k])) for k in order)

@@ -15,6 +15,7 @@ Names and semantics follow PyTorch so that what a person learns here carries ove
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
 from typing import Any
 
@@ -169,7 +170,7 @@ class Tensor(TensorMethods, TensorBase):
         self, *args: Any, requires_grad: bool = False, device: Any = None, dtype: Any = None
     ) -> None:
         if len(args) == 2 and isinstance(args[1], bool) and not isinstance(args[0], int):
-            args, requires_grad = args[:1], args[1]  # the engine's older Tensor(data, flag)
+            args, requires_grad = args[:1], args[1]  # type: ignore[misc]  # older Tensor(data, flag)
         data = _tensor_from_args(args)
         if dtype is not None:
             data = data.astype(as_dtype(dtype))
@@ -213,7 +214,7 @@ class Tensor(TensorMethods, TensorBase):
         return self.array.dtype  # type: ignore[no-any-return]
 
     @property
-    def ndim(self) -> int:
+    def ndim(self) -> builtins.int:
         return self.array.ndim  # type: ignore[no-any-return]
 
     @property
@@ -221,11 +222,11 @@ class Tensor(TensorMethods, TensorBase):
         return CPU if type(self.array) is _ndarray else CUDA
 
     @property
-    def is_cuda(self) -> bool:
+    def is_cuda(self) -> builtins.bool:
         return type(self.array) is not _ndarray
 
     @property
-    def is_leaf(self) -> bool:
+    def is_leaf(self) -> builtins.bool:
         return self._ctx is None
 
     @property
@@ -236,7 +237,7 @@ class Tensor(TensorMethods, TensorBase):
     def xp(self) -> Any:
         return np if type(self.array) is _ndarray else backend.array_module(self.array)
 
-    def __len__(self) -> int:
+    def __len__(self) -> builtins.int:
         if self.array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
         return self.array.shape[0]  # type: ignore[no-any-return]
@@ -296,10 +297,10 @@ class Tensor(TensorMethods, TensorBase):
     def __float__(self) -> float:
         return float(self.item())
 
-    def __int__(self) -> int:
+    def __int__(self) -> builtins.int:
         return int(self.item())
 
-    def __bool__(self) -> bool:
+    def __bool__(self) -> builtins.bool:
         if self.array.size != 1:
             raise RuntimeError(
                 f"Boolean value of Tensor with more than one value is ambiguous (shape "
@@ -307,7 +308,7 @@ class Tensor(TensorMethods, TensorBase):
             )
         return bool(self.array.item())
 
-    def __index__(self) -> int:
+    def __index__(self) -> builtins.int:
         if self.array.dtype.kind not in "iu" or self.array.size != 1:
             raise TypeError("only integer tensors of a single element can be used as an index")
         return int(self.array.item())
@@ -420,11 +421,11 @@ class Tensor(TensorMethods, TensorBase):
             self._retains_grad = True
 
     @property
-    def retains_grad(self) -> bool:
+    def retains_grad(self) -> builtins.bool:
         return self._retains_grad
 
     @property
-    def _version_counter(self) -> int:
+    def _version_counter(self) -> builtins.int:
         return self._version
 
     def backward(

@@ -1,7 +1,8 @@
 """Neural-network modules with PyTorch's names, shapes and initialisation."""
 
-from neurocanvas.core.nn import init
+from neurocanvas.core.nn import functional, init
 from neurocanvas.core.nn.containers import ModuleList, Sequential
+from neurocanvas.core.nn.extra import ELU, BCELoss, Embedding, LayerNorm, ModuleDict, NLLLoss
 from neurocanvas.core.nn.layers import (
     GELU,
     AdaptiveAvgPool2d,
@@ -24,6 +25,13 @@ from neurocanvas.core.nn.module import Module, Parameter
 from neurocanvas.core.nn.normalization import BatchNorm1d, BatchNorm2d
 
 __all__ = [
+    "ELU",
+    "BCELoss",
+    "Embedding",
+    "LayerNorm",
+    "ModuleDict",
+    "NLLLoss",
+    "functional",
     "GELU",
     "AdaptiveAvgPool2d",
     "AvgPool2d",

@@ -252,6 +252,13 @@ class Module:
             yield b
 
     # ------------------------------------------------------------------ modes and grads
+    def apply(self, fn: Callable[[Module], Any]) -> Module:
+        """Call ``fn`` on every submodule (children first) and on self, e.g. to initialise."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
     def train(self, mode: bool = True) -> Module:
         """Switch this module and its descendants to training (or, with ``False``, eval) mode."""
         for m in self.modules():

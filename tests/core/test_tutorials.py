@@ -258,7 +258,7 @@ def test_mlp_tutorial_gives_pytorchs_losses_and_accuracies() -> None:
     copy_weights(ours["model"], theirs["model"])
     try:
         for ns in (ours, theirs):
-            np.random.seed(3)
+            np.random.seed(3)  # noqa: NPY002 - the tutorial draws from the global generator
             run(MLP_TRAIN, ns is ours, ns)
     finally:
         torch.set_printoptions(profile="default")

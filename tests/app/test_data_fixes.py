@@ -12,9 +12,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from neurocanvas.app.main import open_argument
 
-CASES = Path("/work/shared/cases")
-if not CASES.exists():
-    CASES = Path(__file__).resolve().parents[1] / "cases"
+CASES = Path(__file__).resolve().parents[1] / "cases"  # the field cases (../shared/cases)
 LEFT = Qt.MouseButton.LeftButton
 
 

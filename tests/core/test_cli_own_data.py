@@ -17,9 +17,7 @@ from neurocanvas import launcher
 from neurocanvas.core.cli import main
 from neurocanvas.core.io.project import load_project
 
-CASES = Path("/work/shared/cases")
-if not CASES.exists():
-    CASES = Path(__file__).resolve().parents[1] / "cases"
+CASES = Path(__file__).resolve().parents[1] / "cases"  # the field cases (../shared/cases)
 
 
 def run(capsys, *argv):

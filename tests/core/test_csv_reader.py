@@ -11,9 +11,7 @@ import pytest
 from neurocanvas.core.datasets import DatasetError, make_dataset
 from neurocanvas.core.datasets.csv_reader import read_table
 
-CASES = Path("/work/shared/cases")
-if not CASES.exists():
-    CASES = Path(__file__).resolve().parents[1] / "cases"
+CASES = Path(__file__).resolve().parents[1] / "cases"  # the field cases (../shared/cases)
 
 
 def _write(tmp_path, text: str, name: str = "data.csv", newline: str = "\n") -> str:

@@ -19,9 +19,7 @@ from neurocanvas.core.network.decision import (
 from neurocanvas.core.network.shapes import DataSpec, analyse
 from neurocanvas.core.training.trainer import Trainer
 
-CASES = Path("/work/shared/cases")
-if not CASES.exists():
-    CASES = Path(__file__).resolve().parents[1] / "cases"
+CASES = Path(__file__).resolve().parents[1] / "cases"  # the field cases (../shared/cases)
 
 
 def _sigmoid(z):

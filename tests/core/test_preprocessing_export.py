@@ -19,9 +19,7 @@ from neurocanvas.core.network.decision import predict
 from neurocanvas.core.network.graph import Graph
 from neurocanvas.core.training.trainer import Trainer, TrainingConfig
 
-CASES = Path("/work/shared/cases")
-if not CASES.exists():  # the repository's copy when the shared folder is not mounted
-    CASES = Path(__file__).resolve().parents[1] / "cases"
+CASES = Path(__file__).resolve().parents[1] / "cases"  # the field cases (../shared/cases)
 
 ort = pytest.importorskip("onnxruntime")
 torch = pytest.importorskip("torch")

@@ -82,6 +82,25 @@ def main() -> None:
 
     report("conv 64->64 3x3 fwd+bwd (32,64,28,28)", *_compare(ours_conv, torch_conv, args.repeat))
 
+    # --- the same on raw arrays: the whole-batch im2col kernel (before) vs the chunks (now)
+    from neurocanvas.core import _conv, _kernels  # noqa: PLC0415
+
+    one = ((1, 1), (1, 1, 1, 1), (1, 1))
+
+    def one_gemm() -> None:
+        y, col = _conv.conv2d_forward(x, w, b, *one, 1)
+        _conv.conv2d_backward(y, x.shape, w.shape, w, col, *one, 1, (True, True, True))
+
+    def chunked() -> None:
+        y = _kernels.conv2d_forward(x, w, b, *one)
+        _kernels.conv2d_backward(y, x, w, x.shape, w.shape, *one, (True, True, True))
+
+    ratio = _compare(chunked, one_gemm, args.repeat)
+    print(
+        f"{'kernels: chunked vs one big GEMM':38s} chunked {ratio[0]:7.1f} ms  one-GEMM "
+        f"{ratio[1]:7.1f} ms  speed-up (median of rounds) {ratio[2]:4.2f}x"
+    )
+
     # --- the CNN, one SGD step
     shapes = [(64, 1, 3, 3), (64,), (64, 64, 3, 3), (64,), (64, 64), (64,), (10, 64), (10,)]
     init = [(rng.standard_normal(s) * 0.1).astype(np.float32) for s in shapes]

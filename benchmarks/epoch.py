@@ -100,7 +100,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--batches", type=int, default=40, help="CNN batches per stretch")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--threads", default="1,2", help="thread settings to time, e.g. 1 on a busy machine"
+    )
     args = parser.parse_args(argv)
+    settings = tuple(int(t) for t in args.threads.split(","))
     import torch
     from threadpoolctl import threadpool_limits
 
@@ -119,16 +123,16 @@ def main(argv: list[str] | None = None) -> int:
         for lib in runners:
             runners[lib](2)  # warm-up: allocations, optimizer state
         for _ in range(args.repeat):
-            for threads in (1, 2):
+            for threads in settings:
                 with threadpool_limits(limits=threads, user_api="blas"):
                     key = f"ours {threads}t"
                     best[key] = min(best.get(key, np.inf), _time(runners["ours"], count))
                 torch.set_num_threads(threads)
                 key = f"torch {threads}t"
                 best[key] = min(best.get(key, np.inf), _time(runners["torch"], count))
-        cells = " ".join(f"{best[k] * per_epoch:9.1f}" for k in COLUMNS)
-        ours = min(best["ours 1t"], best["ours 2t"])
-        theirs = min(best["torch 1t"], best["torch 2t"])
+        cells = " ".join(f"{best.get(k, np.nan) * per_epoch:9.1f}" for k in COLUMNS)
+        ours = min(v for k, v in best.items() if k.startswith("ours"))
+        theirs = min(v for k, v in best.items() if k.startswith("torch"))
         print(f"{name:36} {count:>8} {cells}  (ratio best torch / best ours {theirs / ours:.2f})")
     return 0
 

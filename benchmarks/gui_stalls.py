@@ -8,9 +8,9 @@ who just started the app does), the real main window (offscreen Qt) does, as a p
 open every bundled example, choose every generated data set and the digits in the data set
 panel, validate, refresh the code view, export in every format (the save dialog answered with
 a temporary path), and save the project. For each action it reports the longest time the GUI
-thread was busy: the call itself, and, while background work that the action started runs
-on, the largest gap of a 5 ms heartbeat timer. The worst of ``--repeat`` rounds is kept;
-round 1 is the cold one.
+thread was busy: the largest gap of a 5 ms heartbeat timer from before the call until the
+background work it started has finished (a blocking call delays the next beat by as long).
+The worst of ``--repeat`` rounds is kept; round 1 is the cold one.
 """
 
 from __future__ import annotations
@@ -45,10 +45,10 @@ def measure(app: object, window: object, action: Callable[[], object]) -> float:
     heart = QTimer(interval=HEARTBEAT_MS)
     heart.timeout.connect(beat)
     heart.start()
-    t0 = time.perf_counter()
+    # Only the heartbeat's gaps count: a call that blocks delays the next beat by as long, and
+    # a call that waits in a local event loop (opening a project whose data load in the
+    # background) keeps the beats coming, as the window keeps repainting.
     action()
-    call = time.perf_counter() - t0
-    last[0] = time.perf_counter()
     deadline = time.perf_counter() + 60
     # Let queued work (timers, background jobs and their completions) run as it would.
     while time.perf_counter() < deadline:
@@ -60,7 +60,7 @@ def measure(app: object, window: object, action: Callable[[], object]) -> float:
         app.processEvents()  # type: ignore[attr-defined]
         time.sleep(0.002)
     heart.stop()
-    return 1000 * max(call, gaps[0])
+    return 1000 * gaps[0]
 
 
 def run_round(app: object, window: object, tmp: Path) -> dict[str, float]:

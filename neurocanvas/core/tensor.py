@@ -265,17 +265,14 @@ class Tensor(TensorMethods, TensorBase):
 
     # -- conversion ----------------------------------------------------------------------
 
-    def numpy(self, force: bool = False) -> np.ndarray:
-        """A host numpy copy of the data (safe to keep while training goes on).
+    def numpy(self) -> np.ndarray:
+        """A host numpy copy of the data (safe to keep while training goes on), shape ``shape``.
 
-        Refuses a tensor that requires grad, as PyTorch does: call ``detach()`` first (or
-        pass ``force=True``).
+        Unlike PyTorch, this also works on a tensor that requires grad: DESIGN.md's public API
+        promises ``x.numpy()`` always returns a host array, and code written against it relies
+        on that. PyTorch raises ``RuntimeError`` there and asks for ``x.detach().numpy()``,
+        which works here too, so code that follows PyTorch's advice runs unchanged.
         """
-        if self.requires_grad and not force:
-            raise RuntimeError(
-                "Can't call numpy() on Tensor that requires grad. "
-                "Use tensor.detach().numpy() instead."
-            )
         return backend.to_numpy(self.array, copy=True)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:

@@ -213,14 +213,15 @@ def test_integer_tensor_refuses_a_float_in_place_result() -> None:
     assert x.tolist() == [3, 4]
 
 
-def test_retain_grad_requires_grad_and_numpy_refusal() -> None:
+def test_retain_grad_and_numpy_of_a_tensor_that_requires_grad() -> None:
     x = nc.tensor([1.0, 2.0]).requires_grad_()
     h = x * 3
     h.retain_grad()
     (h * h).sum().backward()
     np.testing.assert_allclose(h.grad.numpy(), 2 * h.detach().numpy())
-    with pytest.raises(RuntimeError, match=r"Use tensor.detach\(\).numpy\(\) instead"):
-        h.numpy()
+    # DESIGN.md's contract: numpy() always gives the host array (PyTorch would raise here)
+    np.testing.assert_array_equal(h.numpy(), h.detach().numpy())
+    assert isinstance(h.numpy(), np.ndarray) and h.requires_grad
 
 
 def test_autograd_grad_set_grad_enabled_and_bare_no_grad() -> None:

@@ -57,8 +57,32 @@ from neurocanvas.core.random import default_rng
 
 __all__ = ["MaxResult", "MinResult", "TensorMethods", "convert_index"]
 
-MaxResult = namedtuple("MaxResult", ["values", "indices"])
-MinResult = namedtuple("MinResult", ["values", "indices"])
+
+class _ValuesIndices(namedtuple("_ValuesIndices", ["values", "indices"])):
+    """``(values, indices)`` as PyTorch returns from ``max(dim)`` / ``min(dim)``.
+
+    It also answers tensor attributes with its ``values`` (``x.max(dim=1).numpy()``,
+    ``.sum().backward()``): DESIGN.md's API lists ``max(dim=None, keepdim=False)`` among the
+    reductions, and code written against it treats the result as the values. Unpacking and
+    ``.values`` / ``.indices`` behave exactly as in PyTorch.
+    """
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.values, name)
+
+
+class MaxResult(_ValuesIndices):
+    __slots__ = ()
+
+
+class MinResult(_ValuesIndices):
+    __slots__ = ()
+
+
 SortResult = namedtuple("SortResult", ["values", "indices"])
 TopkResult = namedtuple("TopkResult", ["values", "indices"])
 

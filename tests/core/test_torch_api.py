@@ -351,3 +351,14 @@ def test_new_modules_match_torch() -> None:
     nn.Sequential(nn.Linear(1, 1), nn.ReLU()).apply(lambda m: seen.append(type(m).__name__))
     assert seen == ["Linear", "ReLU", "Sequential"]
     assert nn_mod.functional.relu is nc.functional.relu
+
+
+def test_max_over_a_dim_unpacks_as_pytorch_and_reads_as_its_values() -> None:
+    x = nc.tensor([[1.0, 5.0, 2.0], [7.0, 0.0, 3.0]]).requires_grad_()
+    values, indices = x.max(dim=1)
+    assert values.tolist() == [5.0, 7.0] and indices.tolist() == [1, 0]
+    result = x.max(dim=1)
+    np.testing.assert_array_equal(result.numpy(), [5.0, 7.0])  # DESIGN.md: max(dim) gives values
+    result.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[0, 1, 0], [1, 0, 0]])
+    assert x.min(dim=0).indices.tolist() == [0, 1, 0]

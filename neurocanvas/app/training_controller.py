@@ -5,6 +5,10 @@ numpy snapshots. Whatever needs the live model (a weights copy for save or expor
 weights, a recompile after an edit, a reset) is a ``StepTask`` (``core.training.control``)
 that the training thread runs between two steps, even while paused, so the GUI thread never
 touches the trainer's tensors.
+
+Length: over ~400 lines because it is the one place where the panel, the worker thread and the
+plots meet; the parts with a job of their own (worker, run history, parameter probe, insight)
+are already separate modules.
 """
 
 from __future__ import annotations

@@ -10,6 +10,9 @@ Padding is written into a ``(C, N, Hp, Wp)`` buffer, so that each of the ``KH * 
 offsets is one strided slice copied into a contiguous block of ``col`` with the same leading
 axes. ``col`` reshaped to ``(C*KH*KW, N*OH*OW)`` is then the right operand of a single BLAS
 matmul for the forward pass and for both gradients, and ``col2im`` is ``KH * KW`` slice-adds.
+
+Length: over ~400 lines because im2col/col2im, the pooling kernels and their autograd Functions
+share the layout described above; a split would separate each kernel from its backward.
 """
 
 from __future__ import annotations

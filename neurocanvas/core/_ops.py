@@ -4,6 +4,9 @@ Each class has a ``forward`` on raw arrays (numpy or CuPy, ``self.xp``) and a ``
 that returns one gradient (or None) per tensor input; see ``autograd.py``. The fused
 functional ops (linear, losses, batch norm) live in ``functional.py``, convolution and
 pooling in ``_conv.py``.
+
+Length: over ~400 lines because it holds one small Function per elementwise and shape operation
+(dozens, a few lines each) sharing the same helpers; one list reads best.
 """
 
 from __future__ import annotations

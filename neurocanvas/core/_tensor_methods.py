@@ -4,6 +4,9 @@ A mixin of :class:`~neurocanvas.core.tensor.Tensor` (kept apart so that each fil
 own); every method works on ``self.array`` and returns tensors made by the ops in ``_ops.py``
 or by :func:`~neurocanvas.core.autograd.wrap` for results without a gradient (comparisons,
 indices). Overloads and defaults are PyTorch's.
+
+Length: over ~400 lines because it mirrors PyTorch's Tensor method list, which is long; each
+method is a few lines.
 """
 
 from __future__ import annotations

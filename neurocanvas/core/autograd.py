@@ -10,6 +10,9 @@ no input needs.
 This module knows tensors only through :class:`TensorBase` (the four fields autograd reads and
 writes), so that ``tensor.py`` can import it and the ops without a cycle; ``tensor.py`` names
 the class that results are made of (``TensorBase._result_type``).
+
+Length: over ~400 lines because grad mode, Function and the backward walk are one mechanism (the
+walk frees what a Function saves); split, each half would reach into the other's internals.
 """
 
 from __future__ import annotations

@@ -11,6 +11,10 @@ Names and semantics follow PyTorch so that what a person learns here carries ove
   and ``backward`` refuses a graph whose inputs changed since it was recorded.
 - A Python float does not lift a float32 tensor to float64, and integer tensors divided (or
   mixed with a float) give float32, as in PyTorch.
+
+Length: over ~400 lines because the Tensor class itself (construction rules, dtype promotion,
+in-place semantics, operators) is PyTorch's surface; everyday methods are already in
+``_tensor_methods.py``.
 """
 
 from __future__ import annotations

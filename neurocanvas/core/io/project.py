@@ -14,6 +14,10 @@ versioned file (``net.weights-<token>.safetensors``) that the project names in i
 the old pair to the new; only then is the old weights file removed. A failure at any point
 leaves the old project pointing at its old, untouched weights. Files written before the
 ``weights`` field existed use the fixed sidecar ``<stem>.weights.safetensors``, still read.
+
+Length: over ~400 lines because reading (every field checked against its limit) and the all-or-
+nothing save are the two halves of one file format and share its field names; limits and atomic
+writes already live in ``limits.py`` and ``atomic.py``.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@
 The canvas is only a view of this model: it listens to :class:`GraphEvent` callbacks and
 never edits the graph behind its back. Events fire only on a real change, so a view that
 redraws on every event never redraws for nothing.
+
+Length: over ~400 lines because the mutations, the index of wires by node and the change events
+must stay consistent with each other, which one class guarantees.
 """
 
 from __future__ import annotations

@@ -132,6 +132,7 @@ class TrainingController(QObject):
         self._resume_after_edit = False
         self._unshown_fit: Any = None  # a fit prediction that arrived but is not drawn yet
         self._frames = 0  # frames shown in this run (for LOSS_FRAME_STRIDE)
+        self._probe_errors_shown = 0  # probe failures already told in this run
         # Asked before a model above the parameter budget is built (the window sets a dialog;
         # without one, nothing that large is built).
         self.confirm_large: Callable[[str], bool] = lambda question: False
@@ -396,6 +397,7 @@ class TrainingController(QObject):
         self._edit_pending = False
         self._unshown_fit = None
         self._frames = 0
+        self._probe_errors_shown = 0
         self._set_state("paused" if single_step else "running")
         # The first frame is the untrained model, drawn now: the thread has not started, so
         # nothing else is using the model yet.
@@ -571,6 +573,9 @@ class TrainingController(QObject):
 
     def _show_snapshot(self, snap: Any) -> None:
         self.last_snapshot = snap
+        for line in snap.probe_errors[self._probe_errors_shown :]:
+            self.notice.emit(line)  # a view turned off: said once, the run goes on
+        self._probe_errors_shown = len(snap.probe_errors)
         if snap.state != "running" or self._frames % LOSS_FRAME_STRIDE == 0:
             self.loss_plot.update_snapshot(snap)  # incremental: a skipped frame loses nothing
         self._frames += 1
@@ -589,8 +594,9 @@ class TrainingController(QObject):
         self.coalescer.flush()
         if self.last_snapshot is not final:
             self._show_snapshot(final)
-        self._set_state(final.state, final.message)
-        self.notice.emit(final.message)
+        message = " ".join([final.message, *final.probe_errors]).strip()
+        self._set_state(final.state, message)
+        self.notice.emit(message)
         self.history.finish(final)
         self.weights_changed.emit()
 

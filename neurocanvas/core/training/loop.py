@@ -470,6 +470,7 @@ class Trainer:
             diverged_at=self.diverged_at,
             restored_step=self.restored_step,
             probes=self.probes.latest(),
+            probe_errors=list(self.probes.errors),
         )
 
     def _emit(self, callback: Callable[[Snapshot], None] | None, state: str, force: bool) -> None:

@@ -3,6 +3,9 @@
 Probes may be added or removed from any thread at any time (the app does it from the GUI
 thread); the change takes effect at the start of the next step, so a probe never sees half a
 step.
+
+A probe is a view of training, never part of it: one that raises is turned off (its hooks
+dropped through ``reset``) and reported in :attr:`ProbeRunner.errors`; the run goes on.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ class ProbeRunner:
         self.results: dict[str, Any] = {}
         self._ops: list[tuple[str, Any]] = []
         self._lock = threading.Lock()
+        #: one plain-words line per probe turned off because it raised, in order
+        self.errors: list[str] = []
         for probe in probes:
             self._add(probe)
 
@@ -56,24 +61,55 @@ class ProbeRunner:
 
     def wanting(self, step: int) -> list[Probe]:
         """The probes taking part in ``step`` (asked before its forward pass)."""
-        return [p for p in self.probes if p.wants(step)]
+        active = []
+        for probe in list(self.probes):
+            try:
+                if probe.wants(step):
+                    active.append(probe)
+            except Exception as exc:  # a view's bug must never end the run
+                self._disable(probe, "wants", step, exc)
+        return active
 
-    @staticmethod
-    def before_forward(active: list[Probe], ctx: StepContext) -> None:
-        for probe in active:
-            probe.before_forward(ctx)
+    def before_forward(self, active: list[Probe], ctx: StepContext) -> None:
+        self._call(active, "before_forward", ctx)
 
-    @staticmethod
-    def after_backward(active: list[Probe], ctx: StepContext) -> None:
-        for probe in active:
-            probe.after_backward(ctx)
+    def after_backward(self, active: list[Probe], ctx: StepContext) -> None:
+        self._call(active, "after_backward", ctx)
 
     def collect(self, active: list[Probe], ctx: StepContext) -> None:
         """Keep each probe's result (None means nothing new: the last one stays)."""
         for probe in active:
-            result = probe.collect(ctx)
+            if probe not in self.probes:  # turned off earlier in this step
+                continue
+            try:
+                result = probe.collect(ctx)
+            except Exception as exc:
+                self._disable(probe, "collect", ctx.step, exc)
+                continue
             if result is not None:
                 self.results[probe.name] = result
+
+    def _call(self, active: list[Probe], stage: str, ctx: StepContext) -> None:
+        for probe in active:
+            if probe not in self.probes:
+                continue
+            try:
+                getattr(probe, stage)(ctx)
+            except Exception as exc:
+                self._disable(probe, stage, ctx.step, exc)
+
+    def _disable(self, probe: Probe, stage: str, step: int, exc: Exception) -> None:
+        """Turn ``probe`` off for the rest of the run, drop its hooks, and say so in one line."""
+        self.probes = [p for p in self.probes if p is not probe]
+        self.results.pop(probe.name, None)
+        try:
+            probe.reset()  # every probe drops the forward hooks it installed here
+        except Exception:  # noqa: S110 - already reported below; a second fault adds nothing
+            pass
+        self.errors.append(
+            f"The {probe.name} view failed at step {step} ({stage}: "
+            f"{type(exc).__name__}: {exc}) and was turned off; training goes on."
+        )
 
     def latest(self) -> dict[str, Any]:
         """The latest result of each probe (a new dict; the results themselves are not copied:

@@ -32,6 +32,8 @@ class Snapshot:
         The step of the checkpoint put back after a divergence (None when nothing was restored).
     probes : dict
         The latest result of each probe, keyed by the probe's name (plain numpy / Python).
+    probe_errors : list of str
+        One line per probe turned off because it raised (the run went on without it).
     """
 
     epoch: int
@@ -56,3 +58,4 @@ class Snapshot:
     diverged_at: int | None = None
     restored_step: int | None = None
     probes: dict[str, Any] = field(default_factory=dict)
+    probe_errors: list[str] = field(default_factory=list)

@@ -225,3 +225,37 @@ def test_at_a_slow_pace_the_rate_and_time_left_follow_the_pace():
     snap = trainer.snapshot()
     assert snap.samples_per_s <= 2.0 * 16 + 1e-9  # never faster than 2 steps of 16 a second
     assert snap.eta_s >= (2 * 80 - 48) / (2.0 * 16) - 1e-9
+
+
+def test_a_probe_that_raises_is_turned_off_and_reported_and_the_run_finishes():
+    class Broken(Probe):
+        name = "broken"
+
+        def __init__(self) -> None:
+            self.hooks: list[Any] = []
+
+        def wants(self, step: int) -> bool:
+            return True
+
+        def before_forward(self, ctx: StepContext) -> None:
+            layer = next(m for m in ctx.model.modules() if isinstance(m, nn.Linear))
+            self.hooks.append(layer.register_forward_hook(lambda *a: None))
+
+        def after_backward(self, ctx: StepContext) -> None:
+            if ctx.step == 3:
+                raise ValueError("bad histogram range")
+
+        def reset(self) -> None:
+            for handle in self.hooks:
+                handle.remove()
+            self.hooks.clear()
+
+    broken, healthy = Broken(), Recorder()
+    trainer = Trainer(mlp(), regression_data(), TrainingConfig(epochs=3), probes=[broken, healthy])
+    final = trainer.run()
+    assert final.state == "finished" and final.step == trainer.total_steps
+    assert len(final.probe_errors) == 1
+    line = final.probe_errors[0]
+    assert "broken" in line and "step 3" in line and "bad histogram range" in line
+    assert "broken" not in final.probes and broken.hooks == []  # its hooks are gone too
+    assert ("collect", trainer.total_steps) in healthy.calls  # the other views went on

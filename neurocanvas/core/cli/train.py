@@ -182,16 +182,27 @@ def _last(series) -> float | None:
 
 
 def _final_metrics(final, trainer, seconds: float) -> dict[str, Any]:
+    """The run's numbers; after a restore, the losses are those of the weights kept."""
     result: dict[str, Any] = {
         "state": final.state,
-        "epochs": final.epoch,
-        "steps": final.step,
+        "epochs": final.epoch,  # completed epochs
+        "steps": final.step,  # optimizer steps taken
+        "steps_per_epoch": trainer.batches.steps_for(
+            trainer.n_train, trainer.settings["batch_size"]
+        ),
         "train_loss": _last(final.train_loss),
         "val_loss": _last(final.val_loss),
     }
     if final.val_acc is not None and len(final.val_acc):
         result["val_accuracy"] = _last(final.val_acc)
         result["train_accuracy"] = _last(final.train_acc)
+    if final.kept is not None:  # the last steps' weights were thrown away: describe the kept
+        result["weights_from_step"] = final.kept["step"]
+        result["train_loss"] = _last([final.kept["train_loss"]])
+        result["val_loss"] = _last([final.kept["val_loss"]])
+        result.pop("train_accuracy", None)  # measured on weights no longer there
+        if final.kept["val_acc"] is not None:
+            result["val_accuracy"] = _last([final.kept["val_acc"]])
     result["seconds"] = round(seconds, 3)
     result["samples_per_s"] = round(float(final.samples_per_s), 1)
     if final.message and final.state != "finished":

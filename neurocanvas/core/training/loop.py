@@ -170,10 +170,16 @@ class Trainer:
         )
         self.diverged_at: int | None = None
         self.restored_step: int | None = None
+        # How the weights now in the model score, when they are not the last step's (a restore
+        # put a checkpoint back): what a final report must describe. None once training moves on.
+        self.kept: dict[str, Any] | None = None
         self.checkpoint()
 
         # timing: active time excludes pauses so samples/s and the ETA stay honest
         self._active_s = 0.0
+        # wall-clock training time without pauses (a paced run's waits count: the runs table's
+        # "time (s)" is what the person sat through, _active_s only the computing)
+        self._wall_s = 0.0
         self._last_emit = -math.inf
         self._last_emitted_state: str | None = None
 
@@ -294,7 +300,9 @@ class Trainer:
         # overflow on the way to a divergence is expected: the guard reports it in words
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             value = self._step()
-        self._active_s += time.perf_counter() - t0
+        spent = time.perf_counter() - t0
+        self._active_s += spent
+        self._wall_s += spent
         return value
 
     def _step(self) -> float:
@@ -332,6 +340,7 @@ class Trainer:
         loss.backward()
         self.probes.after_backward(active, ctx)
         self.optimizer.step()
+        self.kept = None  # the weights are the newest again
         self.probes.collect(active, ctx)
 
         correct = 0
@@ -386,6 +395,17 @@ class Trainer:
         self.model.load_state_dict(best.state)
         self.optimizer = self.build_optimizer()  # its moments may hold NaN/huge values
         self.restored_step = best.step
+        result = self._validation.evaluate(self.model, self.loss_fn, self._tensor)
+        self.kept = {
+            "step": best.step,
+            "train_loss": best.loss,  # on the check set (training samples), as the guard saw it
+            "val_loss": result["loss"],
+            "val_acc": result["accuracy"],
+        }
+        if result["confusion"] is not None:  # the matrix shown is the kept weights'
+            self.confusion = result["confusion"]
+        if result["samples"] is not None:
+            self.samples = result["samples"]
         return best
 
     def _final_check(self) -> None:
@@ -446,7 +466,7 @@ class Trainer:
             step=self.global_step,
             total_steps=self.total_steps,
             samples_per_s=sps,
-            elapsed_s=self._active_s,
+            elapsed_s=self._wall_s,
             eta_s=eta,
             # Views, not copies: the series are append-only (see Series), and copying a whole
             # long run's step losses into every snapshot cost the training thread O(steps).
@@ -469,6 +489,7 @@ class Trainer:
             changes=list(self.changes),
             diverged_at=self.diverged_at,
             restored_step=self.restored_step,
+            kept=None if self.kept is None else dict(self.kept),
             probes=self.probes.latest(),
             probe_errors=list(self.probes.errors),
         )
@@ -495,7 +516,11 @@ class Trainer:
         while self.state == "running" and not self.finished:
             if self.control.paused:
                 self._emit(callback, "paused", force=False)
-            if not self.control.wait_for_step():
+            was_paused, t0 = self.control.paused, time.perf_counter()
+            go = self.control.wait_for_step()
+            if not (was_paused or self.control.paused):  # waiting for the pace, not paused
+                self._wall_s += time.perf_counter() - t0
+            if not go:
                 self.state = "stopped"
                 self.message = f"Stopped at step {self.global_step} (epoch {self.epoch})."
                 break

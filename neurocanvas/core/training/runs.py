@@ -105,15 +105,25 @@ class RunRecord:
         # Without a finished epoch the per-step losses are all there is.
         train = snap.train_loss if len(snap.train_loss) else snap.step_loss
         acc = _last(snap.val_acc) if snap.val_acc is not None else None
+        final_train, final_val = _last(train), _last(snap.val_loss)
+        kept = snap.kept
+        if kept is not None:  # a restore: "final" is the weights kept, never the blown-up ones
+            final_train, final_val = _last([kept["train_loss"]]), _last([kept["val_loss"]])
+            if kept.get("val_acc") is not None:
+                acc = float(kept["val_acc"])
         return cls(
             number=number,
             start=start,
             settings={k: settings[k] for k in SHOWN_SETTINGS if k in settings},
             changes=[tuple(c) for c in snap.changes],  # type: ignore[misc]
-            final_train_loss=_last(train),
-            best_train_loss=_best(train),
-            final_val_loss=_last(snap.val_loss),
-            best_val_loss=_best(snap.val_loss),
+            final_train_loss=final_train,
+            best_train_loss=_best(
+                [*_finite(train), *_finite([math.nan if final_train is None else final_train])]
+            ),
+            final_val_loss=final_val,
+            best_val_loss=_best(
+                [*_finite(snap.val_loss), *_finite([math.nan if final_val is None else final_val])]
+            ),
             accuracy=acc,
             steps=int(snap.step),
             seconds=float(snap.elapsed_s),

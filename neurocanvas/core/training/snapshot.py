@@ -21,6 +21,8 @@ class Snapshot:
         The loss of every optimizer step's batch, in order.
     train_loss, val_loss : (epochs,) float64
         Per completed epoch: the mean batch loss, and the loss on the validation set.
+    elapsed_s : float
+        Wall-clock seconds of training so far, pauses left out (a paced run's waits count).
     lr_changes : list of (step, lr)
         The learning rate in force from each step on (the first entry is the starting rate).
     changes : list of (step, setting, old, new)
@@ -32,6 +34,10 @@ class Snapshot:
         The step of the checkpoint put back after a divergence (None when nothing was restored).
     probes : dict
         The latest result of each probe, keyed by the probe's name (plain numpy / Python).
+    kept : dict or None
+        After a restore, how the weights left in the model score: ``step`` (of the checkpoint),
+        ``train_loss`` (on the guard's check set of training samples), ``val_loss``, ``val_acc``
+        (None for regression). None when the model holds the last step's weights.
     probe_errors : list of str
         One line per probe turned off because it raised (the run went on without it).
     """
@@ -58,4 +64,5 @@ class Snapshot:
     diverged_at: int | None = None
     restored_step: int | None = None
     probes: dict[str, Any] = field(default_factory=dict)
+    kept: dict[str, Any] | None = None
     probe_errors: list[str] = field(default_factory=list)

@@ -20,6 +20,7 @@ from neurocanvas.core.tensor import Tensor
 from neurocanvas.core.training import Trainer, TrainingConfig, TrainingControl, TrainingHook
 from neurocanvas.core.training.metrics import forward_eval, loss_of
 from neurocanvas.core.training.probes import Probe, StepContext
+from neurocanvas.core.training.runs import RunRecord
 from tests.core.test_trainer import mlp, regression_data
 
 CASES = Path(__file__).resolve().parents[2] / "cases"  # the field cases (../shared/cases)
@@ -259,3 +260,33 @@ def test_a_probe_that_raises_is_turned_off_and_reported_and_the_run_finishes():
     assert "broken" in line and "step 3" in line and "bad histogram range" in line
     assert "broken" not in final.probes and broken.hooks == []  # its hooks are gone too
     assert ("collect", trainer.total_steps) in healthy.calls  # the other views went on
+
+
+@pytest.mark.skipif(not (CASES / "restore-good-weights").is_dir(), reason="shared cases absent")
+def test_after_a_divergence_the_final_numbers_describe_the_weights_kept(capsys):
+    model, data, config = load_case(CASES / "restore-good-weights" / "project.ncproj")
+    trainer = Trainer(model, data, config)
+    snap = trainer.run()
+    assert snap.state == "diverged" and snap.kept is not None
+    kept_val = loss_of(trainer.loss_fn, forward_eval(model, data.x_val, Tensor), trainer.y_val)
+    assert snap.kept["val_loss"] == pytest.approx(kept_val)
+    record = RunRecord.from_snapshot(1, "initial weights", dict(snap.settings), snap)
+    assert record.final_val_loss == pytest.approx(kept_val)
+    assert record.best_train_loss <= snap.kept["train_loss"]  # never the blown-up loss
+    assert record.final_train_loss == pytest.approx(snap.kept["train_loss"])
+
+    main(["train", str(CASES / "restore-good-weights" / "project.ncproj"), "--json", "--quiet"])
+    result = json.loads(capsys.readouterr().out)
+    assert result["val_loss"] == pytest.approx(kept_val, rel=1e-6)  # same seed, same weights
+    assert result["weights_from_step"] == snap.kept["step"] and "train_accuracy" not in result
+    per_epoch = result["steps_per_epoch"]
+    assert result["epochs"] * per_epoch <= result["steps"] < (result["epochs"] + 1) * per_epoch
+
+
+def test_a_paced_runs_time_is_the_time_it_took_not_the_computing_alone():
+    control = TrainingControl(pace=20.0)
+    trainer = Trainer(mlp(), regression_data(), TrainingConfig(epochs=1, batch_size=16), control)
+    final = trainer.run()
+    assert final.step == 5 and final.elapsed_s >= 4 / 20.0  # 5 steps at 20 a second
+    record = RunRecord.from_snapshot(1, "initial weights", dict(final.settings), final)
+    assert record.seconds == pytest.approx(final.elapsed_s)

@@ -103,6 +103,10 @@ ACTIONS: tuple[ActionSpec, ...] = (
         SP.SP_MediaStop, "Stop training; the weights are kept (Shift+F5)",
     ),
     ActionSpec(
+        "compare", "&Compare Rates…", "controller.ask_compare", (), "", None,
+        "Train the same initial weights at several learning rates and overlay the runs",
+    ),
+    ActionSpec(
         "reset", "&Reset Weights", "controller.reset_weights", (), "view-refresh",
         SP.SP_BrowserReload, "Start again from new random weights",
     ),
@@ -141,7 +145,7 @@ MENUS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "clear_runs",
         ),
     ),
-    ("&Train", ("train", "pause", "step", "stop", "-", "reset", "-", "@insight")),
+    ("&Train", ("train", "pause", "step", "stop", "-", "compare", "reset", "-", "@insight")),
     ("&Help", ("guide", "whats_this", "-", "about")),
 )  # fmt: skip
 

@@ -19,7 +19,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from neurocanvas.app.parameter_probe import NAME as PARAMETERS
 from neurocanvas.app.parameter_probe import ParameterProbe
@@ -39,8 +39,9 @@ from neurocanvas.core.random import manual_seed
 from neurocanvas.core.tensor import Tensor
 from neurocanvas.core.training import StepTask, Trainer, TrainingConfig, TrainingControl
 from neurocanvas.core.training.metrics import FitGrid, Validation
+from neurocanvas.widgets.compare_dialog import DEFAULT_OPTIMIZER, DEFAULT_RATES, CompareDialog
 from neurocanvas.widgets.plots import LatestSnapshot
-from neurocanvas.widgets.training_panel import UNTIL_PAUSED_EPOCHS
+from neurocanvas.widgets.training_panel import OPTIMIZERS, UNTIL_PAUSED_EPOCHS
 
 # Graph events that change what the model computes (moving a node does not).
 MODEL_EVENTS = frozenset(
@@ -54,7 +55,7 @@ PLOT_INTERVAL_MS = 40  # 25 frames/s: smooth, and leaves the GIL to the trainer
 # trainer waits for the GIL. It always draws a paused or final snapshot.
 LOSS_FRAME_STRIDE = 2
 # The seed tutorial's experiment: 0.01 fits, 0.1 fits faster, 1 misbehaves, 10 diverges.
-COMPARE_RATES: tuple[float, ...] = (0.01, 0.1, 1.0, 10.0)
+COMPARE_RATES: tuple[float, ...] = DEFAULT_RATES
 
 
 def _load_checked(trainer: Trainer, weights: dict[str, np.ndarray], source: str) -> list[str]:
@@ -139,6 +140,8 @@ class TrainingController(QObject):
         self._accepted_params = 0
 
         self._compare_queue: list[float] = []
+        self._compare_restore: dict[str, Any] | None = None  # the person's settings, put back
+        self._compare_optimizer = DEFAULT_OPTIMIZER
         self._watched: str | None = None
         self.weights_changed.connect(self._send_parameters)
         self.history = RunHistory(self.loss_plot, self.fit_plot, self)
@@ -152,7 +155,7 @@ class TrainingController(QObject):
 
         panel.train_requested.connect(self.train)
         panel.continue_requested.connect(self.continue_training)
-        panel.compare_requested.connect(self.compare_learning_rates)
+        panel.compare_requested.connect(self.ask_compare)
         panel.pause_requested.connect(self.pause)
         panel.resume_requested.connect(self.resume)
         panel.step_requested.connect(self.step)
@@ -322,22 +325,52 @@ class TrainingController(QObject):
         """Start a new run from the current weights (a reopened project's saved ones too)."""
         return self._start(fresh=False)
 
-    def compare_learning_rates(self, rates: tuple[float, ...] = COMPARE_RATES) -> bool:
-        """Train the same initial weights at each rate in turn, unthrottled, one run each."""
+    def ask_compare(self) -> CompareDialog | None:
+        """Show the dialog choosing the rates and optimizer to compare (non-modal: returns it)."""
+        if self.is_active():
+            return None
+        dialog = CompareDialog(OPTIMIZERS, self.panel)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.chosen.connect(self.compare_learning_rates)
+        dialog.show()
+        return dialog
+
+    def compare_learning_rates(
+        self, rates: tuple[float, ...] = COMPARE_RATES, optimizer: str = DEFAULT_OPTIMIZER
+    ) -> bool:
+        """Train the same initial weights at each rate in turn, unthrottled, one run each.
+
+        The person's own learning rate and optimizer are shown again once the comparison ends
+        (however it ends), so the next Train does not run at the last rate compared.
+        """
         if self.is_active() or not rates:
             return False
+        self._compare_restore = {
+            "lr": self.panel.lr.value(),
+            "optimizer": self.panel.settings()["optimizer"],
+        }
+        self._compare_optimizer = optimizer
         self._compare_queue = [float(r) for r in rates]
         return self._next_comparison()
 
     def _next_comparison(self) -> bool:
         if not self._compare_queue:
+            self._end_comparison()
             return False
         lr = self._compare_queue.pop(0)
         self.panel.lr.set_value(lr, emit=False)  # the panel shows the rate in use
+        self.panel.apply_settings({"optimizer": self._compare_optimizer})
         if not self._start(fresh=True, lr=lr, pace=None):
             self._compare_queue.clear()
+            self._end_comparison()
             return False
         return True
+
+    def _end_comparison(self) -> None:
+        restore, self._compare_restore = self._compare_restore, None
+        if restore is not None:
+            self.panel.lr.set_value(restore["lr"], emit=False)
+            self.panel.apply_settings({"optimizer": restore["optimizer"]})
 
     def _start(
         self,
@@ -615,8 +648,9 @@ class TrainingController(QObject):
             thread.deleteLater()
         if self.state in ("running", "paused"):  # ended without a final snapshot
             self._set_state("stopped", "Stopped.")
+        if self._compare_queue and self.state == "stopped":  # the person stopped the comparison
+            self._compare_queue.clear()
         if self._compare_queue:
-            if self.state == "stopped":  # the person stopped the comparison
-                self._compare_queue.clear()
-            else:
-                QTimer.singleShot(0, self._next_comparison)
+            QTimer.singleShot(0, self._next_comparison)
+        else:
+            self._end_comparison()

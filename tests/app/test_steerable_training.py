@@ -10,6 +10,7 @@ import time
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMenu
 
 from neurocanvas.app.main_window import MainWindow
 
@@ -127,10 +128,13 @@ def test_compare_learning_rates_gives_one_run_per_rate_with_the_tutorials_outcom
 ):
     w = window_factory("general-fit", pace="default")  # compare runs unthrottled anyway
     click(qtbot, w.training_panel.compare_button)
+    dialog = w.findChild(QDialog, "compareDialog")
+    click(qtbot, dialog.buttons.button(QDialogButtonBox.StandardButton.Ok))  # the defaults
     qtbot.waitUntil(lambda: len(w.controller.runs_table.runs) == 4, timeout=120_000)
     wait_until_over(qtbot, w)
     runs = w.controller.runs_table.runs
     assert [r.settings["lr"] for r in runs] == [0.01, 0.1, 1.0, 10.0]
+    assert {r.settings["optimizer"] for r in runs} == {"sgd"}  # the tutorial's optimizer
     assert runs[0].ended == "finished" and runs[0].final_val_loss < 0.05
     assert runs[-1].ended == "diverged"
     assert len(w.loss_plot.faded) == 3  # the earlier runs stay, each in its own colour
@@ -226,3 +230,32 @@ def test_a_reopened_trained_project_shows_its_fit_without_training(window_factor
         timeout=5_000,
     )
     np.testing.assert_allclose(other.fit_plot.prediction_curve.getData()[1], trained, atol=1e-4)
+
+
+def test_compare_rates_takes_the_persons_rates_and_puts_their_own_lr_back(window_factory, qtbot):
+    w = window_factory("general-fit", epochs=3)
+    panel = w.training_panel
+    panel.lr.set_value(0.03)
+    panel.apply_settings({"optimizer": "adam"})
+    train_menu = next(m for m in w.menuBar().findChildren(QMenu) if m.title() == "&Train")
+    assert w.compare_action in train_menu.actions()
+    w.compare_action.trigger()  # from the Train menu
+    dialog = w.findChild(QDialog, "compareDialog")
+    assert dialog.optimizer_combo.currentData() == "sgd"  # the tutorial's, not the panel's
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    dialog.rates_edit.clear()
+    qtbot.keyClicks(dialog.rates_edit, "0.05, abc")
+    click(qtbot, ok)
+    assert dialog.isVisible() and "'abc' is not a number" in dialog.error_label.text()
+    dialog.rates_edit.clear()
+    qtbot.keyClicks(dialog.rates_edit, "0.05 0.5")
+    click(qtbot, ok)
+    qtbot.waitUntil(lambda: len(w.controller.runs_table.runs) == 2, timeout=60_000)
+    wait_until_over(qtbot, w)
+    runs = w.controller.runs_table.runs
+    assert [(r.settings["lr"], r.settings["optimizer"]) for r in runs] == [
+        (0.05, "sgd"),
+        (0.5, "sgd"),
+    ]
+    qtbot.waitUntil(lambda: panel.lr.value() == 0.03, timeout=5_000)  # the person's lr again
+    assert panel.settings()["optimizer"] == "adam"

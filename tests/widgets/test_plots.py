@@ -331,3 +331,23 @@ def test_loss_axis_labels_only_decades_over_a_wide_range(qtbot):
     axis.setRange(-2.02, 0.02)  # two decades: 2 and 5 are labelled too, 7 and 3 still not
     labels = axis.logTickStrings(values, 1.0, 1.0)
     assert [bool(t) for t in labels] == [True, True, True, False, True, False, True]
+
+
+def test_a_diverged_run_ends_in_a_mark_and_never_flattens_later_runs(loss_plot):
+    healthy = snap(100)  # 1 -> 0.01
+    loss_plot.update_snapshot(healthy)
+    loss_plot.begin_run("#2 lr 10")
+    blown = snap(30, diverged_at=30, state="diverged")
+    blown.step_loss[20:] = np.logspace(1, 10, 10)  # up to 1e10 before the guard fires
+    loss_plot.update_snapshot(blown)
+    lo, hi = loss_plot.y_extent()
+    assert hi <= 10.0 + 1e-9 and lo == pytest.approx(0.01)  # 1 decade over its start at most
+    assert len(loss_plot.end_marks) == 1
+    mx, my = loss_plot.end_marks[0].getData()
+    assert mx[0] == 30 and my[0] <= np.log10(hi) + 1e-9  # the mark sits inside the view
+    loss_plot.begin_run("#3 lr 0.01")
+    loss_plot.update_snapshot(snap(50))
+    lo, hi = loss_plot.y_extent()
+    assert hi <= 10.0 + 1e-9  # the later healthy run keeps a readable axis
+    _, (y0, y1) = loss_plot.getPlotItem().getViewBox().viewRange()
+    assert y1 - y0 < 5  # decades shown, not 1e-2 .. 1e10

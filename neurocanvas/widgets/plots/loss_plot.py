@@ -19,6 +19,10 @@ from neurocanvas.widgets.plots.buffers import (
 )
 from neurocanvas.widgets.plots.style import MARKER_COLOR, make_curve, role_color, run_color
 
+# How far above its starting loss a diverged run may stretch the y axis (decades): enough to
+# show it going up, never the 1e10 of its last steps.
+DIVERGED_HEADROOM = 1.0
+
 
 class LossAxis(pg.AxisItem):
     """A log axis whose labels never crowd: decades, plus 2 and 5 when fewer than three
@@ -107,12 +111,11 @@ class LossPlot(PlotBase):
             self.getPlotItem().addItem(ghost)
             ghost.setData(x.copy(), y.copy())  # the decimated curve: cheap to keep drawing
             self.faded.append(ghost)
-            # A diverged earlier run must not stretch the axis: only its part before the
-            # divergence counts (and only finite values).
-            keep = x < self._diverged_at if self._diverged_at is not None else np.isfinite(x)
-            finite = y[keep & np.isfinite(y)]
-            if len(finite):
-                self._faded_bounds.append((float(x[-1]), float(finite.min()), float(finite.max())))
+            # A diverged earlier run must not stretch the axis: its bounds were cut back to
+            # the part before the blow-up when it was marked (see mark_divergence).
+            lo, hi = self._y_bounds
+            if np.isfinite(lo) and np.isfinite(hi):
+                self._faded_bounds.append((float(x[-1]), lo, hi))
             self._run_index += 1
         for line in self.markers:
             self.getPlotItem().removeItem(line)
@@ -161,21 +164,42 @@ class LossPlot(PlotBase):
         self.train_curve.setPen(pg.mkPen(run_color(self._run_index), width=4 if current else 2.5))
 
     def mark_divergence(self, step: int) -> None:
-        """End the current run's curve with a mark at ``step`` (where the guard fired)."""
+        """End the current run's curve with a mark at ``step`` (where the guard fired).
+
+        The losses on the way up (often 1e10 before the smoothed loss trips the guard) no
+        longer count for the axis: the run's y extent is cut back to its steps before ``step``
+        and at most :data:`DIVERGED_HEADROOM` decades above its starting loss, so it neither
+        flattens this run's healthy part nor any later run. The mark sits at the top edge when
+        the last loss is above it.
+        """
         if self._diverged_at is not None:
             return
         self._diverged_at = int(step)
         x, y = self._steps.view()
-        ok = np.isfinite(y) & (x <= step)
+        ok = np.isfinite(y)
+        before = y[ok & (x < step)]
+        if len(before):
+            cap = float(before[:3].max()) + DIVERGED_HEADROOM
+            kept = np.minimum(before, cap)
+            self._y_bounds = (float(kept.min()), float(kept.max()))
+        ok &= x <= step
         if not ok.any():
             return
-        xs, ys = x[ok][-1:], y[ok][-1:]
+        top = self._y_bounds[1] if np.isfinite(self._y_bounds[1]) else np.inf
+        xs, ys = x[ok][-1:], np.minimum(y[ok][-1:], top)
         mark = pg.ScatterPlotItem(
             xs, ys, symbol="x", size=16, pen=pg.mkPen(run_color(self._run_index), width=3)
         )
         mark.setToolTip(f"diverged at step {step}")
         self.getPlotItem().addItem(mark)
         self.end_marks.append(mark)
+
+    def y_extent(self) -> tuple[float, float]:
+        """The loss range the axis follows now, in loss units (low, high)."""
+        lo, hi = self._y_bounds
+        for _n, f_lo, f_hi in self._faded_bounds:
+            lo, hi = min(lo, f_lo), max(hi, f_hi)
+        return 10.0**lo, 10.0**hi
 
     def _recolour(self) -> None:
         colour = run_color(self._run_index)

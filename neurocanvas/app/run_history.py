@@ -25,20 +25,31 @@ class RunHistory(QObject):
         self.table.run_selected.connect(self._highlight)
         self.current: RunRecord | None = None
         self._shown_changes = 0
+        self._suffix = ""  # " (continued from #N)" while a Continue extends run N
 
     @property
     def runs(self) -> list[RunRecord]:
         return self.table.runs
 
-    def begin(self, start: str, settings: dict[str, Any]) -> RunRecord:
-        """A new run starts: earlier fit faded, a new colour and legend entry."""
+    def begin(self, start: str, settings: dict[str, Any], linked: bool = False) -> RunRecord:
+        """A new run starts: earlier fit faded, a new colour and legend entry.
+
+        ``linked``: the run goes on counting from the last one (Continue), so its curve
+        extends the last one's, in the same colour, relabelled; no earlier fit is kept.
+        """
         previous = self.runs[-1] if self.runs else None
-        if previous is not None:
+        if previous is not None and not linked:
             self.fit_plot.keep_fit_as_earlier(previous.label(), run_color(len(self.runs) - 1))
         record = RunRecord(number=len(self.runs) + 1, start=start, settings=dict(settings))
         self.current = record
         self._shown_changes = 0
-        self.loss_plot.begin_run(record.label())
+        self._suffix = ""
+        if linked:
+            number = previous.number if previous is not None else record.number - 1
+            self._suffix = f" (continued from #{number})"
+            self.loss_plot.set_run_label(record.label() + self._suffix)
+        else:
+            self.loss_plot.begin_run(record.label())
         return record
 
     def show(self, snap: Any) -> None:
@@ -48,7 +59,7 @@ class RunHistory(QObject):
             return
         self._shown_changes = len(snap.changes)
         record.changes = list(snap.changes)
-        self.loss_plot.set_run_label(record.label())
+        self.loss_plot.set_run_label(record.label() + self._suffix)
 
     def finish(self, final: Any) -> RunRecord | None:
         """The run ended with ``final``: its row goes into the table."""
@@ -57,7 +68,7 @@ class RunHistory(QObject):
             return None
         done = RunRecord.from_snapshot(record.number, record.start, record.settings, final)
         self.current = None
-        self.loss_plot.set_run_label(done.label())
+        self.loss_plot.set_run_label(done.label() + self._suffix)
         self.table.add_run(done)
         return done
 

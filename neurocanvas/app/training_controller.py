@@ -416,10 +416,20 @@ class TrainingController(QObject):
             snapshot_every_s=PLOT_INTERVAL_MS / 1000,
             probes=probes,
         )
+        previous = self.trainer
+        # Continue on the same model goes on counting: "Epoch 2/200" after a 200-epoch run
+        # would read as a new run, and the loss curve extends the old one instead.
+        linked = (
+            not fresh
+            and previous is not None
+            and _same_weights(previous.model.state_dict(), model.state_dict())
+        )
+        if linked:
+            trainer.continue_from(previous)
         doc.config = config
         self.control, self.trainer = control, trainer
         self.panel.set_control(control)
-        self.history.begin("initial weights" if fresh else "continued", settings)
+        self.history.begin("initial weights" if fresh else "continued", settings, linked)
         self.accuracy_plot.reset()
         thread = TrainingThread(trainer, control, self)
         thread.snapshot.connect(self._on_snapshot)
@@ -654,3 +664,11 @@ class TrainingController(QObject):
             QTimer.singleShot(0, self._next_comparison)
         else:
             self._end_comparison()
+
+
+def _same_weights(old: dict[str, Any], new: dict[str, Any]) -> bool:
+    """Whether ``new`` holds exactly ``old``'s weights (an unchanged graph, recompiled)."""
+    return old.keys() == new.keys() and all(
+        np.array_equal(np.asarray(old[k]), np.asarray(new[k]))  # state_dict gives arrays
+        for k in old
+    )

@@ -69,9 +69,10 @@ def test_two_runs_from_train_share_their_initial_weights_and_continue_does_not(
     wait_until_over(qtbot, w)
     assert w.controller.last_snapshot.step_loss[0] == first  # same weights, same batches
     trained = w.controller.last_snapshot.step_loss[-1]
+    steps = len(w.controller.last_snapshot.step_loss)
     click(qtbot, panel.continue_button)
     wait_until_over(qtbot, w)
-    continued = w.controller.last_snapshot.step_loss[0]
+    continued = w.controller.last_snapshot.step_loss[steps]  # the first step it went on with
     assert continued != first and continued < 0.5 * first
     assert continued == pytest.approx(trained, rel=1.0)
     starts = [run.start for run in w.controller.runs_table.runs]
@@ -259,3 +260,23 @@ def test_compare_rates_takes_the_persons_rates_and_puts_their_own_lr_back(window
     ]
     qtbot.waitUntil(lambda: panel.lr.value() == 0.03, timeout=5_000)  # the person's lr again
     assert panel.settings()["optimizer"] == "adam"
+
+
+def test_continue_goes_on_counting_and_extends_the_same_loss_curve(window_factory, qtbot):
+    w = window_factory("general-fit", epochs=2)
+    click(qtbot, w.training_panel.train_button)
+    wait_until_over(qtbot, w)
+    first = w.controller.last_snapshot
+    steps = first.step
+    click(qtbot, w.training_panel.continue_button)
+    wait_until_over(qtbot, w)
+    final = w.controller.last_snapshot
+    assert final.step == 2 * steps and final.epoch == 4  # not "Epoch 2/2" from step 0
+    x, y = w.loss_plot.step_data()
+    assert len(x) == 2 * steps and x[-1] == 2 * steps  # one curve, extended
+    np.testing.assert_allclose(y[:steps], w.loss_plot.step_data()[1][:steps])
+    assert w.loss_plot.faded == []  # not a new, separate run in the plot
+    assert w.loss_plot.run_labels()[-1].endswith("(continued from #1)")
+    click(qtbot, w.training_panel.train_button)  # Train is a new run from step 0 again
+    wait_until_over(qtbot, w)
+    assert w.controller.last_snapshot.step == steps and len(w.loss_plot.faded) == 1

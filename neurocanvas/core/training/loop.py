@@ -20,6 +20,7 @@ splitting the order of one step across files would make it harder to read, not e
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Callable, Iterable
@@ -260,6 +261,25 @@ class Trainer:
         """Steps done plus the steps left at the current batch size (an estimate if it changes)."""
         epochs_left = max(self.config.epochs - self.epoch, 0)
         return self.global_step + self.batches.steps_left(epochs_left, self.settings["batch_size"])
+
+    def continue_from(self, previous: Trainer) -> None:
+        """Go on counting from ``previous``, whose weights this trainer's model holds (Continue).
+
+        Step and epoch numbers, the loss and accuracy series and the lr record carry on, so
+        the curves extend the same run instead of starting again at step 0; this trainer's
+        ``config.epochs`` become that many epochs more. Call before :meth:`run`.
+        """
+        self.global_step, self.epoch = previous.global_step, previous.epoch
+        self.samples_done = previous.samples_done
+        for name in ("step_loss", "train_loss", "val_loss", "train_acc", "val_acc"):
+            series = getattr(self, name)
+            for value in getattr(previous, name).view():
+                series.append(float(value))
+        self.config = dataclasses.replace(self.config, epochs=self.epoch + self.config.epochs)
+        self.lr_changes = list(previous.lr_changes)
+        if self.lr_changes[-1][1] != self.settings["lr"]:
+            self.lr_changes.append((self.global_step, self.settings["lr"]))
+        self.checkpoint()  # the guard's first checkpoint, at the step the run goes on from
 
     # ---------------------------------------------------------------- between steps
     def apply_changes(self) -> None:
@@ -522,7 +542,8 @@ class Trainer:
                 self._wall_s += time.perf_counter() - t0
             if not go:
                 self.state = "stopped"
-                self.message = f"Stopped at step {self.global_step} (epoch {self.epoch})."
+                # the panel counts the epoch under way (completed + 1): say the same
+                self.message = f"Stopped at step {self.global_step} (in epoch {self.epoch + 1})."
                 break
             self.step()
             if self.state == "diverged":

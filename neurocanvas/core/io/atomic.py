@@ -55,7 +55,7 @@ def remove_quietly(path: str | os.PathLike[str]) -> None:
 
 
 def atomic_write(
-    path: str | os.PathLike[str], write: Callable[[str], None], replace: bool = True
+    path: str | os.PathLike[str], write: Callable[[str], object], replace: bool = True
 ) -> Path:
     """Have ``write(tmp_path)`` fill a temporary file, then rename it onto ``path``.
 

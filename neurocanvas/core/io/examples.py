@@ -168,11 +168,11 @@ def _residual_mlp() -> Any:
 
     The skip wire runs above the main row so the Add node visibly joins two paths.
     """
-    from neurocanvas.core.network.graph import Graph
+    from neurocanvas.core.network.graph import Graph, Node
 
     g = Graph()
 
-    def node(type_: str, params: dict[str, Any], name: str, col: float, row: float = 0.0):
+    def node(type_: str, params: dict[str, Any], name: str, col: float, row: float = 0.0) -> Node:
         return g.add_node(type_, params, pos=(col * COLUMN, row * ROW), name=name)
 
     inp = node("Input", {"shape": (2,)}, "input", 0)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from neurocanvas.core.datasets.preprocessing import METADATA_KEY, Preprocessing, PreprocessingError
 from neurocanvas.core.io.atomic import atomic_write
+from neurocanvas.core.network.compiler import GraphModule
 
 from ._common import ExportError
 from .torch_train import Experiment, export_training
@@ -82,7 +83,7 @@ EXPORT_FORMATS: dict[str, ExportFormat] = {
 
 
 def export_model(
-    model,
+    model: GraphModule,
     path: str | os.PathLike,
     fmt: str,
     title: str = "network",

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from neurocanvas.core.network.compiler import GraphModule
+
+from .code_plan import CodePlan
+
 
 class ExportError(ValueError):
     """The model cannot be written in the asked format; the message says which layer."""
 
 
-def value_names(model) -> dict[str, str]:
+def value_names(model: GraphModule | CodePlan) -> dict[str, str]:
     """node id -> a readable variable name for its output (``x`` for the input)."""
     names = {model.input_node: "x"}
     for step in model.plan:

@@ -19,6 +19,7 @@ from neurocanvas.core import nn
 from neurocanvas.core.datasets.preprocessing import METADATA_KEY, Preprocessing
 from neurocanvas.core.io.atomic import atomic_write
 from neurocanvas.core.network import compiler
+from neurocanvas.core.tensor import Tensor
 
 from ._common import ExportError
 
@@ -32,8 +33,8 @@ class _Builder:
         from onnx import helper, numpy_helper
 
         self.helper, self.numpy_helper = helper, numpy_helper
-        self.nodes: list = []
-        self.initializers: list = []
+        self.nodes: list[Any] = []
+        self.initializers: list[Any] = []
         self._count = 0
 
     def fresh(self, base: str) -> str:
@@ -44,31 +45,32 @@ class _Builder:
         self.initializers.append(self.numpy_helper.from_array(np.asarray(array), name))
         return name
 
-    def op(self, op_type: str, inputs: list[str], base: str, **attrs) -> str:
+    def op(self, op_type: str, inputs: list[str], base: str, **attrs: Any) -> str:
         out = self.fresh(base)
         self.nodes.append(self.helper.make_node(op_type, inputs, [out], name=out, **attrs))
         return out
 
 
-def _f32(t) -> np.ndarray:
+def _f32(t: Tensor) -> np.ndarray:
     return np.asarray(t.detach().numpy(), dtype=np.float32)
 
 
-def _pair(v) -> list[int]:
+def _pair(v: int | tuple[int, ...] | list[int]) -> list[int]:
     return list(v) if isinstance(v, (tuple, list)) else [int(v), int(v)]
 
 
-Emitter = Callable[[_Builder, nn.Module, str, list[str]], str]
+# Each emitter reads the attributes of the one module type EMITTERS files it under.
+Emitter = Callable[[_Builder, Any, str, list[str]], str]
 
 
-def _linear(b: _Builder, m, name: str, xs: list[str]) -> str:
+def _linear(b: _Builder, m: nn.Linear, name: str, xs: list[str]) -> str:
     inputs = [xs[0], b.const(f"{name}.weight", _f32(m.weight))]
     if m.bias is not None:
         inputs.append(b.const(f"{name}.bias", _f32(m.bias)))
     return b.op("Gemm", inputs, name, transB=1)
 
 
-def _conv(b: _Builder, m, name: str, xs: list[str]) -> str:
+def _conv(b: _Builder, m: nn.Conv2d, name: str, xs: list[str]) -> str:
     inputs = [xs[0], b.const(f"{name}.weight", _f32(m.weight))]
     if m.bias is not None:
         inputs.append(b.const(f"{name}.bias", _f32(m.bias)))
@@ -85,8 +87,8 @@ def _conv(b: _Builder, m, name: str, xs: list[str]) -> str:
     )
 
 
-def _pool(op_type: str, **extra) -> Emitter:
-    def emit(b: _Builder, m, name: str, xs: list[str]) -> str:
+def _pool(op_type: str, **extra: Any) -> Emitter:
+    def emit(b: _Builder, m: nn.MaxPool2d | nn.AvgPool2d, name: str, xs: list[str]) -> str:
         pad = _pair(m.padding)
         return b.op(
             op_type,
@@ -101,28 +103,29 @@ def _pool(op_type: str, **extra) -> Emitter:
     return emit
 
 
-def _adaptive(b: _Builder, m, name: str, xs: list[str]) -> str:
+def _adaptive(b: _Builder, m: nn.AdaptiveAvgPool2d, name: str, xs: list[str]) -> str:
     if _pair(m.output_size) != [1, 1]:
         raise ExportError(f"ONNX export supports AdaptiveAvgPool2d(1) only ({name})")
     return b.op("GlobalAveragePool", xs, name)
 
 
-def _global_avg(b: _Builder, m, name: str, xs: list[str]) -> str:
+def _global_avg(b: _Builder, m: compiler.GlobalAvgPool, name: str, xs: list[str]) -> str:
     return b.op("Flatten", [b.op("GlobalAveragePool", xs, name)], name, axis=1)
 
 
-def _flatten(b: _Builder, m, name: str, xs: list[str]) -> str:
+def _flatten(b: _Builder, m: nn.Flatten, name: str, xs: list[str]) -> str:
     if m.start_dim != 1 or m.end_dim != -1:
         raise ExportError(f"ONNX export supports Flatten(1, -1) only ({name})")
     return b.op("Flatten", xs, name, axis=1)
 
 
-def _reshape(b: _Builder, m, name: str, xs: list[str]) -> str:
+def _reshape(b: _Builder, m: compiler.Reshape, name: str, xs: list[str]) -> str:
     target = b.const(b.fresh(f"{name}.shape"), np.array([0, *m.shape], dtype=np.int64))
     return b.op("Reshape", [xs[0], target], name)
 
 
-def _batchnorm(b: _Builder, m, name: str, xs: list[str]) -> str:
+def _batchnorm(b: _Builder, m: Any, name: str, xs: list[str]) -> str:
+    # m: BatchNorm1d/2d, Any because its running_* buffers are registered by name
     n = m.num_features
     scale = _f32(m.weight) if m.weight is not None else np.ones(n, np.float32)
     shift = _f32(m.bias) if m.bias is not None else np.zeros(n, np.float32)
@@ -138,13 +141,13 @@ def _batchnorm(b: _Builder, m, name: str, xs: list[str]) -> str:
     return b.op("BatchNormalization", inputs, name, epsilon=float(m.eps), **extra)
 
 
-def _dropout(b: _Builder, m, name: str, xs: list[str]) -> str:
+def _dropout(b: _Builder, m: nn.Dropout, name: str, xs: list[str]) -> str:
     # Inference runs it as identity; writing the Dropout (not Identity) keeps p for a re-import.
     ratio = b.const(b.fresh(f"{name}.ratio"), np.array(m.p, np.float32))
     return b.op("Dropout", [xs[0], ratio], name)
 
 
-def _gelu(b: _Builder, m, name: str, xs: list[str]) -> str:
+def _gelu(b: _Builder, m: nn.GELU, name: str, xs: list[str]) -> str:
     # Gelu is an ONNX op only from opset 20; opset 17 spells it out.
     x = xs[0]
     half = b.const(b.fresh(f"{name}.half"), np.array(0.5, np.float32))
@@ -161,14 +164,14 @@ def _gelu(b: _Builder, m, name: str, xs: list[str]) -> str:
     return b.op("Mul", [b.op("Mul", [half, x], name), gate], name)
 
 
-def _poly(b: _Builder, m, name: str, xs: list[str]) -> str:
+def _poly(b: _Builder, m: compiler.PolynomialFeatures, name: str, xs: list[str]) -> str:
     powers = [xs[0]]
     for _ in range(m.degree - 1):
         powers.append(b.op("Mul", [powers[-1], xs[0]], name))
     return powers[0] if m.degree == 1 else b.op("Concat", powers, name, axis=1)
 
 
-def _simple(op_type: str, **attrs) -> Emitter:
+def _simple(op_type: str, **attrs: Any) -> Emitter:
     return lambda b, m, name, xs: b.op(op_type, xs, name, **attrs)
 
 
@@ -284,7 +287,7 @@ def to_onnx(
     model: compiler.GraphModule,
     title: str = "neurocanvas",
     preprocessing: Preprocessing | None = None,
-):
+) -> Any:
     """An ``onnx.ModelProto`` computing ``model``'s output (inference mode) from ``input``.
 
     With ``preprocessing`` the model takes raw inputs in the user's units and gives outputs in

@@ -22,7 +22,7 @@ from ._common import ExportError, value_names
 from .code_plan import BatchNorm1d, BatchNorm2d, CodePlan, Conv2dArgs, LinearArgs
 
 
-def _pair(v) -> int | tuple[int, int]:
+def _pair(v: int | tuple[int, ...] | list[int]) -> int | tuple[int, ...]:
     """PyTorch accepts an int where both sides are equal; keep the code short then."""
     if isinstance(v, (tuple, list)):
         return v[0] if v[0] == v[1] else tuple(v)
@@ -45,8 +45,8 @@ def _conv(m: Any) -> str:  # nn.Conv2d or Conv2dArgs
     return f"nn.Conv2d({', '.join(parts)})"
 
 
-def _pool(cls: str) -> Callable[[nn.Module], str]:
-    def ctor(m: nn.Module) -> str:
+def _pool(cls: str) -> Callable[[nn.MaxPool2d | nn.AvgPool2d], str]:
+    def ctor(m: nn.MaxPool2d | nn.AvgPool2d) -> str:
         return (
             f"nn.{cls}(kernel_size={_pair(m.kernel_size)}, stride={_pair(m.stride)}, "
             f"padding={_pair(m.padding)})"
@@ -187,7 +187,7 @@ def module_assign(name: str) -> str:
     return f"self._modules[{name!r}]"
 
 
-def local_names(model: compiler.GraphModule) -> dict[str, str]:
+def local_names(model: compiler.GraphModule | CodePlan) -> dict[str, str]:
     """node id -> the variable holding its output in ``forward``: the node's name unless that
     could clash with the code's own names (``x``, ``self``, ``torch``, builtins...)."""
     taken = set(CODE_NAMES) | set(value_names(model).values())

@@ -13,10 +13,12 @@ import os
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any, cast
 
 import numpy as np
 
 from neurocanvas.core.io.atomic import atomic_write
+from neurocanvas.core.nn.module import Module
 
 from .weight_checks import MAX_WEIGHT_BYTES, dtype_problem, weight_problems
 
@@ -69,9 +71,12 @@ def save_weights(
 
             save_file(arrays, tmp, metadata=dict(metadata or {}))
         else:
-            extra = {NPZ_METADATA_KEY: np.array(json.dumps(dict(metadata)))} if metadata else {}
+            # Any: numpy's stub would otherwise match the arrays against allow_pickle: bool
+            extra: dict[str, Any] = (
+                {NPZ_METADATA_KEY: np.array(json.dumps(dict(metadata)))} if metadata else {}
+            )
             with open(tmp, "wb") as fh:
-                np.savez(fh, **arrays, **extra)
+                np.savez(fh, **cast(dict[str, Any], arrays), **extra)
 
     try:
         atomic_write(path, write)
@@ -204,7 +209,7 @@ def check_weights_fit(
         raise WeightsError("the weights do not fit this network: " + "; ".join(problems))
 
 
-def import_weights(model, path: str | os.PathLike) -> list[str]:
+def import_weights(model: Module, path: str | os.PathLike) -> list[str]:
     """Load weights from ``path`` into ``model`` after checking every name and shape.
 
     Nothing is changed unless everything fits. Returns the loaded keys.

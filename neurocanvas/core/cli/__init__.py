@@ -15,6 +15,7 @@ import argparse
 import difflib
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from neurocanvas.core.cli import examples, export, lr_find, new, train, validate
 from neurocanvas.core.cli._common import EXIT_ERROR, EXIT_USAGE, CliError, load_source
@@ -45,7 +46,7 @@ def unknown_command_line(word: str) -> str:
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one line (the default prints the usage block too)."""
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"neurocanvas: error: {message} (see 'neurocanvas --help')\n")
 
 

@@ -7,6 +7,7 @@ import json
 import sys
 
 from neurocanvas.core.cli._common import EXIT_ERROR, EXIT_OK, load_source
+from neurocanvas.core.network.graph import Graph
 
 NAME = "validate"
 
@@ -75,7 +76,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _display_order(graph) -> list[str]:
+def _display_order(graph: Graph) -> list[str]:
     try:
         return graph.topological_order()
     except Exception:  # a cycle: validation reports it; list the nodes anyway

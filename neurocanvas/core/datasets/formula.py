@@ -20,12 +20,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
 __all__ = ["FUNCTIONS", "CONSTANTS", "MAX_LENGTH", "MAX_DEPTH", "Formula", "FormulaError"]
 
-FUNCTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
+#: What the evaluator's stack holds: the variable's array or a number from the formula.
+_Value = np.ndarray | float
+
+FUNCTIONS: dict[str, Callable[[_Value], np.ndarray]] = {
     "sin": np.sin,
     "cos": np.cos,
     "tan": np.tan,
@@ -44,7 +48,7 @@ MAX_LENGTH = 500
 #: far below Python's limit so deep input gets a clear error instead of a RecursionError.
 MAX_DEPTH = 60
 
-_BINARY: dict[str, Callable[[np.ndarray, np.ndarray], np.ndarray]] = {
+_BINARY: dict[str, Callable[[_Value, _Value], np.ndarray]] = {
     "+": np.add,
     "-": np.subtract,
     "*": np.multiply,
@@ -269,20 +273,20 @@ class Formula:
         """Evaluate at ``x`` (any shape) in float64; the result has the shape of ``x``."""
         x = np.asarray(x, dtype=np.float64)
         # A flat stack machine: no recursion, so any accepted formula evaluates safely.
-        stack: list[np.ndarray | float] = []
+        stack: list[_Value] = []
         with np.errstate(all="ignore"):
             for op, arg in self._program:
                 if op == "num":
-                    stack.append(arg)  # type: ignore[arg-type]
+                    stack.append(cast(float, arg))  # the parser's num carries a float
                 elif op == "x":
                     stack.append(x)
                 elif op == "neg":
                     stack.append(np.negative(stack.pop()))
                 elif op == "fn":
-                    stack.append(FUNCTIONS[arg](stack.pop()))  # type: ignore[index]
+                    stack.append(FUNCTIONS[cast(str, arg)](stack.pop()))
                 else:
                     right = stack.pop()
                     left = stack.pop()
-                    stack.append(_BINARY[arg](left, right))  # type: ignore[index]
+                    stack.append(_BINARY[cast(str, arg)](left, right))
             (result,) = stack
             return np.broadcast_to(np.asarray(result, dtype=np.float64), x.shape).copy()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -85,7 +85,8 @@ class GraphModule(nn.Module):
             wires = graph.edges_into(nid)
             build = get_layer(node.type).build
             assert build is not None  # only Input and Output have none
-            in_shapes = [report.nodes[e.src].out_shape for e in wires]
+            # compile_graph builds only from a report without errors: every shape is known
+            in_shapes = [cast(Shape, report.nodes[e.src].out_shape) for e in wires]
             self.add_module(node.name, build(node.params, in_shapes))
             self.node_names[nid] = node.name
             plan.append(Step(nid, node.name, node.type, tuple(e.src for e in wires)))

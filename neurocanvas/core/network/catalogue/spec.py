@@ -10,7 +10,7 @@ import keyword
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 Shape = tuple[int, ...]
 """A tensor shape without the batch dimension: ``(64,)``, ``(1, 28, 28)``."""
@@ -79,7 +79,7 @@ class ParamSpec:
             return f"between {_num(self.min)} and {_num(self.max)}"
         if self.min is not None:
             return f"at least {_num(self.min)}"
-        return f"at most {_num(self.max)}"
+        return f"at most {_num(cast(float, self.max))}"  # _check_range: a bound is set
 
     def _check_range(self, value: float) -> None:
         low = self.min is not None and value < self.min

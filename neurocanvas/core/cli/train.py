@@ -8,7 +8,7 @@ import math
 import sys
 import time
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import numpy as np
 
@@ -22,6 +22,10 @@ from neurocanvas.core.cli._common import (
     refuse_overwriting_inputs,
 )
 from neurocanvas.core.network.shapes import PARAMETER_BUDGET
+
+if TYPE_CHECKING:  # the training package loads only when a run starts
+    from neurocanvas.core.training.loop import Trainer
+    from neurocanvas.core.training.snapshot import Snapshot
 
 NAME = "train"
 
@@ -174,14 +178,14 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def _last(series) -> float | None:
+def _last(series: np.ndarray | None) -> float | None:
     if series is None or len(series) == 0:
         return None
     value = float(np.asarray(series)[-1])
     return value if math.isfinite(value) else None
 
 
-def _final_metrics(final, trainer, seconds: float) -> dict[str, Any]:
+def _final_metrics(final: Snapshot, trainer: Trainer, seconds: float) -> dict[str, Any]:
     """The run's numbers; after a restore, the losses are those of the weights kept."""
     result: dict[str, Any] = {
         "state": final.state,
@@ -213,12 +217,12 @@ def _final_metrics(final, trainer, seconds: float) -> dict[str, Any]:
 class _Progress:
     """A tqdm bar fed from trainer snapshots (shown only on a terminal)."""
 
-    def __init__(self, total: int, stream) -> None:
+    def __init__(self, total: int, stream: TextIO) -> None:
         from tqdm import tqdm
 
         self.bar = tqdm(total=total, unit="step", file=stream, dynamic_ncols=True, leave=False)
 
-    def update(self, snap) -> None:
+    def update(self, snap: Snapshot) -> None:
         self.bar.update(snap.step - self.bar.n)
         loss = _last(snap.step_loss)
         if loss is not None:
@@ -228,7 +232,7 @@ class _Progress:
         self.bar.close()
 
 
-def _progress_bar(trainer, args) -> _Progress | None:
+def _progress_bar(trainer: Trainer, args: argparse.Namespace) -> _Progress | None:
     if args.json or args.quiet or not sys.stderr.isatty():
         return None
     return _Progress(trainer.total_steps, sys.stderr)

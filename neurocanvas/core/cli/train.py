@@ -7,6 +7,7 @@ import json
 import math
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -178,7 +179,7 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def _last(series: np.ndarray | None) -> float | None:
+def _last(series: Sequence[float] | np.ndarray | None) -> float | None:
     if series is None or len(series) == 0:
         return None
     value = float(np.asarray(series)[-1])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import QObject
 
 from neurocanvas.core.training.runs import RunRecord
@@ -73,9 +74,14 @@ class RunHistory(QObject):
         return done
 
     def restore(self, records: list[RunRecord]) -> None:
-        """Show the runs saved with a project (their curves are not saved, their numbers are)."""
+        """Show the runs saved with a project: their numbers in the table, their saved
+        (decimated) loss curves as earlier runs in the loss plot."""
         self.current = None
         self.table.set_runs(records)
+        for record in records:
+            if record.curve:
+                steps, losses = zip(*record.curve, strict=True)
+                self.loss_plot.add_saved_run(np.array(steps), np.array(losses), record.label())
 
     def clear(self) -> None:
         self.current = None

@@ -183,6 +183,22 @@ def test_the_runs_table_is_saved_with_the_project(window_factory, qtbot, tmp_pat
     assert len(runs) == 1 and runs[0].steps == w.controller.runs_table.runs[0].steps
 
 
+def test_a_reopened_project_shows_its_runs_loss_curves(window_factory, qtbot, tmp_path):
+    w = window_factory("general-fit", epochs=60)  # 480 steps: more than a saved curve keeps
+    click(qtbot, w.training_panel.train_button)
+    wait_until_over(qtbot, w)
+    live_x, live_y = w.loss_plot.step_data()
+    path = tmp_path / "saved.ncproj"
+    assert w.save_to(path)
+    other = window_factory(None)
+    assert other.open_file(path, ask=False)
+    assert len(other.loss_plot.faded) == 1  # the run's curve, drawn as an earlier run
+    x, log_y = other.loss_plot.faded[0].getOriginalDataset()
+    assert 100 <= len(x) <= 300 and x[0] == 1 and x[-1] == live_x[-1]
+    np.testing.assert_allclose(10.0 ** log_y[-1], live_y[-1], rtol=1e-6)
+    assert other.loss_plot.run_labels()[0].startswith("#1 lr")
+
+
 def test_the_linear_regression_weights_view_shows_w_2_and_b_1_after_training(window_factory, qtbot):
     w = window_factory("linear-regression")
     w.inspector.set_node(w.document.graph.node_by_name("linear").id)

@@ -19,6 +19,7 @@ import numpy as np
 from neurocanvas.core.training.snapshot import Snapshot
 
 MAX_RUNS = 10_000  # rows a saved runs table may hold (a project-file limit)
+CURVE_POINTS = 300  # a run's saved loss curve: enough to redraw its shape, small in the file
 SHOWN_SETTINGS: tuple[str, ...] = ("optimizer", "lr", "momentum", "weight_decay", "batch_size")
 CSV_COLUMNS: tuple[str, ...] = (
     "run",
@@ -53,6 +54,16 @@ def _last(values: Any) -> float | None:
 def _best(values: Any) -> float | None:
     arr = _finite(values)
     return float(arr.min()) if len(arr) else None
+
+
+def decimate_curve(step_loss: Any, points: int = CURVE_POINTS) -> list[tuple[int, float]]:
+    """(step, loss) at most ``points`` evenly spread steps of ``step_loss`` (1-based steps),
+    always with the first and the last; non-finite losses are left out (JSON has no NaN)."""
+    y = np.asarray(step_loss, dtype=np.float64).ravel()
+    if len(y) == 0:
+        return []
+    idx = np.unique(np.linspace(0, len(y) - 1, min(points, len(y))).round().astype(int))
+    return [(int(i) + 1, float(y[i])) for i in idx if math.isfinite(y[i])]
 
 
 def describe_changes(changes: Iterable[Any]) -> str:
@@ -96,6 +107,8 @@ class RunRecord:
     steps: int = 0
     seconds: float = 0.0
     ended: str = ""
+    # (step, loss) pairs of the per-step loss, decimated to at most CURVE_POINTS (finite only)
+    curve: list[tuple[int, float]] = field(default_factory=list)
 
     @classmethod
     def from_snapshot(
@@ -128,6 +141,7 @@ class RunRecord:
             steps=int(snap.step),
             seconds=float(snap.elapsed_s),
             ended=snap.state,
+            curve=decimate_curve(snap.step_loss),
         )
 
     def label(self) -> str:
@@ -140,6 +154,7 @@ class RunRecord:
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["changes"] = [list(c) for c in self.changes]
+        out["curve"] = [[int(x), float(y)] for x, y in self.curve]
         return out
 
     @classmethod
@@ -155,6 +170,7 @@ class RunRecord:
             record.steps = int(record.steps)
             record.seconds = float(record.seconds)
             record.changes = [(int(c[0]), str(c[1]), c[2], c[3]) for c in record.changes]
+            record.curve = [(int(p[0]), float(p[1])) for p in record.curve[: 2 * CURVE_POINTS]]
         except (TypeError, ValueError, IndexError) as exc:
             raise ValueError(f"a saved run is not valid: {exc}") from None
         if not isinstance(record.settings, dict):

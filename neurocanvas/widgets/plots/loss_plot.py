@@ -105,18 +105,9 @@ class LossPlot(PlotBase):
         """
         x, y = self._steps.view()
         if len(x):
-            colour = run_color(self._run_index)
-            ghost = make_curve(pg.mkPen((*colour, 150), width=1.2), self._run_label or None)
-            ghost.setZValue(-10)
-            self.getPlotItem().addItem(ghost)
-            ghost.setData(x.copy(), y.copy())  # the decimated curve: cheap to keep drawing
-            self.faded.append(ghost)
             # A diverged earlier run must not stretch the axis: its bounds were cut back to
             # the part before the blow-up when it was marked (see mark_divergence).
-            lo, hi = self._y_bounds
-            if np.isfinite(lo) and np.isfinite(hi):
-                self._faded_bounds.append((float(x[-1]), lo, hi))
-            self._run_index += 1
+            self._keep_earlier(x.copy(), y.copy(), self._run_label, self._y_bounds)
         for line in self.markers:
             self.getPlotItem().removeItem(line)
         self.markers.clear()
@@ -224,6 +215,34 @@ class LossPlot(PlotBase):
         self._run_index = 0
         self._recolour()
         self._resume_following()
+        self._request_draw()
+
+    def _keep_earlier(
+        self, x: np.ndarray, log_y: np.ndarray, label: str, bounds: tuple[float, float]
+    ) -> None:
+        colour = run_color(self._run_index)
+        ghost = make_curve(pg.mkPen((*colour, 150), width=1.2), label or None)
+        ghost.setZValue(-10)
+        self.getPlotItem().addItem(ghost)
+        ghost.setData(x, log_y)  # a decimated curve: cheap to keep drawing
+        self.faded.append(ghost)
+        lo, hi = bounds
+        if np.isfinite(lo) and np.isfinite(hi):
+            self._faded_bounds.append((float(x[-1]), lo, hi))
+        self._run_index += 1
+
+    def add_saved_run(self, steps: np.ndarray, losses: np.ndarray, label: str) -> None:
+        """Show a run saved with the project (its decimated curve) as an earlier run."""
+        x = np.asarray(steps, dtype=np.float64)
+        log_y = log_losses(np.asarray(losses, dtype=np.float64))
+        if len(x) == 0:
+            return
+        finite = log_y[np.isfinite(log_y)]
+        bounds = (float(finite.min()), float(finite.max())) if len(finite) else (np.inf, -np.inf)
+        if len(finite) > 3:  # a saved diverged run is capped as a live one is
+            bounds = (bounds[0], min(bounds[1], float(finite[:3].max()) + DIVERGED_HEADROOM))
+        self._keep_earlier(x, log_y, label, bounds)
+        self._recolour()
         self._request_draw()
 
     def reset(self) -> None:

@@ -247,11 +247,12 @@ class InsightController(QObject):
 
     # ------------------------------------------------------------------ step through
     def trace_batch(self, sample: int = 0) -> None:
-        """Trace the next real training step (starting a paused run if none exists)."""
+        """Trace the next real training step (starting a paused run from the current weights,
+        never fresh ones, if none exists: the step shown is one of the network as it is)."""
         self.trace.arm(sample)
         if self.ctl.is_active() and self._trainer is not self.ctl.trainer:
             self._on_state(self.ctl.state)
-        self.ctl.step()
+        self.ctl.step(from_current=True)
 
     def _show_stage(self, stage: str) -> None:
         self.trace_overlay.show(self.stepper_panel.trace, stage)

@@ -462,13 +462,17 @@ class TrainingController(QObject):
             self.control.resume()
             self._set_state("running")
 
-    def step(self) -> None:
-        """One optimizer step: of the paused run, or of a new run that then stays paused."""
+    def step(self, from_current: bool = False) -> None:
+        """One optimizer step: of the paused run, or of a new run that then stays paused.
+
+        The new run starts from the initial weights, as Train does, unless ``from_current``
+        (Step Through One Batch: the step shown is one of the network as it is now).
+        """
         if self.control is not None and self.is_active():
             self.control.step_once()
             self._set_state("paused")
         else:
-            self.train(single_step=True)
+            self._start(fresh=not from_current, single_step=True)
 
     def stop(self) -> bool:
         """Stop the run and wait for its thread; the weights stay as they are."""

@@ -191,3 +191,19 @@ def test_health_and_histograms_arrive_live_while_training(window_factory, qtbot)
     assert all(r["update_ratio"] > 0 for r in records)
     assert "readings" in hist.status.text()
     assert "training step" in overlay.legend.step_label.text()
+
+
+def test_step_through_one_batch_uses_the_trained_weights_not_fresh_ones(window_factory, qtbot):
+    w = window_factory("general-fit", epochs=2)
+    qtbot.mouseClick(w.training_panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.controller.run_thread is None, timeout=60_000)
+    trained = w.controller.last_snapshot
+    w.insight.trace_action.trigger()
+    qtbot.waitUntil(lambda: w.controller.state == "paused", timeout=10_000)
+    qtbot.waitUntil(lambda: w.controller.last_snapshot.step == trained.step + 1, timeout=10_000)
+    traced = w.controller.last_snapshot.step_loss[trained.step]  # the step traced
+    assert traced < 0.5 * trained.step_loss[0]  # the trained network's loss, not a fresh one
+    assert w.controller.runs_table.runs[-1].start == "initial weights"
+    w.controller.stop()
+    qtbot.waitUntil(lambda: len(w.controller.runs_table.runs) == 2, timeout=10_000)
+    assert w.controller.runs_table.runs[-1].start == "continued"

@@ -183,6 +183,12 @@ class InsightController(QObject):
     def _on_tab(self, *_: Any) -> None:
         # The preview's extra one-sample forward pass runs only while someone can see it.
         self._sync_preview_sample()
+        # The histograms were recorded for every layer all along, hidden or not: catch up
+        # with the last run's records when the tab is opened after (or during) it.
+        snap = self.ctl.last_snapshot
+        shown = self.window.results_tabs.currentWidget() is self.histogram_panel
+        if shown and snap is not None and "histograms" in (snap.probes or {}):
+            self.histogram_panel.show_histograms(snap.probes["histograms"])
         self.schedule_idle()
 
     def _sync_preview_sample(self) -> None:

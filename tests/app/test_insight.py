@@ -207,3 +207,16 @@ def test_step_through_one_batch_uses_the_trained_weights_not_fresh_ones(window_f
     w.controller.stop()
     qtbot.waitUntil(lambda: len(w.controller.runs_table.runs) == 2, timeout=10_000)
     assert w.controller.runs_table.runs[-1].start == "continued"
+
+
+def test_histograms_of_every_layer_are_there_after_a_run_watched_elsewhere(window_factory, qtbot):
+    w = window_factory("general-fit", epochs=40)
+    qtbot.mouseClick(w.training_panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.controller.run_thread is None, timeout=60_000)
+    panel = w.insight.histogram_panel
+    assert not panel.isVisible()  # the Histograms tab was never open during the run
+    w.results_tabs.setCurrentWidget(panel)  # opened afterwards
+    for name in ("linear1", "linear3"):  # any layer, chosen only now
+        click_node(w, qtbot, name)
+        maps = panel.shown_maps()
+        assert maps["weights"] is not None and len(maps["weights"]["steps"]) >= 2, name

@@ -218,3 +218,17 @@ def test_stepping_through_stages_changes_what_the_nodes_show(chain, qtbot) -> No
     assert overlay.card_lines(ids["lin"])[0] == f"‖ΔW‖ = {np.sqrt(12 * 0.05**2):.3g}"
     assert overlay.card_lines(ids["act"]) == []  # no weights: nothing to step
     assert not panel.next_button.isEnabled()
+
+
+def test_empty_histograms_show_a_plain_step_axis_from_0_not_minus_400(qtbot):
+    from neurocanvas.widgets.insight.histogram_panel import HistogramPanel
+
+    panel = HistogramPanel()
+    qtbot.addWidget(panel)
+    panel.resize(700, 500)
+    panel.show()
+    for plot in (*panel.maps.values(), panel.ratio_plot):
+        (x0, x1), _ = plot.getViewBox().viewRange()
+        assert x0 == pytest.approx(0) and x1 == pytest.approx(100)
+        axis = plot.getAxis("bottom")
+        assert axis.autoSIPrefixScale == 1.0 and "step </span>" in axis.labelString()  # no (x0.001)

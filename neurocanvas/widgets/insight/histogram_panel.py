@@ -21,6 +21,7 @@ from neurocanvas.widgets.insight.images import VALUE_LUT, unit_to_rgba
 from neurocanvas.widgets.plots import apply_palette
 
 HEALTHY_RATIO = 1e-3
+EMPTY_STEPS = 100  # the step axis shown before any record arrives
 TITLES = (("weights", "weights"), ("grads", "weight gradients"), ("acts", "outputs"))
 
 
@@ -56,6 +57,7 @@ class HistogramPanel(QWidget):
             plot = self.view.addPlot(title=title)
             plot.setMenuEnabled(False)
             plot.setLabel("bottom", "step")
+            plot.getAxis("bottom").enableAutoSIPrefix(False)  # never "step (x0.001)"
             image = pg.ImageItem(axisOrder="row-major")
             plot.addItem(image)
             self.maps[key], self.images[key] = plot, image
@@ -63,6 +65,7 @@ class HistogramPanel(QWidget):
         self.ratio_plot.setLogMode(y=True)
         self.ratio_plot.setMenuEnabled(False)
         self.ratio_plot.setLabel("bottom", "step")
+        self.ratio_plot.getAxis("bottom").enableAutoSIPrefix(False)
         self.ratio_curve = self.ratio_plot.plot(pen=pg.mkPen((213, 94, 0), width=2))
         self.ratio_plot.addItem(
             pg.InfiniteLine(
@@ -78,6 +81,7 @@ class HistogramPanel(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.status)
         layout.addWidget(self.view, 1)
+        self._redraw()  # the empty frames
 
     def set_node(self, node_id: str | None, title: str = "") -> None:
         self.node_id, self.node_title = node_id, title
@@ -101,6 +105,8 @@ class HistogramPanel(QWidget):
             image = self.images[key]
             if hm is None:
                 image.clear()
+                # an empty frame of the steps to come, not pyqtgraph's -400..400 default
+                self.maps[key].setRange(xRange=(0, EMPTY_STEPS), yRange=(-1, 1), padding=0)
                 continue
             img = np.sqrt(hm["image"].T)  # rows: value bins (low at the bottom), cols: steps
             top = img.max() or 1.0
@@ -121,6 +127,7 @@ class HistogramPanel(QWidget):
             self.ratio_plot.setYRange(min(-5.0, logs.min() - 0.3), max(-1.0, logs.max() + 0.3))
         else:
             self.ratio_curve.setData([], [])
+            self.ratio_plot.setRange(xRange=(0, EMPTY_STEPS), yRange=(-5, -1), padding=0)
         if self.node_id is None:
             self.status.setText("Select a layer on the canvas to see its histograms over the run.")
         elif not recs:

@@ -232,3 +232,20 @@ def test_empty_histograms_show_a_plain_step_axis_from_0_not_minus_400(qtbot):
         assert x0 == pytest.approx(0) and x1 == pytest.approx(100)
         axis = plot.getAxis("bottom")
         assert axis.autoSIPrefixScale == 1.0 and "step </span>" in axis.labelString()  # no (x0.001)
+
+
+def test_a_single_output_is_one_narrow_bar_without_a_fractional_index_axis(qtbot):
+    import pyqtgraph as pg
+
+    from neurocanvas.widgets.insight.preview_panel import ArrayView
+
+    widget = pg.PlotWidget()
+    qtbot.addWidget(widget)
+    view = ArrayView(widget.getPlotItem())
+    assert view.show(np.array([0.7])) == "bars"
+    (x0, x1), _ = widget.getPlotItem().getViewBox().viewRange()
+    assert x1 - x0 >= 5 * 0.8  # the bar takes at most a fifth of the width
+    assert not widget.getPlotItem().getAxis("bottom").isVisible()
+    view.show(np.arange(10.0))  # many outputs: indices on the axis again
+    (x0, x1), _ = widget.getPlotItem().getViewBox().viewRange()
+    assert x0 <= -0.5 and x1 >= 9.5 and widget.getPlotItem().getAxis("bottom").isVisible()

@@ -19,6 +19,7 @@ from neurocanvas.widgets.insight.images import array_rgba
 from neurocanvas.widgets.plots import apply_palette
 
 BAR_LIMIT = 64
+MIN_BAR_SLOTS = 5  # bars are never wider than a fifth of the plot
 
 
 class ArrayView:
@@ -71,6 +72,13 @@ class ArrayView:
             for axis in ("left", "bottom"):
                 self.plot.showAxis(axis, not image)
             vb.autoRange(padding=0.02 if image else 0.05)
+            if kind == "bars":
+                # a few values (one output: one bar) in a frame of at least MIN_BAR_SLOTS
+                # slots, not a full-width bar over an axis reading -0.4..0.4
+                n = int(np.size(arr))
+                extra = max(MIN_BAR_SLOTS - n, 0) / 2
+                vb.setXRange(-0.5 - extra, n - 0.5 + extra, padding=0)
+                self.plot.showAxis("bottom", n > 1)  # one value has no index worth reading
         elif kind in ("bars", "curve"):
             vb.enableAutoRange(axis=pg.ViewBox.YAxis)
         self.kind = kind

@@ -8,6 +8,7 @@ on a palette entry), so it can never disagree with the inspector.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayo
 from neurocanvas import __version__
 
 GUIDE_SIZE = (640, 560)
+TIP_WIDTH = 72  # characters per tooltip line
 PLOT_TIPS = {
     "loss": "Loss: how wrong the model is (log axis). Faint: every step; thick: training and "
     "validation loss per epoch. Validation rising while training falls means memorising. "
@@ -26,6 +28,8 @@ PLOT_TIPS = {
     "prediction. Two inputs: decision regions under the points. Images: confusion matrix "
     "(rows: true class, columns: predicted) and sample predictions.",
 }
+# Qt never wraps a plain-text tooltip: unwrapped, the fit tip was one 1,330 px line.
+PLOT_TIPS = {key: textwrap.fill(text, TIP_WIDTH) for key, text in PLOT_TIPS.items()}
 STATE_LABELS = {
     "idle": "Ready",
     "running": "Training…",

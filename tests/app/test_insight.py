@@ -220,3 +220,10 @@ def test_histograms_of_every_layer_are_there_after_a_run_watched_elsewhere(windo
         click_node(w, qtbot, name)
         maps = panel.shown_maps()
         assert maps["weights"] is not None and len(maps["weights"]["steps"]) >= 2, name
+
+
+def test_plot_tooltips_wrap_instead_of_running_across_the_screen(window_factory):
+    w = window_factory("general-fit")
+    for plot in (w.loss_plot, w.fit_plot):
+        lines = plot.toolTip().splitlines()
+        assert len(lines) >= 2 and max(len(line) for line in lines) <= 72

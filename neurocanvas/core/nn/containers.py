@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Iterable, Iterator, ValuesView
+from typing import Any, cast
 
 from neurocanvas.core.nn.module import Module
 
@@ -15,6 +15,12 @@ def _index(i: int, n: int, owner: str) -> int:
     if not -n <= i < n:
         raise IndexError(f"index {i} is out of range for a {owner} of length {n}")
     return i + n if i < 0 else i
+
+
+def _children(owner: Module) -> ValuesView[Module]:
+    """``owner._modules.values()`` (the live view), typed as the Modules a container's
+    constructor and ``append`` put there; a None child fails where PyTorch's does."""
+    return cast(ValuesView[Module], owner._modules.values())
 
 
 class Sequential(Module):
@@ -34,7 +40,7 @@ class Sequential(Module):
                 self.add_module(str(i), module)
 
     def forward(self, input: Any) -> Any:
-        for module in self._modules.values():
+        for module in _children(self):
             input = module(input)
         return input
 
@@ -42,7 +48,7 @@ class Sequential(Module):
         return len(self._modules)
 
     def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
+        return iter(_children(self))
 
     def __getitem__(self, idx: int | slice) -> Any:
         items = list(self._modules.items())
@@ -73,7 +79,7 @@ class ModuleList(Module):
         return len(self._modules)
 
     def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules.values())
+        return iter(_children(self))
 
     def __getitem__(self, idx: int) -> Module:
-        return list(self._modules.values())[_index(idx, len(self), "ModuleList")]
+        return list(_children(self))[_index(idx, len(self), "ModuleList")]

@@ -79,6 +79,11 @@ class Module:
     """
 
     training: bool
+    # Set with object.__setattr__ in __init__ (our __setattr__ files attributes into them).
+    _parameters: OrderedDict[str, Parameter | None]
+    _buffers: OrderedDict[str, Tensor | None]
+    _non_persistent: set[str]
+    _modules: OrderedDict[str, Module | None]
 
     def __init__(self) -> None:
         object.__setattr__(self, "training", True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -18,6 +18,10 @@ class _BatchNorm(Module):
     """Shared body of BatchNorm1d/2d; subclasses only say which input ranks they accept."""
 
     _ranks: tuple[int, ...] = ()
+    # Buffers, registered by name in __init__ (None without track_running_stats).
+    running_mean: Tensor | None
+    running_var: Tensor | None
+    num_batches_tracked: Tensor | None
 
     def __init__(
         self,
@@ -63,10 +67,10 @@ class _BatchNorm(Module):
             self.register_buffer("num_batches_tracked", None)
 
     def reset_running_stats(self) -> None:
-        if self.track_running_stats:
-            self.running_mean.array[...] = 0
-            self.running_var.array[...] = 1
-            self.num_batches_tracked.array[...] = 0
+        if self.track_running_stats:  # __init__ registered the buffers as Tensors
+            cast(Tensor, self.running_mean).array[...] = 0
+            cast(Tensor, self.running_var).array[...] = 1
+            cast(Tensor, self.num_batches_tracked).array[...] = 0
 
     def forward(self, input: Tensor) -> Tensor:
         shape = input.shape
@@ -78,10 +82,11 @@ class _BatchNorm(Module):
             )
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
-            self.num_batches_tracked.array += 1
+            tracked = cast(Tensor, self.num_batches_tracked)  # registered as a Tensor then
+            tracked.array += 1
             if self.momentum is None:
                 # Cumulative moving average, as PyTorch does for momentum=None.
-                factor = 1.0 / float(self.num_batches_tracked.array)
+                factor = 1.0 / float(tracked.array)
         use_batch_stats = self.training or not self.track_running_stats
         return F.batch_norm(
             input,

@@ -312,7 +312,7 @@ class TensorMethods:
     # -- reductions ----------------------------------------------------------------------
 
     def sum(self, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Any:
-        src = self if dtype is None else self.type(dtype)  # type: ignore[attr-defined]
+        src: Any = self if dtype is None else self.type(dtype)  # type: ignore[attr-defined]
         if src.array.dtype.kind in "bu" or (
             src.array.dtype.kind == "i" and src.array.dtype.itemsize < 8
         ):
@@ -598,8 +598,9 @@ class TensorMethods:
 
     def fill_(self, value: Any) -> Any:
         return self._inplace(
-            lambda t: wrap(self.xp.full(self.array.shape, _raw(value), dtype=self.array.dtype))
-        )  # type: ignore[attr-defined]
+            # xp is Tensor's property, which this mixin cannot declare without clashing
+            lambda t: wrap(self.xp.full(self.array.shape, _raw(value), dtype=self.array.dtype))  # type: ignore[attr-defined]
+        )
 
     def copy_(self, src: Any) -> Any:
         """Copy values from ``src`` in place (cast to this tensor's dtype and device)."""

@@ -398,7 +398,7 @@ class Tensor(TensorMethods, TensorBase):
 
     # -- autograd ------------------------------------------------------------------------
 
-    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+    def requires_grad_(self, requires_grad: builtins.bool = True) -> Tensor:
         """Start (or stop) recording operations on this leaf tensor; returns self."""
         if requires_grad and self.array.dtype.kind not in "fc":
             raise RuntimeError(
@@ -430,7 +430,10 @@ class Tensor(TensorMethods, TensorBase):
         return self._version
 
     def backward(
-        self, gradient: Any = None, retain_graph: bool | None = None, create_graph: bool = False
+        self,
+        gradient: Any = None,
+        retain_graph: builtins.bool | None = None,
+        create_graph: builtins.bool = False,
     ) -> None:
         """Accumulate the gradient of this tensor into ``.grad`` of every leaf that needs it.
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -182,8 +182,9 @@ class Adam(Optimizer):
         for p, q, st, views in zip(params, flat["params"], flat["states"], flat["views"]):
             if p is not q or p.array.shape != views[0].shape or self.state.get(p) is not st:
                 return False
+            state = cast(dict[str, Any], st)  # _build_flat stored each parameter's state dict
             for name, view in zip(names, views):
-                if st.get(name) is not view:
+                if state.get(name) is not view:
                     return False
         return True
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -215,6 +215,7 @@ def conv2d_backward(
         # The same reduction as the CPU kernel, so both devices round alike.
         gb = grad.sum(axis=(0, 2, 3))
     if need[1]:
+        assert col is not None  # the caller keeps the columns when it needs this gradient
         cols = col.reshape(groups, k, n * oh * ow)
         # (col @ gy.T).T, not gy @ col.T: same flops, but OpenBLAS threads the long inner
         # dimension of the latter badly (measured 5-20x slower on 2 busy cores). Transposed
@@ -222,6 +223,7 @@ def conv2d_backward(
         gw = _per_group(xp, groups, lambda g: xp.matmul(cols[g], gy[g].T).T)
         gw = xp.ascontiguousarray(gw).reshape(w_shape)
     if need[0]:
+        assert weight is not None  # the caller keeps the weight when it needs this gradient
         w2 = weight.reshape(groups, ocg, k)
         gcol = _per_group(xp, groups, lambda g: xp.matmul(w2[g].T, gy[g]))
         gx = col2im(gcol.reshape(groups * cg, kh, kw, n, oh, ow), x_shape, stride, pads, dilation)
@@ -484,7 +486,7 @@ class Conv2dFunction(Function):
         return y
 
     def backward(self, grad: Any) -> tuple[Any | None, ...]:
-        weight, col = self.saved
+        weight, col = cast(tuple[Any, ...], self.saved)  # None only after backward ran
         stride, pads, dilation, groups = self.geometry
         x_shape, w_shape = self.shapes
         n_in = len(self.needs_input_grad)
@@ -535,7 +537,7 @@ class MaxPool2dFunction(Function):
         return y
 
     def backward(self, grad: Any) -> tuple[Any | None]:
-        (arg,) = self.saved
+        (arg,) = cast(tuple[Any, ...], self.saved)  # None only after backward ran
         x_shape, kernel = self.geometry[:2]
         if self.tiled:
             return (tiled_max_pool2d_backward(grad, arg, x_shape, kernel),)
@@ -704,7 +706,7 @@ def _pool_geometry(
     dilation: Any,
     ceil_mode: bool,
     where: str,
-) -> tuple[Pair, Pair, Pair, Pads, Pair, Pair]:
+) -> tuple[Pair, Pair, Pair, Pair, Pads, Pair]:
     """Check pooling arguments; return kernel, stride, dilation, padding, pads, output size."""
     _check_input(input, where)
     kernel = _pair(kernel_size, "kernel_size", where, 1)
@@ -746,7 +748,7 @@ def max_pool2d(
     kernel, stride_, dilation_, _, pads, out_hw = _pool_geometry(
         input, kernel_size, stride, padding, dilation, ceil_mode, "max_pool2d"
     )
-    sink: list | None = [] if return_indices else None
+    sink: list[Any] = []
     out = MaxPool2dFunction.apply(
         input,
         kernel=kernel,
@@ -754,7 +756,7 @@ def max_pool2d(
         pads=pads,
         dilation=dilation_,
         out=out_hw,
-        indices_sink=sink,
+        indices_sink=sink if return_indices else None,
     )
     if return_indices:
         return out, Tensor(sink[0])
@@ -804,6 +806,7 @@ def adaptive_avg_pool2d(input: Tensor, output_size: int | tuple[int | None, int 
     where = "adaptive_avg_pool2d"
     _check_input(input, where)
     _, _, h, w = input.shape
+    sizes: tuple[Any, ...]
     if isinstance(output_size, (int, np.integer)) and not isinstance(output_size, bool):
         sizes = (int(output_size), int(output_size))
     elif isinstance(output_size, Sequence) and len(output_size) == 2:

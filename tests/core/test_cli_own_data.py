@@ -164,3 +164,16 @@ def test_a_missing_data_file_is_named(tmp_path, capsys):
     shutil.copy(CASES / "semicolon" / "project.ncproj", tmp_path / "p.ncproj")
     code, _, err = run(capsys, "train", tmp_path / "p.ncproj")
     assert code == 1 and f"CSV file not found: {tmp_path / 'data.csv'}" in err
+
+
+def test_new_on_a_csv_with_8000_columns_makes_a_project(tmp_path, capsys):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 8000))
+    header = ",".join(f"f{i}" for i in range(8000)) + ",y"
+    body = "\n".join(",".join(f"{v:.4f}" for v in r) + f",{r[0] - r[1]:.4f}" for r in x)
+    (tmp_path / "wide.csv").write_text(header + "\n" + body + "\n")
+    code, out, err = run(
+        capsys, "new", tmp_path / "wide.csv", "--target", "y", "-o", tmp_path / "wide.ncproj"
+    )
+    assert code == 0, err
+    assert "8000 feature(s)" in out and "regression" in out

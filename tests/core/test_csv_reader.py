@@ -187,3 +187,30 @@ def test_a_target_far_from_unit_scale_gets_a_hint(tmp_path):
     assert not [n for n in _load(_write(tmp_path, "a,y\n" + small, "s.csv")).notes if "hint" in n]
     on = _load(_write(tmp_path, "size,price\n" + rows, "p.csv"), standardize_target=True)
     assert not [n for n in on.notes if n.startswith("hint:")]
+
+
+# ---- wide files: the sample is whole lines, whatever their length --------------------------
+
+
+def _wide(tmp_path, columns: int, rows: int = 200) -> str:
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(rows, columns))
+    header = ",".join(f"f{i}" for i in range(columns)) + ",y"
+    body = "\n".join(",".join(f"{v:.4f}" for v in r) + f",{r[0] + r[1]:.4f}" for r in x)
+    return _write(tmp_path, header + "\n" + body + "\n", "wide.csv")
+
+
+def test_a_wide_file_whose_header_exceeds_64_kib_is_read_in_full(tmp_path):
+    path = _wide(tmp_path, 8000)  # header ~50 KB, each row ~57 KB
+    table = read_table(path, "y")
+    assert table.has_header and len(table.columns) == 8001 and len(table.frame) == 200
+    ds = _load(path, target_column="y", task="regression")
+    assert ds.input_shape == (8000,) and len(ds.x_train) == 200
+
+
+def test_a_line_longer_than_the_limit_is_refused_with_its_number(tmp_path, monkeypatch):
+    monkeypatch.setattr("neurocanvas.core.datasets.csv_reader._MAX_LINE_BYTES", 1000)
+    path = _write(tmp_path, "a,b\n1,2\n" + ",".join(["7"] * 600) + "\n")
+    with pytest.raises(DatasetError, match=r"line 3 is longer than") as err:
+        read_table(path)
+    assert "no data rows" not in str(err.value)

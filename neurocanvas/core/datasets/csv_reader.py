@@ -46,8 +46,13 @@ FLOAT32_MAX = float(np.finfo(np.float32).max)
 SEPARATORS = ",;\t|"
 #: Cells that mean "no value" besides pandas' defaults ("", NA, nan, null, None...).
 EXTRA_MISSING = ["?", "n/a", "none"]
+#: The sample: up to _SAMPLE_LINES whole lines, fewer once _SAMPLE_BYTES are read, but never
+#: fewer than _MIN_SAMPLE_LINES (the header and four rows) whatever their length.
 _SAMPLE_BYTES = 64 * 1024
 _SAMPLE_LINES = 50
+_MIN_SAMPLE_LINES = 5
+#: A longer line is not a table a person edits; refusing it bounds the sniffing's memory.
+_MAX_LINE_BYTES = 64 * 2**20
 _COMMA_DECIMAL = re.compile(r"^[+-]?\d+,\d+([eE][+-]?\d+)?$")
 _POINT_DECIMAL = re.compile(r"^[+-]?\d*\.\d+([eE][+-]?\d+)?$")
 _SEP_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "vertical bar"}
@@ -158,24 +163,42 @@ def read_table(path_text: str, target: str = "") -> CsvTable:
 
 
 def _sample_lines(path: Path) -> list[str]:
+    """The first non-blank lines of the file, each one whole, decoded.
+
+    Reads up to ``_SAMPLE_LINES`` lines, stopping early once ``_SAMPLE_BYTES`` are read and
+    at least ``_MIN_SAMPLE_LINES`` lines (the header and a few rows) are in: a wide file's
+    header alone can exceed any fixed byte budget, and a line cut short would hide its rows.
+    """
+    lines: list[bytes] = []
+    read = filled = 0  # bytes read, non-blank lines among them
     try:
         with path.open("rb") as fh:
-            head = fh.read(_SAMPLE_BYTES + 1)
+            while filled < _SAMPLE_LINES:
+                if read >= _SAMPLE_BYTES and filled >= _MIN_SAMPLE_LINES:
+                    break
+                line = fh.readline(_MAX_LINE_BYTES + 1)
+                if not line:
+                    break
+                read += len(line)
+                if len(line) > _MAX_LINE_BYTES and not line.endswith(b"\n"):
+                    if b"\r" not in line:
+                        raise DatasetError(
+                            f"CSV file {path.name}: line {len(lines) + 1} is longer "
+                            f"than {_MAX_LINE_BYTES // 2**20} MiB; is it a CSV file?",
+                            "path",
+                        )
+                    line = line[: line.rindex(b"\r") + 1]  # old Mac line ends: whole lines
+                lines.append(line)
+                filled += bool(line.strip())
     except OSError as exc:
         raise DatasetError(f"cannot read CSV file {path}: {exc.strerror or exc}", "path") from exc
-    truncated = len(head) > _SAMPLE_BYTES
     try:
-        text = head[:_SAMPLE_BYTES].decode("utf-8-sig", errors="strict")
+        text = b"".join(lines).decode("utf-8-sig", errors="strict")
     except UnicodeDecodeError as exc:
-        if not (truncated and exc.start >= _SAMPLE_BYTES - 4):  # a character cut in two
-            raise DatasetError(
-                f"CSV file {path.name} is not UTF-8 text ({exc.reason})", "path"
-            ) from exc
-        text = head[: exc.start].decode("utf-8-sig")
-    lines = text.splitlines()
-    if truncated and lines:
-        lines = lines[:-1]  # the last line may be cut short
-    return [line for line in lines if line.strip()][:_SAMPLE_LINES]
+        raise DatasetError(
+            f"CSV file {path.name} is not UTF-8 text ({exc.reason})", "path"
+        ) from exc
+    return [line for line in text.splitlines() if line.strip()][:_SAMPLE_LINES]
 
 
 def _sniff_separator(sample: list[str]) -> str:

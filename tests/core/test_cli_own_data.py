@@ -177,3 +177,35 @@ def test_new_on_a_csv_with_8000_columns_makes_a_project(tmp_path, capsys):
     )
     assert code == 0, err
     assert "8000 feature(s)" in out and "regression" in out
+
+
+def test_new_refuses_classification_of_a_continuous_target_in_one_line(tmp_path, capsys):
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(300, 2))
+    rows = "\n".join(f"{a:.4f},{b:.4f},{2 * a + b:.5f}" for a, b in x)
+    (tmp_path / "comma.csv").write_text("a,b,y\n" + rows + "\n")
+    code, out, err = run(
+        capsys,
+        "new",
+        tmp_path / "comma.csv",
+        "--target",
+        "y",
+        "--task",
+        "classification",
+        "-o",
+        tmp_path / "c.ncproj",
+    )
+    assert code == 1 and not (tmp_path / "c.ncproj").exists()
+    assert len(err.strip().splitlines()) == 1 and len(err) < 400
+    assert "not whole" in err and "--task regression" in err
+
+
+def test_new_with_many_classes_lists_only_the_first_few(tmp_path, capsys):
+    rng = np.random.default_rng(2)
+    rows = "\n".join(f"{rng.normal():.3f},{i % 30}" for i in range(300))
+    (tmp_path / "many.csv").write_text("a,label\n" + rows + "\n")
+    code, out, err = run(
+        capsys, "new", tmp_path / "many.csv", "--task", "classification", "-o", tmp_path / "m"
+    )
+    assert code == 0, err
+    assert "30 classes (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, ... and 20 more)" in out

@@ -214,3 +214,17 @@ def test_a_line_longer_than_the_limit_is_refused_with_its_number(tmp_path, monke
     with pytest.raises(DatasetError, match=r"line 3 is longer than") as err:
         read_table(path)
     assert "no data rows" not in str(err.value)
+
+
+def test_a_class_target_with_about_one_row_per_class_is_refused(tmp_path):
+    rows = "\n".join(f"{i * 0.5},id{i:04d}" for i in range(100))
+    path = _write(tmp_path, "x,customer\n" + rows + "\n")
+    with pytest.raises(DatasetError, match="100 distinct values in 100 rows") as err:
+        _load(path, task="classification")
+    assert err.value.param == "task" and "regression" in str(err.value)
+
+
+def test_whole_number_labels_written_as_floats_stay_classes(tmp_path):
+    rows = "\n".join(f"{i * 0.5},{i % 3}.0" for i in range(60))
+    ds = _load(_write(tmp_path, "x,label\n" + rows + "\n"), task="classification")
+    assert ds.class_names == ["0", "1", "2"]

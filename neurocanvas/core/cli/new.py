@@ -57,6 +57,12 @@ def guess_task(values: Any) -> str:
     return "classification" if whole and few else "regression"
 
 
+def _some(names: list[str], shown: int = 10) -> str:
+    """At most ``shown`` names, then how many more: a line stays a line."""
+    rest = len(names) - shown
+    return ", ".join(names[:shown]) + (f", ... and {rest} more" if rest > 0 else "")
+
+
 def default_graph(n_features: int, n_outputs: int, loss: str) -> Any:
     """Input -> Linear 32 -> ReLU -> Linear 32 -> ReLU -> Linear n_outputs -> Output(loss)."""
     from neurocanvas.core.network.graph import Graph
@@ -115,7 +121,8 @@ def cmd_new(args: argparse.Namespace) -> int:
             params["standardize_target"] = True  # what the hint advises; exports undo it
             dataset = make_dataset("csv", params, seed=0)
     except DatasetError as exc:
-        raise CliError(f"{data.name}: {exc}") from exc
+        hint = " (--task regression)" if exc.param == "task" else ""
+        raise CliError(f"{data.name}: {exc}{hint}") from exc
     loss = "cross_entropy" if dataset.kind == "classification" else "mse"
     n_features = int(dataset.input_shape[0])
     graph = default_graph(n_features, int(dataset.n_outputs), loss)
@@ -138,7 +145,7 @@ def cmd_new(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from exc
     target = dataset.target_name or args.target or "the last column"
     what = (
-        f"{dataset.n_outputs} classes ({', '.join(dataset.class_names or [])})"
+        f"{dataset.n_outputs} classes ({_some(dataset.class_names or [])})"
         if dataset.kind == "classification"
         else f"the number in '{target}'"
     )

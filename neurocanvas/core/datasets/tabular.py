@@ -94,6 +94,38 @@ def class_labels(values: pd.Series) -> tuple[np.ndarray, list[str]]:
     return ids.astype(np.int64), [str(u) for u in uniq]
 
 
+#: A classification target with more classes than this and than half its rows is refused:
+#: each class would have about one example, so nothing can be learnt per class.
+MANY_CLASSES = 20
+
+
+def check_class_target(values: pd.Series, n_classes: int, target: str) -> None:
+    """Refuse a target that reads as numbers to predict rather than categories.
+
+    Raises DatasetError (param ``"task"``) when the labels are numbers that are not whole
+    (``0.513``), or when there are more than ``MANY_CLASSES`` classes and more than half as
+    many classes as rows. The message names a few values, never all of them.
+    """
+    numeric = pd.to_numeric(values, errors="coerce")
+    if not numeric.isna().any():
+        arr = numeric.to_numpy(dtype=np.float64)
+        fractional = arr[arr != np.round(arr)]
+        if len(fractional):
+            shown = ", ".join(f"{v:.6g}" for v in fractional[:3])
+            raise DatasetError(
+                f"target column '{target}' holds numbers that are not whole (e.g. {shown}): "
+                "class labels are categories; to predict a number choose the regression task",
+                "task",
+            )
+    if n_classes > MANY_CLASSES and 2 * n_classes > len(values):
+        raise DatasetError(
+            f"target column '{target}' has {n_classes} distinct values in {len(values)} rows, "
+            "too many to be classes (about one row per class); to predict a number choose "
+            "the regression task",
+            "task",
+        )
+
+
 def make_csv(params: dict[str, Any], rng: np.random.Generator) -> RawData:
     """Features and target from the chosen columns of a CSV file.
 
@@ -138,6 +170,7 @@ def make_csv(params: dict[str, Any], rng: np.random.Generator) -> RawData:
         if missing.any():
             raise _refuse(table, int(missing.argmax()), target, "missing")
         y, class_names = class_labels(col)
+        check_class_target(col, len(class_names), target)
         if len(class_names) < 2:
             raise DatasetError(
                 f"target column '{target}' holds a single class ('{class_names[0]}'); "

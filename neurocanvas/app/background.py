@@ -290,25 +290,33 @@ class DatasetCache:
         self._lock = threading.Lock()
 
     @staticmethod
-    def key(name: str, params: dict | None, seed: int) -> str:
-        return json.dumps([name, params or {}, int(seed)], sort_keys=True, default=str)
+    def key(name: str, params: dict | None, seed: int, preprocessing: Any = None) -> str:
+        parts: list[Any] = [name, params or {}, int(seed)]
+        if preprocessing is not None:  # a project's stored record makes another data set
+            parts.append(preprocessing.to_dict())
+        return json.dumps(parts, sort_keys=True, default=str)
 
-    def peek(self, name: str, params: dict | None, seed: int) -> Any:
+    def peek(self, name: str, params: dict | None, seed: int, preprocessing: Any = None) -> Any:
         """The cached data set, or None when it would have to be built."""
         with self._lock:
-            return self._items.get(self.key(name, params, seed))
+            return self._items.get(self.key(name, params, seed, preprocessing))
 
-    def get(self, name: str, params: dict | None = None, seed: int = 0) -> Any:
+    def get(
+        self, name: str, params: dict | None = None, seed: int = 0, preprocessing: Any = None
+    ) -> Any:
         """The data set, built (in the calling thread) if it is not cached yet.
 
+        ``preprocessing`` (a project's stored ``Preprocessing``) replaces the statistics
+        computed from the data (``make_dataset``'s argument of that name).
         Errors of the factory (``DatasetError``/``ValueError``) propagate and nothing is kept.
         """
-        k = self.key(name, params, seed)
+        k = self.key(name, params, seed, preprocessing)
         with self._lock:
             if k in self._items:
                 self._items.move_to_end(k)
                 return self._items[k]
-        dataset = self.factory(name, dict(params or {}), seed=seed)
+        extra = {} if preprocessing is None else {"preprocessing": preprocessing}
+        dataset = self.factory(name, dict(params or {}), seed=seed, **extra)
         with self._lock:
             self._items[k] = dataset
             while len(self._items) > self.size:

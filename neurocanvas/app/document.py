@@ -18,7 +18,7 @@ from PySide6.QtGui import QUndoCommand
 from neurocanvas.app.background import DATASETS_CACHE
 from neurocanvas.app.commands import AddNodeCommand, SetParamCommand
 from neurocanvas.app.editor import GraphEditor
-from neurocanvas.core.datasets import DATASETS
+from neurocanvas.core.datasets import DATASETS, Preprocessing
 from neurocanvas.core.io.project import Project
 from neurocanvas.core.network.catalogue import get_layer
 from neurocanvas.core.network.fitting import fit_edits, fit_input_shapes, fitted_params
@@ -114,7 +114,12 @@ class Document(QObject):
         self.view = dict(project.view)
         self.weights = weights
         self.set_path(path)
-        self.apply_dataset(project.dataset_key, project.dataset_params, project.dataset_seed)
+        self.apply_dataset(
+            project.dataset_key,
+            project.dataset_params,
+            project.dataset_seed,
+            preprocessing=stored_preprocessing(project, weights),
+        )
         self.load_notes: list[str] = []
         if self.dataset is not None:  # an Input's shape is the data's (see fit_input_shapes)
             self.load_notes = fit_input_shapes(self.graph, self.dataset)
@@ -147,9 +152,19 @@ class Document(QObject):
         self.undo_stack.setClean()
 
     # -- data set ------------------------------------------------------------------------
-    def apply_dataset(self, key: str, params: dict | None, seed: int, built: Any = None) -> bool:
+    def apply_dataset(
+        self,
+        key: str,
+        params: dict | None,
+        seed: int,
+        built: Any = None,
+        preprocessing: Preprocessing | None = None,
+    ) -> bool:
         """Rebuild the data set (or take ``built``, made from the same choice); on failure
         keep the choice and remember why (no exception).
+
+        ``preprocessing``: a stored record to map the data with instead of statistics
+        computed from it (see :func:`stored_preprocessing`).
 
         A project may name a CSV file that has since moved: the project still opens, and the
         data set panel shows the problem next to the file field.
@@ -157,7 +172,9 @@ class Document(QObject):
         self.dataset_key, self.dataset_params, self.dataset_seed = key, dict(params or {}), seed
         try:
             # The cache is shared with the data set panel and project loading (built once).
-            self.dataset = built or DATASETS_CACHE.get(key, self.dataset_params, seed)
+            self.dataset = built or DATASETS_CACHE.get(
+                key, self.dataset_params, seed, preprocessing
+            )
             self.dataset_error = ""
         except ValueError as exc:
             self.dataset = None
@@ -218,6 +235,18 @@ class Document(QObject):
         graph.add_node("Input", params=fitted.get("Input"), pos=(0, 0), name="input")
         graph.add_node("Output", params=fitted.get("Output"), pos=(460, 0), name="output")
         return graph
+
+
+def stored_preprocessing(project: Project, weights: Any) -> Preprocessing | None:
+    """The project's saved preprocessing when it comes with saved weights, else None.
+
+    Weights were trained on inputs mapped by that record; statistics recomputed from a data
+    file that has changed since would feed them other numbers (the CLI does the same, see
+    ``core/cli/_common.load_source``). Without weights the data's own statistics are used.
+    """
+    if weights is None or not project.preprocessing:
+        return None
+    return Preprocessing.from_dict(project.preprocessing)
 
 
 class ChangeDatasetCommand(QUndoCommand):

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from neurocanvas.app.autosave import discard, find_recoverable, load_recoverable
 from neurocanvas.app.background import DATASETS_CACHE, Job, needs_background
+from neurocanvas.app.document import stored_preprocessing
 from neurocanvas.core.io.examples import ExampleError, load_example
 from neurocanvas.core.io.export import (
     EXPORT_FORMATS,
@@ -167,11 +168,12 @@ class ProjectFilesMixin:
         and Cancel in the status bar. Returns False when the person cancelled that.
         """
         key, params, seed = project.dataset_key, project.dataset_params, project.dataset_seed
-        if needs_background(key, params) and DATASETS_CACHE.peek(key, params, seed) is None:
+        stored = stored_preprocessing(project, weights)
+        if needs_background(key, params) and DATASETS_CACHE.peek(key, params, seed, stored) is None:
 
             def build(job: Job) -> Any:
                 try:
-                    return DATASETS_CACHE.get(key, params, seed)
+                    return DATASETS_CACHE.get(key, params, seed, stored)
                 except ValueError:  # the document shows the reason next to the data set
                     return None
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
@@ -103,3 +104,61 @@ def test_importing_weights_trained_on_other_scaling_says_so(window_factory, tmp_
     assert w.import_weights_file(tmp_path / "other.safetensors")
     (shown,) = [d for d in dialogs if d[1] == "Different preprocessing"]
     assert "other.safetensors was trained on inputs scaled differently" in shown[2]
+
+
+def _trained_csv_project(tmp_path: Path, save: bool) -> tuple[Path, Path]:
+    """A CSV regression project made and trained by the CLI (weights saved with ``save``)."""
+    from neurocanvas.core.cli import main
+
+    data = tmp_path / "shop.csv"
+    rows = [f"{i % 10},{i % 7},{2 * (i % 10) + (i % 7)}" for i in range(100)]
+    data.write_text("a,b,y\n" + "\n".join(rows) + "\n")
+    project = tmp_path / "shop.ncproj"
+    assert main(["new", str(data), "-o", str(project), "--epochs", "2"]) == 0
+    argv = ["train", str(project), "--quiet"] + (["--save"] if save else [])
+    assert main(argv) == 0
+    return data, project
+
+
+def _grow(data: Path) -> None:
+    """The file gains rows far from the old ones, as a data file does between sessions."""
+    more = [f"{100 + i},{50 + i},{250 + 3 * i}" for i in range(100)]
+    data.write_text(data.read_text() + "\n".join(more) + "\n")
+
+
+def test_a_project_with_saved_weights_opens_with_its_stored_preprocessing(window_factory, tmp_path):
+    from neurocanvas.core.datasets import Preprocessing
+    from neurocanvas.core.io.project import load_project
+
+    data, path = _trained_csv_project(tmp_path, save=True)
+    project, weights = load_project(path)
+    assert weights is not None and project.preprocessing
+    stored = Preprocessing.from_dict(project.preprocessing)
+    _grow(data)
+    w = window_factory(example=None)
+    assert w.open_file(path, ask=False)
+    ds = w.document.dataset
+    assert ds is not None and len(ds.x_train) + len(ds.x_val) == 200
+    assert ds.preprocessing.same_as(stored)  # what the saved weights were trained with
+    raw = ds.preprocessing.inputs_to_user(ds.x_train)
+    assert np.allclose(ds.x_train, stored.inputs_to_model(raw), atol=1e-5)
+    assert ds.x_train[:, 0].mean() > 1.0  # the new rows sit far out in the old units
+
+
+def test_a_project_without_saved_weights_maps_the_data_by_its_own_statistics(
+    window_factory, tmp_path
+):
+    from neurocanvas.core.datasets import Preprocessing
+    from neurocanvas.core.io.project import load_project, save_project
+
+    data, path = _trained_csv_project(tmp_path, save=True)
+    project, _ = load_project(path)
+    save_project(project, path)  # the record stays, the weights go
+    project, weights = load_project(path)
+    assert weights is None and project.preprocessing
+    _grow(data)
+    w = window_factory(example=None)
+    assert w.open_file(path, ask=False)
+    ds = w.document.dataset
+    assert not ds.preprocessing.same_as(Preprocessing.from_dict(project.preprocessing))
+    assert abs(float(ds.x_train[:, 0].mean())) < 0.5  # standardised on the file as it is now

@@ -77,7 +77,8 @@ def test_a_data_set_with_more_classes_than_outputs_allow_is_refused_and_undo_wor
 ):
     w = window_factory("spiral-classifier")
     csv = tmp_path / "many.csv"
-    csv.write_text("x,label\n" + "".join(f"{i},{i}\n" for i in range(65_537)))
+    # two rows per class: one row per class is refused earlier, as not a class column
+    csv.write_text("x,label\n" + "".join(f"{i},{i // 2}\n" for i in range(2 * 65_537)))
     doc = w.document
     before, undo_count = graph_snapshot(w), doc.undo_stack.count()
     choice = doc.dataset_choice()

@@ -134,6 +134,7 @@ def main() -> int:
     window.open_example("spiral-classifier", ask=False)
     settle(app)
     window.training_panel.epochs_spin.setValue(150)
+    window.training_panel.speed.set_pace(None)  # the speed slider at its end: unthrottled
     window.controller.train()
     wait_for(app, lambda: window.controller.state == "finished", timeout=180)
     window.dataset_dock.raise_()  # the data set and its preview beside the decision regions
@@ -144,6 +145,7 @@ def main() -> int:
     window.document.undo_stack.setClean()
     window.open_example("digits-cnn", ask=False)
     settle(app)
+    window.training_panel.speed.set_pace(None)
     window.controller.train()
     wait_for(app, lambda: window.controller.state == "finished", timeout=240)
     shot("digits-cnn.png")

@@ -205,6 +205,11 @@ class TrainingController(QObject):
                 self._load_pending_weights(model)
             else:
                 model = compile_graph(doc.graph, spec, previous=self.model)
+                fresh_layers = {nid for nid, m in model.layers() if m.state_dict()}
+                if not self._live() and not fresh_layers <= set(model.reused):
+                    # some layers start afresh: the fit plot and parameters must say so
+                    QTimer.singleShot(0, self.weights_changed.emit)
+                    QTimer.singleShot(0, self.show_model)
         except CompileError as exc:
             if not quiet:
                 self.error.emit(

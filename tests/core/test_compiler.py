@@ -241,3 +241,30 @@ def test_bce_head_trains_against_float_targets() -> None:
     loss = make_loss(model.loss_kind)(model(x), Tensor(loss_targets("bce", np.array([0, 1, 1]))))
     loss.backward()
     assert np.isfinite(loss.item()) and model.fc.weight.grad is not None
+
+
+def test_a_layer_cut_off_for_a_few_edits_gets_its_weights_back() -> None:
+    manual_seed(6)
+    g = chain(
+        ("x", "Input", {"shape": [1]}),
+        ("a", "Linear", {"out_features": 1}),
+        ("y", "Output", {"loss": "mse"}),
+    )
+    first = compile_graph(g)
+    trained = first.state_dict()
+    a, x, y = (g.node_by_name(n).id for n in ("a", "x", "y"))
+    b = g.add_node("Linear", {"out_features": 1}, name="b").id
+    g.connect(x, "out", b, "in")
+    old_wire = g.edges_into(y)[0]
+    g.disconnect(old_wire)
+    g.connect(b, "out", y, "in")  # a now leads nowhere: it is not built
+    second = compile_graph(g, previous=first)
+    assert a not in second.node_names and a in second.remembered
+    g.disconnect(g.edges_into(y)[0])
+    g.connect(a, "out", y, "in")
+    g.remove_node(b)
+    manual_seed(7)
+    third = compile_graph(g, previous=second)
+    assert third.reused == (a,)
+    np.testing.assert_array_equal(third.state_dict()["a.weight"], trained["a.weight"])
+    np.testing.assert_array_equal(third.state_dict()["a.bias"], trained["a.bias"])

@@ -76,6 +76,10 @@ class GraphModule(nn.Module):
         self.output_shape: Shape = report.nodes[self.output_node].out_shape or ()
         self.node_names: dict[str, str] = {}
         self.reused: tuple[str, ...] = ()
+        # Trained values of layers that were built before but do not run now (a branch cut
+        # off from the Output for a few edits, a deleted node): node id -> (module type,
+        # state). Undoing back to them brings their weights back, not fresh ones.
+        self.remembered: dict[str, tuple[type, dict[str, Any]]] = {}
         needed = _ancestors(graph, self.output_node)
         plan: list[Step] = []
         for nid in graph.topological_order():
@@ -127,7 +131,10 @@ def compile_graph(
 
     With ``previous`` (the model before an edit), every node whose parameter and buffer
     shapes are unchanged keeps its trained values, so editing one layer does not throw
-    away what the others learned. ``module.reused`` lists those node ids.
+    away what the others learned. ``module.reused`` lists those node ids. Layers that
+    ``previous`` remembered (built in an earlier model, then left out because their path
+    to the Output was cut or the node was deleted) are restored the same way, so a few
+    edits and as many undos give back the trained model.
     """
     report = analyse(graph, data)
     if not report.ok:
@@ -139,19 +146,24 @@ def compile_graph(
 
 
 def _copy_weights(previous: GraphModule, module: GraphModule) -> tuple[str, ...]:
+    known: dict[str, tuple[type, dict[str, Any]]] = dict(previous.remembered)
+    for nid, old in previous.layers():
+        known[nid] = (type(old), dict(old.state_dict()))  # state_dict returns copies
     kept: list[str] = []
     for nid, new in module.layers():
-        if nid not in previous.node_names:
+        if nid not in known:
             continue
-        old = previous.layer(nid)
-        if type(old) is not type(new):
+        old_type, old_state = known[nid]
+        if old_type is not type(new):
             continue
-        old_state, new_state = old.state_dict(), new.state_dict()
+        new_state = new.state_dict()
         if not old_state or old_state.keys() != new_state.keys():
             continue
         if all(old_state[k].shape == new_state[k].shape for k in old_state):
             new.load_state_dict(old_state)
             kept.append(nid)
+    built = set(module.node_names)
+    module.remembered = {nid: v for nid, v in known.items() if nid not in built}
     return tuple(kept)
 
 

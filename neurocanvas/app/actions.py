@@ -63,7 +63,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
         SP.SP_ArrowDown, "Load weights (safetensors or npz) into the network",
     ),
     ActionSpec(
-        "quit", "&Quit", "close", (STD.Quit,), "application-exit", SP.SP_DialogCloseButton,
+        "quit", "&Quit", "close", (STD.Quit, "Ctrl+Q"), "application-exit", SP.SP_DialogCloseButton,
         "Close NeuroCanvas (asks about unsaved changes)",
     ),
     # Edit
@@ -180,7 +180,9 @@ def make_action(window: QWidget, spec: ActionSpec) -> QAction:
                 keys.extend(QKeySequence.keyBindings(shortcut))
             else:
                 keys.append(QKeySequence(shortcut))
-        action.setShortcuts(keys)
+        # A platform without a standard binding (Quit is empty on plain X11 and offscreen)
+        # still gets the written one; a platform that has it gets it once.
+        action.setShortcuts(list(dict.fromkeys(keys, None)))
     if spec.icon:
         action.setIcon(themed_icon(window, spec.icon, spec.fallback))
     if spec.tip:

@@ -66,6 +66,9 @@ class Document(QObject):
         # their own: modified while they differ from the saved ones.
         self.saved_settings: dict[str, Any] = {}
         self.settings_modified = False
+        # Trained (reset, imported) weights and new runs are not undoable edits either; they
+        # are unsaved work until the next save.
+        self.weights_modified = False
         # A bound slot (not a lambda) so Qt drops the connection when the document goes.
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
 
@@ -75,7 +78,13 @@ class Document(QObject):
     # -- state ----------------------------------------------------------------------------
     @property
     def modified(self) -> bool:
-        return not self.undo_stack.isClean() or self.settings_modified
+        return not self.undo_stack.isClean() or self.settings_modified or self.weights_modified
+
+    def weights_edited(self) -> None:
+        """The weights (or the runs) changed since the file was saved: ask before closing."""
+        if not self.weights_modified:
+            self.weights_modified = True
+            self.modified_changed.emit(self.modified)
 
     def settings_edited(self, settings: dict[str, Any]) -> None:
         """The training panel now shows ``settings``; compare them with the saved ones."""
@@ -125,6 +134,7 @@ class Document(QObject):
             self.load_notes = fit_input_shapes(self.graph, self.dataset)
         self.saved_settings = project.config.to_dict()
         self.settings_modified = False
+        self.weights_modified = False
         self.undo_stack.setClean()
         self.modified_changed.emit(False)
 
@@ -149,7 +159,9 @@ class Document(QObject):
 
     def mark_saved(self, path: str | Path) -> None:
         self.set_path(path)
+        self.weights_modified = False
         self.undo_stack.setClean()
+        self.modified_changed.emit(self.modified)
 
     # -- data set ------------------------------------------------------------------------
     def apply_dataset(

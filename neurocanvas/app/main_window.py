@@ -97,6 +97,7 @@ class MainWindow(ProjectFilesMixin, ValidationMixin, QMainWindow):
         view.node_changed.connect(self.controller.watch_parameters)
         self.controller.parameters.connect(view.show_weights)
         self.controller.weights_changed.connect(self.document.weights_edited)
+        self.controller.runs_table.default_folder = self.default_folder
 
     def _cap_result_pages(self) -> None:
         """No results page dictates the window's width: each gets at most the plots' minimum.

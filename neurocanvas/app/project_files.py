@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QStandardPaths, QTimer
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from neurocanvas.app.autosave import discard, find_recoverable, load_recoverable
@@ -220,6 +220,14 @@ class ProjectFilesMixin:
         self._update_title()
         QTimer.singleShot(0, self.canvas.fit_to_view)
 
+    def default_folder(self) -> Path:
+        """Where every Save and Export dialog starts: the project's folder, else the user's
+        documents folder (Qt's per-platform answer), else home."""
+        if self.document.path is not None:
+            return self.document.path.parent
+        docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        return Path(docs) if docs and Path(docs).is_dir() else Path.home()
+
     def maybe_save(self, doing: str = "closing") -> bool:
         """Ask about unsaved changes: True to go on (saved or discarded), False to cancel."""
         if not self.document.modified:
@@ -247,7 +255,7 @@ class ProjectFilesMixin:
 
     def save_as(self) -> bool:
         doc = self.document
-        start = str(doc.path) if doc.path else str(Path.home() / f"{safe_stem(doc.name)}{SUFFIX}")
+        start = str(doc.path or self.default_folder() / f"{safe_stem(doc.name)}{SUFFIX}")
         path, _ = QFileDialog.getSaveFileName(self, "Save project as", start, PROJECT_FILTER)
         if not path:
             return False
@@ -310,7 +318,7 @@ class ProjectFilesMixin:
     def export_dialog(self, fmt_key: str) -> list[Path]:
         fmt = EXPORT_FORMATS[fmt_key]
         doc = self.document
-        folder = doc.path.parent if doc.path else Path.home()
+        folder = self.default_folder()
         start = str(folder / f"{safe_stem(doc.path.stem if doc.path else doc.name)}{fmt.suffix}")
         path, _ = QFileDialog.getSaveFileName(
             self, f"Export {fmt.description}", start, f"{fmt.description} (*{fmt.suffix})"

@@ -5,6 +5,8 @@ Selecting a row emits ``run_selected(index)`` so the loss plot can highlight tha
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -51,6 +53,9 @@ def _num(value: float | None, digits: int = 4) -> str:
     return "–" if value is None else f"{value:.{digits}g}"
 
 
+IDLE_STATUS = "Each run you train appears here."
+
+
 class RunsTable(QWidget):
     """Rows of :class:`RunRecord`; the records themselves are :attr:`runs` (saved with projects)."""
 
@@ -74,8 +79,10 @@ class RunsTable(QWidget):
         self.export_button.setToolTip("Save this table as a CSV file")
         self.export_button.clicked.connect(self._ask_export)
         self.export_button.setEnabled(False)
-        self.status = QLabel("Each run you train appears here.")
+        self.status = QLabel(IDLE_STATUS)
         self.status.setObjectName("runsStatus")
+        #: Where Export CSV starts; the window sets it to the project's own default folder.
+        self.default_folder: Callable[[], Path] = Path.home
         bar = QHBoxLayout()
         bar.addWidget(self.status, 1)
         bar.addWidget(self.export_button)
@@ -97,6 +104,7 @@ class RunsTable(QWidget):
         for i, record in enumerate(self.runs):
             self._add_row(i, record)
         self.export_button.setEnabled(bool(self.runs))
+        self.status.setText(IDLE_STATUS)  # a message about the old rows no longer applies
 
     def _add_row(self, index: int, r: RunRecord) -> None:
         row = self.table.rowCount()
@@ -141,7 +149,7 @@ class RunsTable(QWidget):
 
     def _ask_export(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
-            self, "Export runs as CSV", "runs.csv", "CSV files (*.csv)"
+            self, "Export runs as CSV", str(self.default_folder() / "runs.csv"), "CSV files (*.csv)"
         )
         if path:
             self.export_csv(path)

@@ -313,6 +313,9 @@ class NodeCanvas(CanvasView):
             self.status_message.emit(f"Cannot paste: {exc}")
             return []
         self.select_nodes(new_ids)
+        n = len(new_ids)
+        verb = "Pasted" if text is None else "Duplicated"
+        self.status_message.emit(f"{verb} {n} node" + ("s" if n != 1 else ""))
         return new_ids
 
     # -- layout ------------------------------------------------------------------------------

@@ -144,11 +144,25 @@ class _Analysis:
             self._infer(self.graph.nodes[nid], blocked)
         self._check_batch_size()
         self._check_activation_before_loss()
+        self._check_dead_ends()
         params = sum(i.params for i in self.infos.values())
         macs = sum(i.macs for i in self.infos.values())
         return GraphReport(self.infos, self.problems, params, macs)
 
     # -------------------------------------------------------------- structure
+
+    def _check_dead_ends(self) -> None:
+        """A wired layer whose output goes nowhere is a branch the Output never sees: it is
+        neither built nor trained (see compiler.GraphModule), which is rarely what was meant."""
+        for node in self.graph.nodes.values():
+            if node.type == "Output" or not self.graph.edges_into(node.id):
+                continue  # an unwired node already has "nothing connected to its input"
+            if not self.graph.edges_out_of(node.id):
+                self.warn(
+                    node,
+                    f"{node.label}'s output goes nowhere: it adds nothing to the prediction "
+                    "and is not trained (connect it to the next layer, or delete it)",
+                )
 
     def _check_ends(self) -> None:
         for type_ in ("Input", "Output"):

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSplitter,
+    QStyle,
     QTabWidget,
     QVBoxLayout,
     QWhatsThis,
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from neurocanvas.app import menus, window_layout
+from neurocanvas.app.actions import themed_icon
 from neurocanvas.app.autosave import Autosaver
 from neurocanvas.app.background import DATASETS_CACHE, JobProgress, JobRunner
 from neurocanvas.app.document import Document, EditRefused
@@ -231,6 +233,10 @@ class MainWindow(ProjectFilesMixin, ValidationMixin, QMainWindow):
         self.problems.itemClicked.connect(self._on_problem_clicked)
         self.problems.itemActivated.connect(self._on_problem_clicked)
         self.dataset_panel.dataset_changed.connect(self._on_dataset_chosen)
+        self._pause_icon = self.pause_action.icon()
+        self._resume_icon = themed_icon(
+            self, "media-playback-start", QStyle.StandardPixmap.SP_MediaPlay
+        )
         self.controller.state_changed.connect(self._on_training_state)
         panel = self.training_panel
         self._loading_settings = False
@@ -305,6 +311,9 @@ class MainWindow(ProjectFilesMixin, ValidationMixin, QMainWindow):
         self.train_action.setEnabled(not active or state == "paused")
         self.pause_action.setEnabled(active)
         self.pause_action.setText("&Resume" if state == "paused" else "&Pause")
+        # the icon says what a click does, like the text: play to resume, pause to pause
+        self.pause_action.setIcon(self._resume_icon if state == "paused" else self._pause_icon)
+        self.inspector.set_training_state(state)
         self.stop_action.setEnabled(active)
         self.step_action.setEnabled(state != "running")
         self.state_label.setText(STATE_LABELS.get(state, state))

@@ -40,6 +40,18 @@ def format_count(n: int) -> str:
     return f"{n:,}"
 
 
+#: What the summary's Status says for each training state when the graph has no problems.
+TRAINING_STATES = {
+    "idle": "ready to train",
+    "running": "training",
+    "paused": "training paused",
+    "finished": "trained; Train again to go on",
+    "stopped": "training stopped",
+    "diverged": "diverged: reset the weights or lower the learning rate",
+    "failed": "training failed (see the training panel)",
+}
+
+
 class NetworkSummary(QWidget):
     """What the inspector shows with nothing selected: the network's size, layer by layer.
 
@@ -59,6 +71,7 @@ class NetworkSummary(QWidget):
         self.macs_value = QLabel(self)
         self.macs_value.setObjectName("summaryMacs")
         self.state_value = QLabel(self)
+        self.training_state = "idle"  # the training controller's state (see TRAINING_STATES)
         self.state_value.setObjectName("summaryState")
         self.state_value.setWordWrap(True)
         totals = QFormLayout()
@@ -98,13 +111,13 @@ class NetworkSummary(QWidget):
             for label in (self.params_value, self.macs_value, self.state_value):
                 label.setText("–")
             return
-        problems = len(report.problems)
+        problems = len(report.problems)  # warnings included: they deserve a look
         self.params_value.setText(format_count(report.total_params))
         self.macs_value.setText(f"{format_count(report.total_macs)} per sample")
         self.state_value.setText(
             f"{problems} problem{'s' if problems != 1 else ''}, see Problems"
             if problems
-            else "ready to train"
+            else TRAINING_STATES.get(self.training_state, "ready to train")
         )
         for node in sorted(graph.nodes.values(), key=lambda n: (n.pos[0], n.pos[1])):
             info = report.nodes.get(node.id)
@@ -234,6 +247,12 @@ class Inspector(QWidget):
             return
         self.name_edit.setFocus(Qt.FocusReason.OtherFocusReason)
         self.name_edit.selectAll()
+
+    def set_training_state(self, state: str) -> None:
+        """The training controller's state, so the summary never says "ready" mid-run."""
+        self.summary.training_state = state
+        if self.node_id is None:
+            self.summary.show_report(self.graph, self.report)
 
     def set_report(self, report: GraphReport | None) -> None:
         """Take the latest analysis of the graph: the summary shows its totals and shapes."""

@@ -6,8 +6,9 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QStyle
 
+from neurocanvas.app.actions import themed_icon
 from neurocanvas.core.io.export import EXPORT_FORMATS
 
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -47,3 +48,31 @@ def test_save_as_and_export_csv_start_in_the_projects_folder(window_factory, tmp
     w.controller.runs_table._ask_export()  # what the Export CSV button calls
     w.export_dialog(next(iter(EXPORT_FORMATS)))
     assert [Path(s).parent for s in asked] == [tmp_path] * len(asked) and len(asked) == 3
+
+
+def icon_image(icon):
+    return icon.pixmap(16, 16).toImage()
+
+
+def test_step_through_shows_resume_with_a_play_icon(window_factory, qtbot):
+    w = window_factory("linear-regression")
+    pause_icon = icon_image(w.pause_action.icon())
+    w.step_action.trigger()
+    qtbot.waitUntil(lambda: w.controller.state == "paused", timeout=10_000)
+    assert w.pause_action.text() == "&Resume"
+    play = themed_icon(w, "media-playback-start", QStyle.StandardPixmap.SP_MediaPlay)
+    assert icon_image(w.pause_action.icon()) == icon_image(play)
+    assert icon_image(w.pause_action.icon()) != pause_icon
+    assert w.inspector.summary.state_value.text() == "training paused"
+
+
+def test_inspector_status_follows_training(window_factory, qtbot):
+    w = window_factory("linear-regression", pace=20.0)
+    w.canvas.select_nodes([])
+    summary = w.inspector.summary.state_value
+    assert summary.text() == "ready to train"
+    qtbot.mouseClick(w.training_panel.train_button, Qt.MouseButton.LeftButton)
+    assert summary.text() == "training"
+    w.training_panel.speed.set_pace(None)
+    qtbot.waitUntil(lambda: w.controller.state == "finished", timeout=30_000)
+    assert summary.text().startswith("trained")

@@ -36,6 +36,7 @@ from neurocanvas.app.help import PLOT_TIPS, STATE_LABELS, GuideDialog, about_htm
 from neurocanvas.app.insight import InsightController
 from neurocanvas.app.project_files import ProjectFilesMixin
 from neurocanvas.app.settings import LAYOUT_VERSION, AppSettings, data_dir
+from neurocanvas.app.status_bar import ElidingStatusBar
 from neurocanvas.app.training_controller import TrainingController
 from neurocanvas.app.validation_view import ValidationMixin
 from neurocanvas.app.window_layout import default_window_size, make_dock
@@ -205,7 +206,8 @@ class MainWindow(ProjectFilesMixin, ValidationMixin, QMainWindow):
         self.params_label.setObjectName("paramsLabel")
         self.state_label = QLabel(self)
         self.state_label.setObjectName("stateLabel")
-        bar = self.statusBar()
+        bar = ElidingStatusBar(self)  # a long message is elided, whole in its tooltip
+        self.setStatusBar(bar)
         self.job_progress = JobProgress(self.jobs, self)
         bar.addPermanentWidget(self.job_progress)
         bar.addPermanentWidget(self.params_label)

@@ -122,3 +122,22 @@ def test_the_check_finds_a_control_cut_by_the_window_edge(window_factory, qtbot)
     stray.show()
     QApplication.processEvents()
     assert any(entry.startswith("stray") for entry in clipped_controls(w))
+
+
+def test_a_long_status_message_is_elided_before_the_permanent_labels(window_factory, qtbot):
+    w = window_factory("linear-regression", show=False)
+    w.resize(SIZES[0])
+    w.show()
+    qtbot.waitExposed(w)
+    qtbot.wait(300)  # the parameter count is filled in after the first analysis
+    bar = w.statusBar()
+    message = "Put back the weights from before the run? " + DIVERGED
+    bar.showMessage(message)
+    QApplication.processEvents()
+    shown = bar.shown_message()
+    assert shown.endswith("…") and len(shown) < len(message)
+    room = w.params_label.x() - 4
+    assert bar.fontMetrics().horizontalAdvance(shown) <= room
+    assert bar.toolTip() == message and bar.currentMessage() == message
+    bar.showMessage("Saved fit.ncproj")
+    assert bar.shown_message() == "Saved fit.ncproj" and bar.toolTip() == ""

@@ -154,9 +154,10 @@ class _Analysis:
     def _check_dead_ends(self) -> None:
         """A wired layer whose output goes nowhere is a branch the Output never sees: it is
         neither built nor trained (see compiler.GraphModule), which is rarely what was meant."""
+        failed = {p.node_id for p in self.problems if not p.is_warning}
         for node in self.graph.nodes.values():
-            if node.type == "Output" or not self.graph.edges_into(node.id):
-                continue  # an unwired node already has "nothing connected to its input"
+            if node.type == "Output" or node.id in failed or not self.graph.edges_into(node.id):
+                continue  # an unwired or broken node already has its own message
             if not self.graph.edges_out_of(node.id):
                 self.warn(
                     node,

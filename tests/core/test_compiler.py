@@ -259,7 +259,7 @@ def test_a_layer_cut_off_for_a_few_edits_gets_its_weights_back() -> None:
     g.disconnect(old_wire)
     g.connect(b, "out", y, "in")  # a now leads nowhere: it is not built
     second = compile_graph(g, previous=first)
-    assert a not in second.node_names and a in second.remembered
+    assert a not in second.node_names and a in second._remembered
     g.disconnect(g.edges_into(y)[0])
     g.connect(a, "out", y, "in")
     g.remove_node(b)

@@ -79,7 +79,7 @@ class GraphModule(nn.Module):
         # Trained values of layers that were built before but do not run now (a branch cut
         # off from the Output for a few edits, a deleted node): node id -> (module type,
         # state). Undoing back to them brings their weights back, not fresh ones.
-        self.remembered: dict[str, tuple[type, dict[str, Any]]] = {}
+        self._remembered: dict[str, tuple[type, dict[str, Any]]] = {}
         needed = _ancestors(graph, self.output_node)
         plan: list[Step] = []
         for nid in graph.topological_order():
@@ -146,7 +146,7 @@ def compile_graph(
 
 
 def _copy_weights(previous: GraphModule, module: GraphModule) -> tuple[str, ...]:
-    known: dict[str, tuple[type, dict[str, Any]]] = dict(previous.remembered)
+    known: dict[str, tuple[type, dict[str, Any]]] = dict(previous._remembered)
     for nid, old in previous.layers():
         known[nid] = (type(old), dict(old.state_dict()))  # state_dict returns copies
     kept: list[str] = []
@@ -163,7 +163,7 @@ def _copy_weights(previous: GraphModule, module: GraphModule) -> tuple[str, ...]
             new.load_state_dict(old_state)
             kept.append(nid)
     built = set(module.node_names)
-    module.remembered = {nid: v for nid, v in known.items() if nid not in built}
+    module._remembered = {nid: v for nid, v in known.items() if nid not in built}
     return tuple(kept)
 
 

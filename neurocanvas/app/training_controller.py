@@ -208,8 +208,9 @@ class TrainingController(QObject):
                 fresh_layers = {nid for nid, m in model.layers() if m.state_dict()}
                 if not self._live() and not fresh_layers <= set(model.reused):
                     # some layers start afresh: the fit plot and parameters must say so
-                    QTimer.singleShot(0, self.weights_changed.emit)
-                    QTimer.singleShot(0, self.show_model)
+                    # the plot as context: a window closed before the timer fires drops it
+                    QTimer.singleShot(0, self.fit_plot, self.weights_changed.emit)
+                    QTimer.singleShot(0, self.fit_plot, self.show_model)
         except CompileError as exc:
             if not quiet:
                 self.error.emit(

@@ -107,7 +107,7 @@ def test_runner_reports_progress_and_errors_in_the_gui_thread(qtbot):
         return 42
 
     runner.submit("Counting", work, lambda r: results.append((r, threading.get_ident())))
-    qtbot.waitUntil(lambda: bool(results), timeout=5000)
+    qtbot.waitUntil(lambda: bool(results), timeout=30_000)
     assert results == [(42, gui)]
     assert ("Counting", 0.75, "part 4") in seen
     errors: list[str] = []
@@ -116,7 +116,7 @@ def test_runner_reports_progress_and_errors_in_the_gui_thread(qtbot):
         raise ValueError("column 'price' is missing")
 
     runner.submit("Reading", broken, results.append, errors.append)
-    qtbot.waitUntil(lambda: bool(errors), timeout=5000)
+    qtbot.waitUntil(lambda: bool(errors), timeout=30_000)
     assert errors == ["column 'price' is missing"] and len(results) == 1
     assert not runner.busy
 
@@ -136,7 +136,7 @@ def test_a_newer_job_of_the_same_kind_replaces_the_older(qtbot):
     assert old.cancelled
     release.set()
     assert runner.wait(10000)
-    qtbot.waitUntil(lambda: bool(done), timeout=5000)
+    qtbot.waitUntil(lambda: bool(done), timeout=30_000)
     qtbot.wait(50)
     assert done == ["new"]
 

@@ -22,7 +22,7 @@ def choose_dataset(qtbot, w: MainWindow, key: str) -> None:
     """Pick a data set in the panel's combo box, as a person does."""
     panel = w.dataset_panel
     panel.combo.setCurrentIndex(panel.combo.findData(key))
-    qtbot.waitUntil(lambda: w.document.dataset_key == key, timeout=3000)
+    qtbot.waitUntil(lambda: w.document.dataset_key == key, timeout=30_000)
 
 
 def drop_layer(w: MainWindow, layer_type: str, point: QPoint) -> str:
@@ -104,7 +104,7 @@ def test_a_fitting_loss_stays_and_a_wrong_one_follows_the_task(qtbot, window):
     window.canvas.select_nodes([out.id])  # the inspector shows the Output
     qtbot.waitUntil(lambda: window.inspector.findChild(QComboBox, "param_loss") is not None)
     window.inspector.findChild(QComboBox, "param_loss").setCurrentText("huber")
-    qtbot.waitUntil(lambda: out.params["loss"] == "huber", timeout=3000)
+    qtbot.waitUntil(lambda: out.params["loss"] == "huber", timeout=30_000)
     choose_dataset(qtbot, window, "polynomial")  # regression to regression: huber fits
     assert out.params["loss"] == "huber"
     choose_dataset(qtbot, window, "moons")

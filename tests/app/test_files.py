@@ -39,7 +39,7 @@ def train_a_little(w: MainWindow, qtbot, steps: int = 30) -> None:
         timeout=10_000,
     )
     w.controller.stop()
-    qtbot.waitUntil(lambda: w.controller.run_thread is None, timeout=5_000)
+    qtbot.waitUntil(lambda: w.controller.run_thread is None, timeout=30_000)
 
 
 def test_save_and_open_round_trip_with_weights_and_title_marker(make, qtbot, tmp_path, monkeypatch):

@@ -69,7 +69,7 @@ def sigmoid_chain(w: MainWindow, depth: int = 10) -> None:
 def test_a_loaded_model_shows_gradient_bands_and_a_legend(window_factory, qtbot):
     w = window_factory("general-fit")
     overlay = w.insight.health_overlay
-    qtbot.waitUntil(lambda: overlay.result is not None, timeout=5_000)
+    qtbot.waitUntil(lambda: overlay.result is not None, timeout=30_000)
     srcs = {wire.edge.src for wire, h in overlay.halos.items() if h.isVisible()}
     layers = {node_id(w, n) for n in ("linear1", "relu1", "linear2", "relu2", "linear3")}
     assert srcs == layers  # every wire that carries a gradient back, not the input's
@@ -119,11 +119,11 @@ def test_preview_follows_an_edit_while_building(window_factory, qtbot):
     panel = w.insight.preview_panel
     w.results_tabs.setCurrentWidget(panel)
     click_node(w, qtbot, "linear1")
-    qtbot.waitUntil(lambda: panel.preview is not None, timeout=5_000)
+    qtbot.waitUntil(lambda: panel.preview is not None, timeout=30_000)
     lin = node_id(w, "linear1")
     assert panel.preview["outputs"][lin].shape == (32,)
     w.document.editor.set_param(lin, "out_features", 8)
-    qtbot.waitUntil(lambda: panel.preview["outputs"][lin].shape == (8,), timeout=5_000)
+    qtbot.waitUntil(lambda: panel.preview["outputs"][lin].shape == (8,), timeout=30_000)
 
 
 def test_lr_finder_runs_from_the_menu_and_applies_with_one_click(window_factory, qtbot):

@@ -33,7 +33,7 @@ def open_window(qtbot, store, size: QSize | None = None) -> MainWindow:
 
 def settle(qtbot, w: MainWindow) -> None:
     """Wait for the default layout, which is applied just after the window is shown."""
-    qtbot.waitUntil(lambda: w._laid_out, timeout=2000)
+    qtbot.waitUntil(lambda: w._laid_out, timeout=30_000)
     qtbot.wait(50)
 
 
@@ -77,7 +77,7 @@ def test_side_docks_can_be_resized_by_the_person(qtbot, store):
         QTest.mouseMove(w, start + QPoint(dx, 0))
         QTest.qWait(10)
     QTest.mouseRelease(w, LEFT, NONE, start + QPoint(80, 0))
-    qtbot.waitUntil(lambda: w.palette_dock.width() >= before + 60, timeout=2000)
+    qtbot.waitUntil(lambda: w.palette_dock.width() >= before + 60, timeout=30_000)
     assert w.canvas.width() <= canvas_before - 60
     w.controller.shutdown()
 

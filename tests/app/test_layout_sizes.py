@@ -84,7 +84,7 @@ def test_every_control_shows_whole_idle_training_and_diverged(window_factory, qt
     w.resize(size)
     w.show()
     qtbot.waitExposed(w)
-    qtbot.waitUntil(lambda: w._laid_out, timeout=3000)
+    qtbot.waitUntil(lambda: w._laid_out, timeout=30_000)
     qtbot.wait(50)
     assert w.size() == size
     assert w.palette_dock.width() >= 150  # layer names readable, not "Linea"

@@ -66,14 +66,14 @@ def test_problems_list_names_the_node_and_selects_it_on_click(window, qtbot):
     doc = window.document
     head = node_named(window, "linear3")
     doc.undo_stack.push(SetParamCommand(doc.graph, head, "out_features", 3))
-    qtbot.waitUntil(lambda: not window.report.ok, timeout=2000)
+    qtbot.waitUntil(lambda: not window.report.ok, timeout=30_000)
     items = [window.problems.item(i) for i in range(window.problems.count())]
     assert items and all(i.data(0x0100) for i in items)  # each names its node
     assert window.problems_dock.windowTitle().startswith("Problems (")
     window._on_problem_clicked(items[0])
     assert window.canvas.canvas_scene.selected_node_ids() == [items[0].data(0x0100)]
     doc.undo_stack.undo()
-    qtbot.waitUntil(lambda: window.report.ok, timeout=2000)
+    qtbot.waitUntil(lambda: window.report.ok, timeout=30_000)
     assert "No problems" in window.problems.item(0).text()
 
 
@@ -97,10 +97,10 @@ def test_code_tab_follows_the_graph_and_explains_an_invalid_one(window, qtbot):
     doc = window.document
     node = node_named(window, "linear1")
     doc.undo_stack.push(SetParamCommand(doc.graph, node, "out_features", 16))
-    qtbot.waitUntil(lambda: "nn.Linear(1, 16)" in window.code_view.code(), timeout=3000)
+    qtbot.waitUntil(lambda: "nn.Linear(1, 16)" in window.code_view.code(), timeout=30_000)
     edge = doc.graph.edges_into(node_named(window, "output"))[0]
     doc.undo_stack.push(DisconnectCommand(doc.graph, edge))
-    qtbot.waitUntil(lambda: window.code_view.code().startswith("# No code yet"), timeout=3000)
+    qtbot.waitUntil(lambda: window.code_view.code().startswith("# No code yet"), timeout=30_000)
     assert "output" in window.code_view.code().lower()
 
 
@@ -108,12 +108,12 @@ def test_changing_the_data_set_adapts_the_ends_in_one_undo_step(window, qtbot):
     panel = window.dataset_panel
     panel.combo.setCurrentIndex(panel.combo.findData("moons"))
     doc = window.document
-    qtbot.waitUntil(lambda: doc.dataset_key == "moons", timeout=3000)
+    qtbot.waitUntil(lambda: doc.dataset_key == "moons", timeout=30_000)
     graph = doc.graph
     assert graph.nodes[node_named(window, "input")].params["shape"] == (2,)
     assert graph.nodes[node_named(window, "output")].params["loss"] == "cross_entropy"
     assert graph.nodes[node_named(window, "linear3")].params["out_features"] == 2
-    qtbot.waitUntil(lambda: window.report is not None and window.report.ok, timeout=2000)
+    qtbot.waitUntil(lambda: window.report is not None and window.report.ok, timeout=30_000)
     assert window.fit_plot.mode == "2d"
     assert window.isWindowModified()
     doc.undo_stack.undo()

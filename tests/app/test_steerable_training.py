@@ -203,7 +203,7 @@ def test_the_linear_regression_weights_view_shows_w_2_and_b_1_after_training(win
     w = window_factory("linear-regression")
     w.inspector.set_node(w.document.graph.node_by_name("linear").id)
     view = w.inspector.parameter_view
-    qtbot.waitUntil(view.isVisible, timeout=5_000)  # the untrained weights, before any run
+    qtbot.waitUntil(view.isVisible, timeout=30_000)  # the untrained weights, before any run
     click(qtbot, w.training_panel.train_button)
     wait_until_over(qtbot, w)
     text = view.text()
@@ -214,7 +214,7 @@ def test_the_linear_regression_weights_view_shows_w_2_and_b_1_after_training(win
 
 def test_reset_weights_clears_the_old_fit_and_the_diverged_message(window_factory, qtbot):
     w = window_factory("general-fit", epochs=20)
-    qtbot.waitUntil(lambda: w.fit_plot.prediction_curve.getData()[1] is not None, timeout=5_000)
+    qtbot.waitUntil(lambda: w.fit_plot.prediction_curve.getData()[1] is not None, timeout=30_000)
     untrained = np.array(w.fit_plot.prediction_curve.getData()[1], copy=True)
     click(qtbot, w.training_panel.train_button)
     wait_until_over(qtbot, w)
@@ -274,7 +274,7 @@ def test_compare_rates_takes_the_persons_rates_and_puts_their_own_lr_back(window
         (0.05, "sgd"),
         (0.5, "sgd"),
     ]
-    qtbot.waitUntil(lambda: panel.lr.value() == 0.03, timeout=5_000)  # the person's lr again
+    qtbot.waitUntil(lambda: panel.lr.value() == 0.03, timeout=30_000)  # the person's lr again
     assert panel.settings()["optimizer"] == "adam"
 
 

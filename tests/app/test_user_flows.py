@@ -73,7 +73,7 @@ def test_build_a_network_by_drop_wire_inspector_and_undo_with_keys(make, qtbot):
 
     # The default Linear (32 wide) does not fit the 1-wide target: the problem is listed,
     # then fixed in the inspector, which shows the schema's range and help.
-    qtbot.waitUntil(lambda: "32" in w.problems.item(0).text(), timeout=3000)
+    qtbot.waitUntil(lambda: "32" in w.problems.item(0).text(), timeout=30_000)
     assert not w.report.ok and w.problems.count() == 1
     w.canvas.select_nodes([linear.id])
     qtbot.waitUntil(lambda: w.inspector.findChild(QSpinBox, "param_out_features") is not None)
@@ -81,8 +81,8 @@ def test_build_a_network_by_drop_wire_inspector_and_undo_with_keys(make, qtbot):
     assert spin.minimum() >= 1 and spin.toolTip()
     spin.setValue(1)
     spin.editingFinished.emit()
-    qtbot.waitUntil(lambda: graph.nodes[linear.id].params["out_features"] == 1, timeout=3000)
-    qtbot.waitUntil(lambda: w.report.ok, timeout=3000)
+    qtbot.waitUntil(lambda: graph.nodes[linear.id].params["out_features"] == 1, timeout=30_000)
+    qtbot.waitUntil(lambda: w.report.ok, timeout=30_000)
     assert "2 parameters" in w.params_label.text()
     assert w.isWindowModified()
 
@@ -196,7 +196,7 @@ def test_a_csv_with_a_bad_cell_is_explained_in_the_panel_and_problems(make, qtbo
     panel = w.dataset_panel
     panel.combo.setCurrentIndex(panel.combo.findData("csv"))
     type_into(qtbot, panel.editors["path"].edit, str(csv))
-    qtbot.waitUntil(lambda: panel.error_label.isVisibleTo(panel), timeout=3000)
+    qtbot.waitUntil(lambda: panel.error_label.isVisibleTo(panel), timeout=30_000)
     message = panel.error_label.text()
     assert "oops" in message or "row" in message.lower()
     assert "Traceback" not in message
@@ -225,7 +225,7 @@ def test_typed_lr_acts_on_the_run_and_foreign_weights_are_refused_mid_run(
     qtbot.mouseClick(w.training_panel.train_button, LEFT)
     qtbot.waitUntil(lambda: steps_done(w) > 10, timeout=10_000)
     type_into(qtbot, w.training_panel.lr.entry, "0.0042")
-    qtbot.waitUntil(lambda: ctl.trainer.settings["lr"] == 0.0042, timeout=5_000)
+    qtbot.waitUntil(lambda: ctl.trainer.settings["lr"] == 0.0042, timeout=30_000)
     qtbot.waitUntil(
         lambda: any(v == 0.0042 for _, v in w.loss_plot.marker_positions()), timeout=5_000
     )

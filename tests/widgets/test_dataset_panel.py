@@ -94,7 +94,7 @@ def test_numeric_change_emits_once_after_a_burst(panel, qtbot):
     panel.dataset_changed.connect(lambda k, p: got.append(p["n_samples"]))
     for n in (110, 120, 130):
         spin.setValue(n)
-    qtbot.waitUntil(lambda: got == [130], timeout=2000)
+    qtbot.waitUntil(lambda: got == [130], timeout=30_000)
     assert len(panel.dataset().x_train) + len(panel.dataset().x_val) == 130
 
 

@@ -210,7 +210,9 @@ def test_step_through_one_batch_uses_the_trained_weights_not_fresh_ones(window_f
 
 
 def test_histograms_of_every_layer_are_there_after_a_run_watched_elsewhere(window_factory, qtbot):
-    w = window_factory("general-fit", epochs=40)
+    # long enough for several records: the probe records at most every 0.25 s of wall time,
+    # so a run a quiet machine finishes in a fraction of a second would hold only one
+    w = window_factory("general-fit", epochs=300)
     qtbot.mouseClick(w.training_panel.train_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: w.controller.run_thread is None, timeout=60_000)
     panel = w.insight.histogram_panel

@@ -52,7 +52,7 @@ def headless(epochs: int) -> dict[str, float]:
     from neurocanvas.core.io.examples import load_example
     from neurocanvas.core.network.compiler import compile_graph
     from neurocanvas.core.random import manual_seed
-    from neurocanvas.core.training.trainer import Trainer, TrainingConfig
+    from neurocanvas.core.training import Trainer, TrainingConfig
 
     project = load_example("general-fit")
     ds = make_dataset(project.dataset_key, project.dataset_params, seed=project.dataset_seed)

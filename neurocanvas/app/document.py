@@ -23,7 +23,7 @@ from neurocanvas.core.io.project import Project
 from neurocanvas.core.network.catalogue import get_layer
 from neurocanvas.core.network.fitting import fit_edits, fit_input_shapes, fitted_params
 from neurocanvas.core.network.graph import Graph
-from neurocanvas.core.training.trainer import TrainingConfig
+from neurocanvas.core.training import TrainingConfig
 
 DatasetChoice = tuple[str, dict, int]  # (key, params, seed)
 

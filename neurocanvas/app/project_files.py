@@ -30,7 +30,7 @@ from neurocanvas.core.io.export import (
 )
 from neurocanvas.core.io.onnx_import import OnnxImportError, project_from_onnx
 from neurocanvas.core.io.project import SUFFIX, Project, ProjectError, load_project, save_project
-from neurocanvas.core.training.trainer import TrainingConfig
+from neurocanvas.core.training import TrainingConfig
 
 PROJECT_FILTER = f"NeuroCanvas projects (*{SUFFIX});;All files (*)"
 OPEN_FILTER = (

@@ -7,7 +7,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QToolButton
 
 from neurocanvas.app.actions import ACTIONS, MENUS
-from neurocanvas.core.training.trainer import TrainingConfig
+from neurocanvas.core.training import TrainingConfig
 
 
 def toolbar_button(window, action) -> QToolButton:

@@ -10,7 +10,7 @@ import pytest
 from neurocanvas.app.worker import TrainingThread, TrainingWorker, describe_error
 from neurocanvas.core import manual_seed, nn
 from neurocanvas.core.datasets import make_dataset
-from neurocanvas.core.training.trainer import Trainer, TrainingConfig, TrainingControl
+from neurocanvas.core.training import Trainer, TrainingConfig, TrainingControl
 
 
 def tiny_trainer(epochs: int = 3, **config) -> tuple[Trainer, TrainingControl]:

@@ -9,7 +9,7 @@ from sklearn import datasets as sk
 from neurocanvas.core.datasets import DATASETS, make_dataset
 from neurocanvas.core.network.compiler import compile_graph
 from neurocanvas.core.network.graph import Graph
-from neurocanvas.core.training.trainer import Trainer, TrainingConfig
+from neurocanvas.core.training import Trainer, TrainingConfig
 
 LOADERS = {
     "iris": sk.load_iris,

@@ -17,7 +17,7 @@ from neurocanvas.core.network.decision import (
     predict_labels,
 )
 from neurocanvas.core.network.shapes import DataSpec, analyse
-from neurocanvas.core.training.trainer import Trainer
+from neurocanvas.core.training import Trainer
 
 CASES = Path(__file__).resolve().parents[1] / "cases"  # the field cases (../shared/cases)
 

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from neurocanvas.core import Tensor, backend, manual_seed, nn, optim
-from neurocanvas.core.training.trainer import Trainer, TrainingConfig
+from neurocanvas.core.training import Trainer, TrainingConfig
 from tests.core.fake_cupy import DeviceArray
 from tests.core.fake_cupy import module as fake_cupy
 

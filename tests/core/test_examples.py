@@ -21,7 +21,7 @@ from neurocanvas.core.io.examples import (
 )
 from neurocanvas.core.network.compiler import compile_graph
 from neurocanvas.core.network.shapes import analyse
-from neurocanvas.core.training.trainer import Trainer, TrainingConfig
+from neurocanvas.core.training import Trainer, TrainingConfig
 
 NAMES = [
     "linear-regression",

@@ -13,8 +13,8 @@ from neurocanvas.core.cli import main
 from neurocanvas.core.datasets import make_dataset
 from neurocanvas.core.io.examples import load_example
 from neurocanvas.core.network.compiler import compile_graph
+from neurocanvas.core.training import Trainer
 from neurocanvas.core.training.lr_finder import LRFinder, lr_find, suggest_lr
-from neurocanvas.core.training.trainer import Trainer
 
 
 def example(name: str):

@@ -17,7 +17,7 @@ from neurocanvas.core.io.export import export_model, load_weights, read_preproce
 from neurocanvas.core.network.compiler import compile_graph
 from neurocanvas.core.network.decision import predict
 from neurocanvas.core.network.graph import Graph
-from neurocanvas.core.training.trainer import Trainer, TrainingConfig
+from neurocanvas.core.training import Trainer, TrainingConfig
 
 CASES = Path(__file__).resolve().parents[1] / "cases"  # the field cases (../shared/cases)
 

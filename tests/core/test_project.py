@@ -19,7 +19,7 @@ from neurocanvas.core.io.project import (
     weights_file,
     weights_path,
 )
-from neurocanvas.core.training.trainer import TrainingConfig
+from neurocanvas.core.training import TrainingConfig
 
 
 def sample_project() -> Project:

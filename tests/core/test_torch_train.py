@@ -31,8 +31,8 @@ from neurocanvas.core.io.project import Project
 from neurocanvas.core.network.compiler import compile_graph, loss_targets, make_loss
 from neurocanvas.core.network.graph import Graph
 from neurocanvas.core.random import default_rng, manual_seed
+from neurocanvas.core.training import Trainer
 from neurocanvas.core.training.runs import RunRecord
-from neurocanvas.core.training.trainer import Trainer
 
 EPOCHS = 3
 # one thread each: the test machine has 2 cores shared with everything else

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from neurocanvas.core.datasets import make_dataset
-from neurocanvas.core.training.trainer import Snapshot
+from neurocanvas.core.training import Snapshot
 from neurocanvas.widgets.plots import (
     AccuracyPlot,
     EnvelopeDecimator,

@@ -90,7 +90,7 @@ def cmd_new(args: argparse.Namespace) -> int:
     from neurocanvas.core.datasets import DatasetError, default_params, make_dataset
     from neurocanvas.core.datasets.csv_reader import read_table
     from neurocanvas.core.io.project import SUFFIX, Project, ProjectError, save_project
-    from neurocanvas.core.training.trainer import TrainingConfig
+    from neurocanvas.core.training import TrainingConfig
 
     out = Path(args.output)
     if out.suffix != SUFFIX:

@@ -62,7 +62,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from neurocanvas.core.training.trainer import Trainer
+    from neurocanvas.core.training import Trainer
 
     if args.export and not args.format:
         args.format = format_from_suffix(args.export)
@@ -143,7 +143,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def _check_overrides(args: argparse.Namespace) -> None:
     """Refuse out-of-range options before anything is opened or built, in the settings' words."""
-    from neurocanvas.core.training.trainer import TrainingConfig
+    from neurocanvas.core.training import TrainingConfig
 
     given = {
         "epochs": args.epochs,

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from neurocanvas.core.io.project import Project, ProjectError, load_project, save_project
-from neurocanvas.core.training.trainer import TrainingConfig
+from neurocanvas.core.training import TrainingConfig
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "resources" / "examples"
 MANIFEST = "manifest.json"

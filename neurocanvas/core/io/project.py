@@ -35,8 +35,8 @@ import numpy as np
 
 from neurocanvas.core.io import atomic, limits
 from neurocanvas.core.io.export.weights import WeightsError, check_weight_values
+from neurocanvas.core.training import LIVE_SETTINGS, TrainingConfig
 from neurocanvas.core.training.runs import MAX_RUNS, RunRecord
-from neurocanvas.core.training.trainer import LIVE_SETTINGS, TrainingConfig
 
 FORMAT = "neurocanvas-project"
 VERSION = 1

@@ -35,7 +35,7 @@ from neurocanvas.core.io.atomic import atomic_write
 from neurocanvas.core.network.compiler import GraphModule, compile_graph
 from neurocanvas.core.network.graph import Graph
 from neurocanvas.core.random import default_rng, manual_seed
-from neurocanvas.core.training.trainer import TrainingConfig
+from neurocanvas.core.training import TrainingConfig
 
 from ._common import ExportError
 from .torch_code import torch_code

@@ -12,32 +12,16 @@ Tooltips are real tooltip windows, so the shots are grabbed from the screen.
 from __future__ import annotations
 
 import tempfile
-import time
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
 from PySide6.QtGui import QTransform
-from PySide6.QtWidgets import QApplication, QToolTip
+from PySide6.QtWidgets import QToolTip
+from screenshots import settle, wait_for  # one pair of waiting helpers for both scripts
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screenshots"
 SIZE = (1600, 1000)
-
-
-def settle(app: QApplication, seconds: float = 0.3) -> None:
-    end = time.perf_counter() + seconds
-    while time.perf_counter() < end:
-        app.processEvents()
-        time.sleep(0.01)
-
-
-def wait_for(app: QApplication, condition, timeout: float = 60.0) -> None:
-    end = time.perf_counter() + timeout
-    while not condition():
-        if time.perf_counter() > end:
-            raise TimeoutError("the window did not reach the expected state")
-        app.processEvents()
-        time.sleep(0.01)
 
 
 def deep_sigmoid(window, depth: int = 8) -> None:

@@ -16,13 +16,16 @@ The worst of ``--repeat`` rounds is kept; round 1 is the cold one.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import os
+import pstats
 import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -30,10 +33,24 @@ HEARTBEAT_MS = 5
 GOAL_MS = 100.0
 
 
-def measure(app: object, window: object, action: Callable[[], object]) -> float:
-    """Milliseconds the GUI thread was blocked by ``action`` and the work it started."""
+PROFILE: str | None = None  # --profile: cProfile the GUI thread for actions whose name has this
+
+
+def measure(
+    app: object,
+    window: object,
+    action: Callable[[], object],
+    name: str = "",
+    until: Callable[[], bool] | None = None,
+) -> float:
+    """Milliseconds the GUI thread was blocked by ``action`` and the work it started.
+
+    The work has ended when the window's background jobs are done and ``until()`` (if given;
+    e.g. "the first training step arrived") is true.
+    """
     from PySide6.QtCore import QTimer
 
+    profiler = cProfile.Profile() if PROFILE and PROFILE in name else None
     gaps = [0.0]
     last = [time.perf_counter()]
 
@@ -45,6 +62,8 @@ def measure(app: object, window: object, action: Callable[[], object]) -> float:
     heart = QTimer(interval=HEARTBEAT_MS)
     heart.timeout.connect(beat)
     heart.start()
+    if profiler is not None:
+        profiler.enable()  # the GUI thread only: the stalls are its time
     # Only the heartbeat's gaps count: a call that blocks delays the next beat by as long, and
     # a call that waits in a local event loop (opening a project whose data load in the
     # background) keeps the beats coming, as the window keeps repainting.
@@ -53,46 +72,67 @@ def measure(app: object, window: object, action: Callable[[], object]) -> float:
     # Let queued work (timers, background jobs and their completions) run as it would.
     while time.perf_counter() < deadline:
         app.processEvents()  # type: ignore[attr-defined]
-        if not window.jobs.busy:  # type: ignore[attr-defined]
+        if not window.jobs.busy and (until is None or until()):  # type: ignore[attr-defined]
             break
         time.sleep(0.001)
-    for _ in range(5):
+    # and what the end of that work queued (a deferred refresh, the first paint)
+    settle = time.perf_counter() + 0.15
+    while time.perf_counter() < settle:
         app.processEvents()  # type: ignore[attr-defined]
         time.sleep(0.002)
     heart.stop()
+    if profiler is not None:
+        profiler.disable()
+        print(f"\n--- cProfile of the GUI thread: {name} ---")
+        pstats.Stats(profiler).sort_stats(os.environ.get("NC_SORT", "cumulative")).print_stats(30)
     return 1000 * gaps[0]
 
 
 def run_round(app: object, window: object, tmp: Path) -> dict[str, float]:
     from PySide6.QtWidgets import QFileDialog
 
-    from neurocanvas.core.io.examples import list_examples
     from neurocanvas.core.io.export import EXPORT_FORMATS
 
     results: dict[str, float] = {}
     w = window
-    for example in list_examples():
-        name = example.name
-        results[f"open example {name}"] = measure(
-            app, w, lambda name=name: w.open_example(name, ask=False)
-        )
-    panel = w.dataset_panel
-    for key in ("sine", "spirals", "blobs", "formula", "digits"):
-        index = panel.combo.findData(key)
-        results[f"data set {key}"] = measure(
-            app, w, lambda index=index: panel.combo.setCurrentIndex(index)
-        )
-    w.open_example("digits-cnn", ask=False)
+
+    def run(name: str, action: Callable[[], object], **kw: Any) -> None:
+        results[name] = measure(app, w, action, name, **kw)
+
+    # File > Open Example, as a person picks it (the menu's own action)
+    for name, act in w.example_actions.items():  # type: ignore[attr-defined]
+        run(f"open example {name}", act.trigger)
+    panel = w.dataset_panel  # type: ignore[attr-defined]
+    for i in range(panel.combo.count()):
+        key = panel.combo.itemData(i)
+        if key in ("csv", "mnist"):  # they need a file; a project with a CSV is opened below
+            continue
+        run(f"data set {key}", lambda i=i: panel.combo.setCurrentIndex(i))
+    # building a data set: a bigger spirals set (typed into its field)
+    panel.combo.setCurrentIndex(panel.combo.findData("spirals"))
     measure(app, w, lambda: None)
-    results["validate (digits-cnn)"] = measure(app, w, w.validate)
-    results["refresh code (digits-cnn)"] = measure(app, w, w.refresh_code)
+    field = panel.editors["n_samples"]
+    run("build spirals 60,000 samples", lambda: field.set_value(60_000) or panel.validate_now())
+    run("build spirals 1,000 samples", lambda: field.set_value(1_000) or panel.validate_now())
+    w.open_example("digits-cnn", ask=False)  # type: ignore[attr-defined]
+    measure(app, w, lambda: None)
+    ctl = w.controller  # type: ignore[attr-defined]
+
+    def first_step() -> bool:
+        return ctl.trainer is not None and ctl.trainer.global_step >= 1
+
+    run("train click to first step (digits-cnn)", w.train_action.trigger, until=first_step)
+    ctl.stop()
+    measure(app, w, lambda: None)
+    run("validate (digits-cnn)", w.validate)
+    run("refresh code (digits-cnn)", w.refresh_code)
     for fmt in EXPORT_FORMATS:
         target = tmp / f"model-{fmt}{EXPORT_FORMATS[fmt].suffix}"
         QFileDialog.getSaveFileName = staticmethod(lambda *a, t=target, **k: (str(t), ""))
-        results[f"export {fmt} (digits-cnn)"] = measure(
-            app, w, lambda fmt=fmt: w.export_dialog(fmt)
-        )
-    results["save project (digits-cnn)"] = measure(app, w, lambda: w.save_to(tmp / "p.ncproj"))
+        run(f"export {fmt} (digits-cnn)", lambda fmt=fmt: w.export_dialog(fmt))
+    project = tmp / "p.ncproj"
+    run("save project (digits-cnn)", lambda: w.save_to(project))
+    run("open project (digits-cnn, saved)", lambda: w.open_file(project, ask=False))
     return results
 
 
@@ -100,7 +140,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--profile",
+        metavar="TEXT",
+        help="cProfile the GUI thread during the actions whose name has TEXT (NC_SORT=tottime)",
+    )
     args = parser.parse_args(argv)
+    global PROFILE
+    PROFILE = args.profile
 
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
@@ -113,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     window = MainWindow(AppSettings(QSettings(str(tmp / "s.ini"), QSettings.Format.IniFormat)))
     window.show()
     app.processEvents()
+    window.maybe_save = lambda *_a, **_k: True  # the menu asks before replacing a project
     rounds = [run_round(app, window, tmp) for _ in range(args.repeat)]
     window.maybe_save = lambda *_a, **_k: True
     window.close()

@@ -29,7 +29,8 @@ from PySide6.QtWidgets import (
 
 from neurocanvas.core.datasets import PATH_PARAMS, DatasetError
 from neurocanvas.widgets.param_editors import ALL_FILES, ParamEditor, editor_for
-from neurocanvas.widgets.plots import CLASS_COLORS, TRAIN_COLOR, apply_palette
+from neurocanvas.widgets.plots import TRAIN_COLOR, apply_palette
+from neurocanvas.widgets.plots.scatter import class_scatters, thinned
 
 __all__ = ["DatasetPanel"]
 
@@ -75,18 +76,16 @@ class DatasetPreview(pg.PlotWidget):
             x = ds.inputs_to_user(x)
             y = ds.outputs_to_user(y)
         if ds.kind == "regression" and shape == (1,):
-            yy = y.reshape(len(y), -1)[:, 0]
+            keep = thinned(len(x))  # a preview: a few thousand points draw the same cloud
+            yy = y.reshape(len(y), -1)[keep, 0]
             item.addItem(
                 pg.ScatterPlotItem(
-                    x.ravel(), yy, size=4, pen=None, brush=pg.mkBrush(*TRAIN_COLOR, 160)
+                    x.ravel()[keep], yy, size=4, pen=None, brush=pg.mkBrush(*TRAIN_COLOR, 160)
                 )
             )
         elif ds.kind == "classification" and shape == (2,):
-            # One brush object per class: pyqtgraph renders a symbol per distinct brush object,
-            # and a brush per point made showing 1,000 points take ~100 ms.
-            palette = [pg.mkBrush(*c, 200) for c in CLASS_COLORS]
-            brushes = [palette[int(k) % len(palette)] for k in y]
-            item.addItem(pg.ScatterPlotItem(x[:, 0], x[:, 1], size=4, pen=None, brush=brushes))
+            for scatter in class_scatters(x, y, size=4, alpha=200):
+                item.addItem(scatter)
             item.setAspectLocked(True)
         elif len(shape) >= 2 or (len(shape) == 1 and shape[0] in (64, 784)):
             item.addItem(pg.ImageItem(self._mosaic(x)))

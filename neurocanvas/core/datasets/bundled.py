@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from . import sklearn_files
 from ._base import RawData
 from .preprocessing import Preprocessing, standardize_inplace
 
@@ -26,7 +27,7 @@ class BundledTable:
     key: str
     display_name: str
     kind: str  # "classification" | "regression"
-    loader: str  # the sklearn.datasets function
+    loader: str  # the sklearn.datasets function (whose files sklearn_files reads)
     help: str
     target_name: str
 
@@ -73,18 +74,13 @@ TABLES = {
 
 @cache
 def _load(key: str) -> tuple[np.ndarray, np.ndarray, tuple[str, ...], tuple[str, ...]]:
-    """(x float64, y, feature names, class names) read once: sklearn parses its files slowly."""
-    import sklearn.datasets as sk
-
-    table = TABLES[key]
-    kwargs: dict[str, Any] = {"scaled": False} if key == "diabetes" else {}
-    bunch = getattr(sk, table.loader)(**kwargs)
-    x = np.asarray(bunch.data, dtype=np.float64)
-    y = np.asarray(bunch.target)
+    """(x float64, y, feature names, class names) read once, straight from scikit-learn's
+    files (:mod:`.sklearn_files`: importing scikit-learn would take a second)."""
+    x, y, names, classes = sklearn_files.load(key)
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y)
     x.flags.writeable = False
     y.flags.writeable = False
-    names = tuple(str(n) for n in bunch.feature_names)
-    classes = tuple(str(c) for c in getattr(bunch, "target_names", ()))
     return x, y, names, classes
 
 

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from . import sklearn_files
 from ._base import DatasetError, RawData
 from .preprocessing import Preprocessing
 
@@ -41,13 +42,11 @@ _MAGIC_NAMES = {IDX_IMAGES_MAGIC: "an IDX images file", IDX_LABELS_MAGIC: "an ID
 
 @lru_cache(maxsize=1)
 def _load_digits() -> tuple[np.ndarray, np.ndarray]:
-    """scikit-learn's digits, read once: importing sklearn and parsing its file takes ~1 s,
-    and the data set panel rebuilds the data set on every parameter change."""
-    from sklearn.datasets import load_digits
-
-    bunch = load_digits()
-    x = (bunch.images / 16.0).astype(np.float32)[:, None, :, :]
-    y = bunch.target.astype(np.int64)
+    """scikit-learn's digits, read once from its file (:mod:`.sklearn_files`: importing
+    scikit-learn would take a second; the panel rebuilds the set on every parameter change)."""
+    flat, target, _, _ = sklearn_files.load("digits")
+    x = (flat.reshape(-1, 8, 8) / 16.0).astype(np.float32)[:, None, :, :]
+    y = target.astype(np.int64)
     x.flags.writeable = False  # shared between calls: nobody may change the cached copy
     y.flags.writeable = False
     return x, y

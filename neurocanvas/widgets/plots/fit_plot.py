@@ -9,6 +9,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Slot
 from PySide6.QtGui import QPalette
 
+from neurocanvas.widgets.plots.scatter import class_scatters, thinned
 from neurocanvas.widgets.plots.style import (
     CLASS_COLORS,
     PRED_COLOR,
@@ -119,10 +120,11 @@ class FitPlot(pg.GraphicsLayoutWidget):
             (_user_x(ds, ds.x_train), _user_y(ds, ds.y_train), TRAIN_COLOR, "train"),
             (_user_x(ds, ds.x_val), _user_y(ds, ds.y_val), VAL_COLOR, "validation"),
         ):
+            keep = thinned(len(x))  # a few thousand points draw the same cloud, faster
             scatter = cached(
                 pg.ScatterPlotItem(
-                    np.ravel(x),
-                    np.ravel(np.asarray(y)[:, 0] if np.ndim(y) == 2 else y),
+                    np.ravel(x[keep]),
+                    np.ravel(np.asarray(y)[keep, 0] if np.ndim(y) == 2 else y[keep]),
                     size=5,
                     pen=None,
                     brush=pg.mkBrush(*color, 140),
@@ -159,11 +161,9 @@ class FitPlot(pg.GraphicsLayoutWidget):
         plot.addItem(self.region_image)
         x = _user_x(ds, ds.x_train)
         y = np.asarray(ds.y_train).ravel().astype(int)
-        # Shared brush objects (one per class): pyqtgraph renders a symbol per brush object.
-        palette = [pg.mkBrush(*c, 220) for c in CLASS_COLORS]
-        brushes = [palette[k % len(palette)] for k in y]
         pen = pg.mkPen(self._text_color(), width=0.5)
-        plot.addItem(cached(pg.ScatterPlotItem(x[:, 0], x[:, 1], size=6, pen=pen, brush=brushes)))
+        for scatter in class_scatters(x, y, size=6, alpha=220, pen=pen):
+            plot.addItem(scatter)
 
     def _setup_confusion(self, ds: Any) -> None:
         n = int(ds.n_outputs)

@@ -216,7 +216,7 @@ def test_the_main_window_work_around_is_harmless(qtbot):
 def test_the_preview_takes_the_spare_height_in_a_scroll_area(qtbot):
     from PySide6.QtWidgets import QScrollArea
 
-    from neurocanvas.widgets.dataset_panel import PREVIEW_MAX_HEIGHT, PREVIEW_MIN_HEIGHT
+    from neurocanvas.widgets.dataset_preview import PREVIEW_MAX_HEIGHT, PREVIEW_MIN_HEIGHT
 
     panel = DatasetPanel()
     scroll = QScrollArea()

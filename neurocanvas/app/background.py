@@ -326,3 +326,38 @@ class DatasetCache:
 
 #: The app's one cache: the data set panel, the document and project loading share it.
 DATASETS_CACHE = DatasetCache()
+
+
+class BackgroundBuilds:
+    """The data set panel's builds of slow data sets, run by the window's ``JobRunner``
+    (``widgets.dataset_panel.BackgroundBuilds``): progress and Cancel in the status bar."""
+
+    KIND = "dataset"
+
+    def __init__(self, runner: JobRunner, cache: DatasetCache | None = None) -> None:
+        self.runner = runner
+        self.cache = cache if cache is not None else DATASETS_CACHE
+
+    def slow(self, key: str, params: dict, seed: int) -> bool:
+        return needs_background(key, params) and self.cache.peek(key, params, seed) is None
+
+    def start(
+        self,
+        label: str,
+        work: Callable[[], Any],
+        done: Callable[[Any], None],
+        failed: Callable[[str], None],
+        cancelled: Callable[[], None],
+    ) -> None:
+        job = self.runner.submit(label, lambda _job: work(), done, failed, self.KIND)
+
+        def ended(which: Job) -> None:
+            if which is job:
+                self.runner.ended.disconnect(ended)
+                if which.cancelled:
+                    cancelled()
+
+        self.runner.ended.connect(ended)
+
+    def cancel(self) -> None:
+        self.runner.cancel(self.KIND)

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 from neurocanvas.app import menus, window_layout
 from neurocanvas.app.actions import themed_icon
 from neurocanvas.app.autosave import Autosaver
-from neurocanvas.app.background import DATASETS_CACHE, JobProgress, JobRunner
+from neurocanvas.app.background import DATASETS_CACHE, BackgroundBuilds, JobProgress, JobRunner
 from neurocanvas.app.document import Document, EditRefused
 from neurocanvas.app.help import PLOT_TIPS, STATE_LABELS, GuideDialog, about_html
 from neurocanvas.app.insight import InsightController
@@ -133,6 +133,7 @@ class MainWindow(ProjectFilesMixin, ValidationMixin, QMainWindow):
         self._fix_node: str | None = None
         self.jobs = JobRunner(self)  # work that would freeze the window (app/background.py)
         self.dataset_panel = DatasetPanel(factory=DATASETS_CACHE.get, parent=self)
+        self.dataset_panel.background = BackgroundBuilds(self.jobs)  # slow sets: off-thread
         self.training_panel = TrainingPanel(self)
         self.loss_plot = LossPlot()
         self.accuracy_plot = AccuracyPlot()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -29,13 +29,37 @@ from neurocanvas.core.datasets import PATH_PARAMS, DatasetError
 from neurocanvas.widgets.dataset_preview import DatasetPreview
 from neurocanvas.widgets.param_editors import ALL_FILES, ParamEditor, editor_for
 
-__all__ = ["DatasetPanel"]
+__all__ = ["BackgroundBuilds", "DatasetPanel"]
 
 # Which files a path parameter expects, by data set key (the registry only says "str").
 FILE_FILTERS = {
     "csv": "CSV files (*.csv *.txt);;All files (*)",
     "mnist": "IDX files (*idx* *.gz *ubyte);;All files (*)",
 }
+
+
+class BackgroundBuilds(Protocol):
+    """How the panel builds data sets that would freeze the window (the app's job runner)."""
+
+    def slow(self, key: str, params: dict, seed: int) -> bool:
+        """Whether building this choice may take long (and it is not built yet)."""
+        ...
+
+    def start(
+        self,
+        label: str,
+        work: Callable[[], Any],
+        done: Callable[[Any], None],
+        failed: Callable[[str], None],
+        cancelled: Callable[[], None],
+    ) -> None:
+        """Run ``work()`` off the GUI thread with progress and Cancel; one of the callbacks
+        follows in the GUI thread (``cancelled`` too when a newer start replaced it)."""
+        ...
+
+    def cancel(self) -> None:
+        """Drop the build in progress, if any (its ``cancelled`` follows)."""
+        ...
 
 
 class DatasetPanel(QWidget):
@@ -55,6 +79,7 @@ class DatasetPanel(QWidget):
         registry: Mapping[str, Any] | None = None,
         factory: Callable[..., Any] | None = None,
         parent: QWidget | None = None,
+        background: BackgroundBuilds | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("datasetPanel")
@@ -65,6 +90,8 @@ class DatasetPanel(QWidget):
             factory = factory if factory is not None else make_dataset
         self.registry = registry
         self.factory = factory
+        self.background = background
+        self._building: object | None = None  # the background build still wanted
         self.editors: dict[str, ParamEditor] = {}
         self._dataset: Any = None
         self._emitted: tuple[str, dict, int] | None = None
@@ -182,21 +209,85 @@ class DatasetPanel(QWidget):
             self.seed_spin.blockSignals(True)
             self.seed_spin.setValue(int(seed))
             self.seed_spin.blockSignals(False)
+        self._drop_building()  # a build still running for an earlier choice is not wanted
         ok = self._try_build()
         if ok:
             self._emitted = (self.key(), self.params(), self.seed())
         return ok
 
     def validate_now(self) -> bool:
-        """Build the current choice now; emit ``dataset_changed`` when it is new and valid."""
+        """Build the current choice; emit ``dataset_changed`` when it is new and valid.
+
+        A data set that takes long to build (see ``BackgroundBuilds.slow``) is built in the
+        background: this returns True at once and the signal follows when it is ready; a
+        Cancel (or another choice meanwhile) drops it and shows the last data set again.
+        """
         self._debounce.stop()
-        if not self._try_build():
+        self._drop_building()
+        try:
+            params = self._read_params()
+        except ValueError as exc:
+            self._show_error(exc)
             return False
-        current = (self.key(), self.params(), self.seed())
-        if current != self._emitted:
-            self._emitted = current
-            self.dataset_changed.emit(current[0], dict(current[1]))
+        choice = (self.key(), params, self.seed())
+        if self.background is not None and self.background.slow(*choice):
+            self._build_in_background(choice)
+            return True
+        return self._accept(choice, self._attempt(choice))
+
+    def building(self) -> bool:
+        """True while a data set chosen here is being built in the background."""
+        return self._building is not None
+
+    # -- building --------------------------------------------------------------------------
+    def _drop_building(self) -> None:
+        if self._building is not None:
+            self._building = None  # first: its ``cancelled`` must not show anything
+            if self.background is not None:
+                self.background.cancel()
+
+    def _attempt(self, choice: tuple[str, dict, int]) -> Any:
+        """The built data set, or the ValueError (a DatasetError names its field) it raised."""
+        key, params, seed = choice
+        try:
+            return self.factory(key, dict(params), seed=seed)
+        except ValueError as exc:  # DatasetError is a ValueError; so are bad spec values
+            return exc
+
+    def _accept(self, choice: tuple[str, dict, int], result: Any) -> bool:
+        if isinstance(result, ValueError):
+            self._show_error(result)
+            return False
+        self._show_built(result)
+        if choice != self._emitted:
+            self._emitted = choice
+            self.dataset_changed.emit(choice[0], dict(choice[1]))
         return True
+
+    def _build_in_background(self, choice: tuple[str, dict, int]) -> None:
+        assert self.background is not None
+        token = object()
+        self._building = token
+        title = getattr(self.registry.get(choice[0]), "display_name", choice[0])
+        self.summary_label.setText(f"Building {title}…")
+
+        def done(result: Any) -> None:
+            if self._building is token:
+                self._building = None
+                self._accept(choice, result)
+
+        def failed(message: str) -> None:  # an unexpected error: said where the data set is
+            done(DatasetError(message))
+
+        def cancelled() -> None:
+            if self._building is token:  # the person pressed Cancel: show what is in use
+                self._building = None
+                if self._emitted is not None:
+                    self.set_dataset(*self._emitted)
+
+        self.background.start(
+            f"Building {title}", lambda: self._attempt(choice), done, failed, cancelled
+        )
 
     # -- internals ------------------------------------------------------------------------
     def _on_dataset_chosen(self, *_: Any) -> None:
@@ -232,23 +323,38 @@ class DatasetPanel(QWidget):
         self.form.addRow("Seed", self.seed_spin)
 
     def _try_build(self) -> bool:
+        """Build the current choice now (in this thread) and show it or its error."""
+        try:
+            choice = (self.key(), self._read_params(), self.seed())
+        except ValueError as exc:
+            self._show_error(exc)
+            return False
+        result = self._attempt(choice)
+        if isinstance(result, ValueError):
+            self._show_error(result)
+            return False
+        self._show_built(result)
+        return True
+
+    def _show_error(self, exc: ValueError) -> None:
         for editor in self.editors.values():
             editor.set_error(False)
-        try:
-            params = self._read_params()
-            ds = self.factory(self.key(), params, seed=self.seed())
-        except ValueError as exc:  # DatasetError is a ValueError; so are bad spec values
-            param = getattr(exc, "param", None)
-            if param in self.editors:
-                self.editors[param].set_error(True)
-            message = getattr(exc, "message", None) or str(exc)
-            self.error_label.setText(message)
-            self.error_label.show()
-            missing = param in PATH_PARAMS and "not found" in message
-            self._missing_param = param if missing else None
-            self.locate_button.setVisible(missing)
-            self.notes_label.hide()
-            return False
+        param = getattr(exc, "param", None)
+        if param in self.editors:
+            self.editors[param].set_error(True)
+        message = getattr(exc, "message", None) or str(exc)
+        self.error_label.setText(message)
+        self.error_label.show()
+        missing = param in PATH_PARAMS and "not found" in message
+        self._missing_param = param if missing else None
+        self.locate_button.setVisible(missing)
+        self.notes_label.hide()
+        if self._dataset is not None:
+            self._show_summary(self._dataset)
+
+    def _show_built(self, ds: Any) -> None:
+        for editor in self.editors.values():
+            editor.set_error(False)
         self.error_label.hide()
         self.error_label.setText("")
         self._missing_param = None
@@ -259,7 +365,6 @@ class DatasetPanel(QWidget):
         self._dataset = ds
         self._show_summary(ds)
         self.preview.show_dataset(ds)
-        return True
 
     def _read_params(self) -> dict[str, Any]:
         """``params()``, but unparsable text raises a DatasetError naming its field."""

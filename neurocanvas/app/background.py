@@ -21,6 +21,7 @@ or a repeated choice does not rebuild (for a file data set: re-read) anything.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -30,7 +31,7 @@ from typing import Any
 from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
-from neurocanvas.core.datasets import make_dataset
+from neurocanvas.core.datasets import PATH_PARAMS, make_dataset
 
 
 class JobCancelled(Exception):
@@ -262,18 +263,32 @@ class JobProgress(QWidget):
             self.bar.setValue(round(1000 * min(max(fraction, 0.0), 1.0)))
 
 
-#: Data sets read from a file or a library rather than generated: building them can take
-#: seconds (digits imports scikit-learn; MNIST and CSV read files), so the app builds them
-#: in the background. Generated sets take well under 10 ms at their default sizes and are
-#: built at once, unless very large (``BACKGROUND_SAMPLES``).
+#: Data sets read from a file or a library rather than generated: reading them can take
+#: seconds (a large CSV or MNIST file), so the app builds them in the background unless their
+#: files are small (``SMALL_FILE_BYTES``). Generated sets take well under 10 ms at their
+#: default sizes and are built at once, unless very large (``BACKGROUND_SAMPLES``).
 LOADED_DATASETS = frozenset({"digits", "mnist", "csv"})
 BACKGROUND_SAMPLES = 50_000
+#: Files up to this size together (a table of a few thousand rows) read in a few ms: no
+#: progress strip flashing for them.
+SMALL_FILE_BYTES = 256 * 1024
 
 
 def needs_background(key: str, params: dict | None) -> bool:
     """True when building this data set may take long enough to freeze the window."""
-    n = (params or {}).get("n_samples", 0)
-    return key in LOADED_DATASETS or (isinstance(n, int) and n > BACKGROUND_SAMPLES)
+    params = params or {}
+    n = params.get("n_samples", 0)
+    if isinstance(n, int) and n > BACKGROUND_SAMPLES:
+        return True
+    if key not in LOADED_DATASETS:
+        return False
+    paths = [str(v) for k, v in params.items() if k in PATH_PARAMS and v]
+    if not paths:
+        return key == "digits"  # no file to size: the library's own data
+    try:
+        return sum(os.stat(p).st_size for p in paths) > SMALL_FILE_BYTES
+    except OSError:  # not there (yet): the builder says what is wrong, in the background
+        return True
 
 
 class DatasetCache:

@@ -69,6 +69,9 @@ again: the earlier run stays as a faded curve, so the two can be compared on the
 The slider also acts on a running training (a marker shows where it changed). Too high a rate
 makes the loss jump or diverge (training stops and the last good weights are kept); too low
 a rate makes it fall slowly. Try factors of 3 (0.001, 0.003, 0.01, ...).
+<b>Train &gt; Compare Rates</b> trains 0.01, 0.1, 1 and 10 from the same initial weights, one
+colour each: on <i>general-fit</i> 0.01 fits, 1 misbehaves (the loss spikes, then settles on a
+worse fit; a spike that settles within 50 steps does not stop the run) and 10 diverges.
 <b>View &gt; Clear Earlier Runs</b> starts a clean comparison.</p>
 
 <h3>Keyboard shortcuts</h3>

@@ -39,7 +39,7 @@ from neurocanvas.core.random import manual_seed
 from neurocanvas.core.tensor import Tensor
 from neurocanvas.core.training import StepTask, Trainer, TrainingConfig, TrainingControl
 from neurocanvas.core.training.metrics import FitGrid, Validation
-from neurocanvas.widgets.compare_dialog import DEFAULT_OPTIMIZER, DEFAULT_RATES, CompareDialog
+from neurocanvas.widgets.compare_dialog import DEFAULT_RATES, CompareDialog
 from neurocanvas.widgets.plots import LatestSnapshot
 from neurocanvas.widgets.training_panel import OPTIMIZERS, UNTIL_PAUSED_EPOCHS
 
@@ -141,7 +141,7 @@ class TrainingController(QObject):
 
         self._compare_queue: list[float] = []
         self._compare_restore: dict[str, Any] | None = None  # the person's settings, put back
-        self._compare_optimizer = DEFAULT_OPTIMIZER
+        self._compare_optimizer = "sgd"  # set by each comparison
         self._watched: str | None = None
         self.weights_changed.connect(self._send_parameters)
         self.history = RunHistory(self.loss_plot, self.fit_plot, self)
@@ -335,16 +335,18 @@ class TrainingController(QObject):
         """Show the dialog choosing the rates and optimizer to compare (non-modal: returns it)."""
         if self.is_active():
             return None
-        dialog = CompareDialog(OPTIMIZERS, self.panel)
+        dialog = CompareDialog(OPTIMIZERS, self.panel.settings()["optimizer"], self.panel)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.chosen.connect(self.compare_learning_rates)
         dialog.show()
         return dialog
 
     def compare_learning_rates(
-        self, rates: tuple[float, ...] = COMPARE_RATES, optimizer: str = DEFAULT_OPTIMIZER
+        self, rates: tuple[float, ...] = COMPARE_RATES, optimizer: str | None = None
     ) -> bool:
         """Train the same initial weights at each rate in turn, unthrottled, one run each.
+
+        ``optimizer`` defaults to the one the panel shows.
 
         The person's own learning rate and optimizer are shown again once the comparison ends
         (however it ends), so the next Train does not run at the last rate compared.
@@ -355,7 +357,7 @@ class TrainingController(QObject):
             "lr": self.panel.lr.value(),
             "optimizer": self.panel.settings()["optimizer"],
         }
-        self._compare_optimizer = optimizer
+        self._compare_optimizer = optimizer or self._compare_restore["optimizer"]
         self._compare_queue = [float(r) for r in rates]
         return self._next_comparison()
 

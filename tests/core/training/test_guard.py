@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from neurocanvas.core.training.guard import DivergenceGuard
+from neurocanvas.core.training.guard import PATIENCE_STEPS, DivergenceGuard
 
 
 def state(value: float) -> dict[str, np.ndarray]:
@@ -64,3 +64,43 @@ def test_forgetting_checkpoints_leaves_nothing_to_restore():
     guard.record(0, state(1.0), 1.0)
     guard.forget_checkpoints()
     assert guard.best() is None and guard.latest is None
+
+
+def test_a_spike_that_settles_within_the_patience_is_watched_not_stopped():
+    # The shape of Adam at lr 1 on general-fit: ~1e3 for about 20 steps, then a poor fit.
+    guard = DivergenceGuard(reference_loss=0.5)
+    losses = [0.7] * 5 + [0.4] * 10 + [800.0] * 20 + [0.5] * 60
+    reasons = [guard.watch(v) for v in losses]
+    assert reasons == [None] * len(losses)
+    assert not guard.diverging
+
+
+def test_checkpoints_taken_during_a_spike_are_not_good():
+    guard = DivergenceGuard(reference_loss=0.5)
+    guard.record(0, state(0.1), 0.6)
+    for v in [0.6] * 12 + [5_000.0] * 10:
+        assert guard.watch(v) is None
+    assert guard.diverging  # past the limit, still within the patience
+    assert not guard.record(20, state(0.2), 0.3).good
+    best = guard.best()
+    assert best is not None and best.step == 0
+
+
+def test_a_loss_that_stays_past_the_limit_diverges_after_the_patience():
+    guard = DivergenceGuard(reference_loss=0.5)
+    for v in [0.6] * 12:
+        guard.watch(v)
+    reasons = [guard.watch(5_000.0) for _ in range(PATIENCE_STEPS + 10)]
+    first = next(i for i, r in enumerate(reasons) if r is not None)
+    # the smoothed loss needs a few steps to cross 1000 x 0.6; then PATIENCE_STEPS in a row
+    assert PATIENCE_STEPS <= first < PATIENCE_STEPS + 10
+    assert "stayed over" in reasons[first] and f"for {PATIENCE_STEPS} steps" in reasons[first]
+
+
+def test_a_millionfold_jump_diverges_without_waiting():
+    guard = DivergenceGuard(reference_loss=0.5)
+    for v in [0.6] * 12:
+        guard.watch(v)
+    assert guard.watch(1e4) is None  # smoothed ~1e3: past the limit, inside the patience
+    reason = guard.watch(1e9)
+    assert reason is not None and "jumped past" in reason

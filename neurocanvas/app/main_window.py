@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QLabel,
@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStyle,
     QTabWidget,
-    QVBoxLayout,
     QWhatsThis,
     QWidget,
 )
@@ -39,7 +38,7 @@ from neurocanvas.app.settings import LAYOUT_VERSION, AppSettings, data_dir
 from neurocanvas.app.status_bar import ElidingStatusBar
 from neurocanvas.app.training_controller import TrainingController
 from neurocanvas.app.validation_view import ValidationMixin
-from neurocanvas.app.window_layout import default_window_size, make_dock
+from neurocanvas.app.window_layout import default_window_size
 from neurocanvas.widgets.canvas import NodeCanvas
 from neurocanvas.widgets.code_view import CodeView
 from neurocanvas.widgets.dataset_panel import DatasetPanel
@@ -52,7 +51,6 @@ __all__ = ["MainWindow", "default_window_size"]
 
 APP_NAME = "NeuroCanvas"
 CODE_DELAY_MS = 300  # regenerate the code once typing pauses, not on every keystroke
-PLOT_MIN_SIZE = QSize(150, 110)
 
 
 class MainWindow(ProjectFilesMixin, ValidationMixin, QMainWindow):
@@ -66,7 +64,7 @@ class MainWindow(ProjectFilesMixin, ValidationMixin, QMainWindow):
         self.report: Any = None
         self.guide: GuideDialog | None = None
         self._build_widgets()
-        self._build_docks()
+        window_layout.build_docks(self)
         self.controller = TrainingController(
             self.document,
             self.training_panel,
@@ -157,41 +155,6 @@ class MainWindow(ProjectFilesMixin, ValidationMixin, QMainWindow):
         self.results_tabs.setDocumentMode(True)
         self.results_tabs.addTab(self.plots, "Plots")
         self.results_tabs.addTab(self.code_view, "PyTorch code")
-
-    def _build_docks(self) -> None:
-        left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
-        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
-        self.setCorner(Qt.Corner.BottomLeftCorner, left)
-        self.setCorner(Qt.Corner.BottomRightCorner, right)
-        dock = make_dock
-        self.palette_dock = dock(self, "Layers", "paletteDock", self.palette_widget, left)
-        problems_box = QWidget(self)
-        problems_layout = QVBoxLayout(problems_box)
-        problems_layout.setContentsMargins(0, 0, 0, 0)
-        problems_layout.addWidget(self.problems)
-        problems_layout.addWidget(self.problem_fix)
-        self.problems_dock = dock(self, "Problems", "problemsDock", problems_box, left)
-        self.inspector_dock = dock(
-            self, "Inspector", "inspectorDock", self.inspector, right, scroll=True
-        )
-        self.dataset_dock = dock(
-            self, "Data set", "datasetDock", self.dataset_panel, right, scroll=True
-        )
-        self.training_dock = dock(
-            self, "Training", "trainingDock", self.training_panel, right, scroll=True
-        )
-        self.plots_dock = dock(self, "Results", "resultsDock", self.results_tabs, bottom)
-        self.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)
-        self.tabifyDockWidget(self.inspector_dock, self.dataset_dock)
-        self.inspector_dock.raise_()
-        self.dock_titles = window_layout.TabbedDockTitles(
-            self, [self.inspector_dock, self.dataset_dock]
-        )
-        self.dock_titles.update()
-        # pyqtgraph's plots ask for 240 x 160-200 px each; three of them side by side plus a
-        # tall minimum made the window wider and taller than a 1366 x 768 screen.
-        for plot in (self.loss_plot, self.accuracy_plot, self.fit_plot):
-            plot.setMinimumSize(PLOT_MIN_SIZE)
 
     def apply_default_layout(self) -> None:
         window_layout.apply_default_layout(self)
@@ -392,6 +355,8 @@ class MainWindow(ProjectFilesMixin, ValidationMixin, QMainWindow):
             return False
         if not self.restoreState(state, LAYOUT_VERSION):
             return False
+        shown = self.settings.run_settings_shown()
+        self.training_panel.settings_section.set_expanded(shown is not False)
         self.restoreGeometry(geometry)
         available = self.screen().availableGeometry()
         if self.width() > available.width() or self.height() > available.height():
@@ -416,5 +381,6 @@ class MainWindow(ProjectFilesMixin, ValidationMixin, QMainWindow):
         self.insight.shutdown()
         self.jobs.cancel()  # a data set still loading must not open into a closed window
         self.autosaver.finish()  # a clean exit leaves nothing to recover
+        self.settings.save_run_settings_shown(self.training_panel.settings_section.expanded())
         self.settings.save_window(self.saveGeometry(), self.saveState(LAYOUT_VERSION))
         event.accept()

@@ -20,9 +20,10 @@ ORGANIZATION = "NeuroCanvas"
 APPLICATION = "NeuroCanvas"
 # Bump when the dock layout changes: the window's state is saved under a key with this number
 # (and tagged with it), so a layout from an older release is never restored into a new one.
-LAYOUT_VERSION = 2
+LAYOUT_VERSION = 3
 GEOMETRY_KEY = f"window/v{LAYOUT_VERSION}/geometry"
 STATE_KEY = f"window/v{LAYOUT_VERSION}/state"
+RUN_SETTINGS_KEY = f"window/v{LAYOUT_VERSION}/runSettingsShown"
 DATA_DIR_ENV = "NEUROCANVAS_DATA_DIR"
 
 
@@ -54,6 +55,14 @@ class AppSettings:
         self.store.remove("window/geometry")
         self.store.remove("window/state")
         self.store.sync()
+
+    def run_settings_shown(self) -> bool | None:
+        """Whether the training panel's run settings were unfolded; None when never saved."""
+        value = self.store.value(RUN_SETTINGS_KEY)
+        return None if value is None else str(value).lower() in ("true", "1")
+
+    def save_run_settings_shown(self, shown: bool) -> None:
+        self.store.setValue(RUN_SETTINGS_KEY, shown)
 
     def _bytes(self, key: str) -> QByteArray | None:
         value = self.store.value(key)

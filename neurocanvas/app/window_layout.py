@@ -9,10 +9,20 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
-from PySide6.QtWidgets import QDockWidget, QFrame, QMainWindow, QScrollArea, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFrame,
+    QMainWindow,
+    QScrollArea,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 RESULTS_SHARE = 0.42  # of the window height, for the results (plots) dock by default
 RESULTS_MIN = 250  # px: below this a confusion matrix and sample grid cannot be read
+PLOT_MIN_SIZE = QSize(150, 110)
+INSPECTOR_ROOM = 480  # px: a Conv2d's name, settings and learnt filters, help lines shown
 LARGEST_SIZE = QSize(1800, 1100)  # beyond this a first window feels oversized
 SMALL_SCREEN_WIDTH = 1600  # below this the first window takes the whole free area
 
@@ -90,6 +100,30 @@ class FitWidth(QObject):
         return False
 
 
+class InlineHelp(QObject):
+    """Folds the inspector's help lines into tooltips when they would make it scroll.
+
+    Looked at again when the inspector's scroll area is resized and when the inspector's rows
+    change (another node selected): its name, settings and learnt parameters come first.
+    """
+
+    def __init__(self, area: QScrollArea, inspector: Any):
+        super().__init__(area)
+        self.area, self.inspector = area, inspector
+        area.viewport().installEventFilter(self)
+        inspector.installEventFilter(self)
+
+    def update(self) -> None:
+        fits = self.inspector.height_with_help() <= self.area.viewport().height()
+        if fits != self.inspector.help_inline:
+            self.inspector.show_param_help(fits)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() in (QEvent.Type.Resize, QEvent.Type.LayoutRequest):
+            self.update()
+        return False
+
+
 def make_dock(
     window: QMainWindow,
     title: str,
@@ -127,6 +161,38 @@ def make_dock(
     return dock
 
 
+def build_docks(w: Any) -> None:
+    """The docks around the canvas: layers and problems left, inspector / data set tabs and
+    training right, results below; each named so that saveState finds it again."""
+    left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
+    bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+    w.setCorner(Qt.Corner.BottomLeftCorner, left)
+    w.setCorner(Qt.Corner.BottomRightCorner, right)
+    w.palette_dock = make_dock(w, "Layers", "paletteDock", w.palette_widget, left)
+    problems_box = QWidget(w)
+    problems_layout = QVBoxLayout(problems_box)
+    problems_layout.setContentsMargins(0, 0, 0, 0)
+    problems_layout.addWidget(w.problems)
+    problems_layout.addWidget(w.problem_fix)
+    w.problems_dock = make_dock(w, "Problems", "problemsDock", problems_box, left)
+    w.inspector_dock = make_dock(w, "Inspector", "inspectorDock", w.inspector, right, True)
+    InlineHelp(w.inspector_dock.widget(), w.inspector)
+    w.dataset_dock = make_dock(w, "Data set", "datasetDock", w.dataset_panel, right, True)
+    w.training_dock = make_dock(w, "Training", "trainingDock", w.training_panel, right, True)
+    w.plots_dock = make_dock(w, "Results", "resultsDock", w.results_tabs, bottom)
+    w.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)
+    w.tabifyDockWidget(w.inspector_dock, w.dataset_dock)
+    w.inspector_dock.raise_()
+    w.dock_titles = TabbedDockTitles(w, [w.inspector_dock, w.dataset_dock])
+    w.dock_titles.update()
+    # Folding or unfolding the run settings gives the training panel the height it now needs.
+    w.training_panel.settings_section.toggled.connect(lambda *_: fit_training_dock(w))
+    # pyqtgraph's plots ask for 240 x 160-200 px each; three of them side by side plus a
+    # tall minimum made the window wider and taller than a 1366 x 768 screen.
+    for plot in (w.loss_plot, w.accuracy_plot, w.fit_plot):
+        plot.setMinimumSize(PLOT_MIN_SIZE)
+
+
 def apply_default_layout(window: Any) -> None:
     """Dock sizes as shares of the window, so small and large screens both look balanced.
 
@@ -151,13 +217,33 @@ def apply_default_layout(window: Any) -> None:
     middle = w.centralWidget().height() + w.plots_dock.height()
     results = max(int(middle * RESULTS_SHARE), min(RESULTS_MIN, int(middle * 0.55)))
     w.resizeDocks([w.plots_dock], [results], Qt.Orientation.Vertical)
-    # The training panel (Train button, sliders) shows whole; the inspector gets the rest.
-    right_column = w.inspector_dock.height() + w.training_dock.height()
-    title = w.training_dock.height() - w.training_dock.widget().height()
-    wanted = w.training_panel.sizeHint().height() + title + 4
-    training = min(wanted, int(right_column * 0.7))
+    # The training panel shows whole, the inspector gets the rest. Where that would leave the
+    # inspector less than INSPECTOR_ROOM (a 768 or 810 px high screen), the run settings fold
+    # into their one-line summary: Train, Stop, the learning rate and the progress stay in
+    # view, and so do a selected layer's settings and learnt parameters.
+    panel = w.training_panel
+    column = w.inspector_dock.height() + w.training_dock.height()
+    section = panel.settings_section
+    section.set_expanded(True)
+    roomy = column - _training_height(w) >= INSPECTOR_ROOM
+    section.set_expanded(roomy)
+    fit_training_dock(w)
+
+
+def _training_height(w: Any) -> int:
+    """The training dock's height that shows its panel whole, title bar included."""
+    dock = w.training_dock
+    # The title bar's height; before the first layout the dock's widget is not sized yet.
+    title = min(max(dock.height() - dock.widget().height(), 0), dock.fontMetrics().height() + 12)
+    return w.training_panel.sizeHint().height() + max(title, 0) + 4
+
+
+def fit_training_dock(w: Any) -> None:
+    """Give the training dock the height its panel asks for; the inspector gets the rest."""
+    column = w.inspector_dock.height() + w.training_dock.height()
+    training = min(_training_height(w), column - 120)
     w.resizeDocks(
         [w.inspector_dock, w.training_dock],
-        [right_column - training, training],
+        [column - training, training],
         Qt.Orientation.Vertical,
     )

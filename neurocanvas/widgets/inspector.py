@@ -141,6 +141,8 @@ class Inspector(QWidget):
         graph = self.graph = editor.graph
         self.node_id: str | None = None
         self.editors: dict[str, ParamEditor] = {}
+        self.param_help: list[QLabel] = []  # the line of help under each editor
+        self.help_inline = True
 
         self.title = QLabel(self)
         self.title.setObjectName("inspectorTitle")
@@ -238,7 +240,10 @@ class Inspector(QWidget):
             column.setSpacing(1)
             column.addWidget(editor)
             if param.help:
-                column.addWidget(self._help_label(param.help))
+                help_label = self._help_label(param.help)
+                help_label.setVisible(self.help_inline)
+                column.addWidget(help_label)
+                self.param_help.append(help_label)
             self.form.addRow(param.label or param.name, cell)
 
     def focus_name(self) -> None:
@@ -260,7 +265,23 @@ class Inspector(QWidget):
         if self.node_id is None:
             self.summary.show_report(self.graph, report)
 
+    def show_param_help(self, inline: bool) -> None:
+        """Show each parameter's help under its editor (True) or only in its tooltip (False).
+
+        A short screen folds the lines away so the settings and the learnt parameters fit
+        without scrolling; the editors keep the help as their tooltips and "What's this".
+        """
+        self.help_inline = inline
+        for label in self.param_help:
+            label.setVisible(inline)
+
+    def height_with_help(self) -> int:
+        """The height the inspector asks for with the parameters' help lines shown."""
+        hidden = 0 if self.help_inline else sum(l.sizeHint().height() + 1 for l in self.param_help)
+        return self.sizeHint().height() + hidden
+
     def _clear_form(self) -> None:
+        self.param_help.clear()
         self.editors.clear()  # removeRow deletes each row's cell and the editor in it
         while self.form.rowCount():
             self.form.removeRow(0)

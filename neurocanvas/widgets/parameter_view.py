@@ -20,7 +20,10 @@ __all__ = ["MAX_NUMBERS", "ParameterView", "diverging_rgb", "filter_mosaic"]
 
 MAX_NUMBERS = 16  # tensors with at most this many values are shown as numbers
 MAX_FILTERS = 32
-PIXELS = 180  # the longer side of a heat map, in screen pixels
+PIXELS = 180  # the width of a heat map, in screen pixels
+# Its height follows the tensor's shape within these bounds: a 64 x 1 weight would otherwise
+# be 11,520 px tall and push the rest of the inspector off screen; a bias row stays visible.
+MIN_HEIGHT, MAX_HEIGHT = 8, 72
 
 
 def format_number(v: float) -> str:
@@ -52,7 +55,7 @@ def _pixmap(rgb: np.ndarray, width: int) -> QPixmap:
     rgb = np.ascontiguousarray(rgb)
     h, w, _ = rgb.shape
     image = QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
-    height = max(int(round(width * h / w)), 1)
+    height = min(max(int(round(width * h / w)), MIN_HEIGHT), MAX_HEIGHT)
     return QPixmap.fromImage(image).scaled(
         width,
         height,

@@ -12,17 +12,17 @@ import math
 import time
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
     QGridLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QProgressBar,
+    QSizePolicy,
     QPushButton,
     QSpinBox,
     QStyle,
@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from neurocanvas.widgets.number_control import LinearScale, LogScale, NumberControl
+from neurocanvas.widgets.panel_sections import CollapsibleSection, MessageWithDetails
 from neurocanvas.widgets.speed_control import SpeedControl
 
 __all__ = ["POLICIES", "TrainingPanel", "format_duration"]
@@ -62,6 +63,14 @@ def format_duration(seconds: float) -> str:
     return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
 
 
+# What the panel says when a message's first sentence is too long for its three lines.
+SHORT_MESSAGES = {
+    "diverged": "Training diverged.",
+    "failed": "Training failed.",
+    "paused": "Paused.",
+    "finished": "Finished.",
+    "stopped": "Stopped.",
+}
 PROGRESS_INTERVAL_S = 0.25  # 4 updates a second read smoothly and cost little
 
 
@@ -185,17 +194,9 @@ class TrainingPanel(QWidget):
         self.batch_spin.valueChanged.connect(lambda v: self._write_control(batch_size=int(v)))
         self.optimizer_combo.currentIndexChanged.connect(self._on_optimizer)
 
-        settings = QGroupBox("Run")
-        form = QFormLayout(settings)
-        form.setVerticalSpacing(3)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.addRow("Epochs", epochs_row)
-        form.addRow("Batch size", self.batch_spin)
-        form.addRow("Optimizer", self.optimizer_combo)
-        form.addRow("Loss", self.loss_label)
-        form.addRow("If it diverges", self.policy_combo)
-
-        # Live settings: act on the running training at its next step.
+        # Learning rate first: the one setting people move while watching. The other run
+        # settings fold into a section with a summary line, so that on a 768 px high screen
+        # the panel leaves the inspector its room (panel_sections.py says why).
         self.lr = NumberControl("learning rate", LogScale(1e-5, 100.0), 1e-3)
         self.lr.slider.setObjectName("lrSlider")
         self.lr.label.setObjectName("lrLabel")
@@ -207,23 +208,41 @@ class TrainingPanel(QWidget):
         self.momentum = NumberControl("momentum", LinearScale(0.0, 0.99, steps=99), 0.0)
         self.momentum.slider.setObjectName("momentumSlider")
         self.momentum.slider.setToolTip(
-            "Momentum (SGD) / smoothing α (RMSprop); PyTorch's default 0"
+            "Momentum (SGD) / smoothing α (RMSprop); PyTorch's default 0; acts at the next step"
         )
         self.weight_decay = NumberControl("weight decay", LogScale(1e-6, 1.0, zero=True), 0.0)
         self.weight_decay.slider.setObjectName("weightDecaySlider")
-        self.weight_decay.slider.setToolTip("L2 penalty on the weights; far left is off")
+        self.weight_decay.slider.setToolTip(
+            "L2 penalty on the weights; far left is off; acts at the next step"
+        )
         self.lr.value_changed.connect(self._on_lr)
         self.momentum.value_changed.connect(lambda v: self._on_live("momentum", v))
         self.weight_decay.value_changed.connect(lambda v: self._on_live("weight_decay", v))
+        lr_form = QFormLayout()
+        lr_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        lr_form.addRow("Learning rate", self.lr)
 
-        live = QGroupBox("Live settings")
-        live.setToolTip("These act on a running training at its next step")
-        live_form = QFormLayout(live)
-        live_form.setVerticalSpacing(2)  # ticked sliders are taller: keep the panel whole
-        live_form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        live_form.addRow("Learning rate", self.lr)
-        live_form.addRow("Momentum", self.momentum)
-        live_form.addRow("Weight decay", self.weight_decay)
+        body = QWidget()
+        body.setObjectName("runSettings")
+        form = QFormLayout(body)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.setVerticalSpacing(2)  # ticked sliders are taller: keep the panel short
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.addRow("Epochs", epochs_row)
+        form.addRow("Batch size", self.batch_spin)
+        form.addRow("Optimizer", self.optimizer_combo)
+        form.addRow("Momentum", self.momentum)
+        form.addRow("Weight decay", self.weight_decay)
+        form.addRow("Loss", self.loss_label)
+        form.addRow("If it diverges", self.policy_combo)
+        self.settings_section = CollapsibleSection("Run settings", body, self)
+        for signal in (
+            self.epochs_spin.valueChanged,
+            self.until_paused_check.toggled,
+            self.batch_spin.valueChanged,
+            self.optimizer_combo.currentIndexChanged,
+        ):
+            signal.connect(self._update_summary)
 
         self.progress = QProgressBar()
         self.progress.setObjectName("trainingProgress")
@@ -234,19 +253,23 @@ class TrainingPanel(QWidget):
         self.progress_label = QLabel("")
         self.progress_label.setObjectName("progressDetail")
         self.progress_label.setToolTip("Optimizer steps, training speed and estimated time left")
-        self.status_label = QLabel("")
+        # Ignored width: the line never widens the panel (it fits 300 px; whole in the tooltip).
+        self.progress_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.status = MessageWithDetails(lines=3, parent=self)
+        self.status_label = self.status.label  # the first sentence of the message
         self.status_label.setObjectName("trainingStatus")
-        self.status_label.setWordWrap(True)
-        self.status_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.status.details_button.setObjectName("statusDetails")
 
         layout = QVBoxLayout(self)
+        layout.setSpacing(4)
         layout.addLayout(buttons)
-        layout.addWidget(settings)
-        layout.addWidget(live)
+        layout.addLayout(lr_form)
         layout.addWidget(self.progress)
         layout.addWidget(self.progress_label)
-        layout.addWidget(self.status_label)
+        layout.addWidget(self.status)
+        layout.addWidget(self.settings_section)
         layout.addStretch(1)
+        self._update_summary()
         self._on_optimizer()
         self.set_state("idle")
 
@@ -357,8 +380,7 @@ class TrainingPanel(QWidget):
         self.epochs_spin.setEnabled(not active and not self.until_paused())
         self.until_paused_check.setEnabled(not active)
         colour = {"diverged": "#d55e00", "failed": "#d55e00"}.get(state)
-        self.status_label.setStyleSheet(f"color: {colour};" if colour else "")
-        self.status_label.setText(message)
+        self.status.set_message(message, colour, SHORT_MESSAGES.get(state, ""))
         if state in ("idle",):
             self.progress.setValue(0)
             self.progress.setFormat("Ready")
@@ -366,6 +388,16 @@ class TrainingPanel(QWidget):
 
     def state(self) -> str:
         return self._state
+
+    def message(self) -> str:
+        """The whole status message (the panel shows its first sentence, the rest on demand)."""
+        return self.status.message()
+
+    def _update_summary(self, *_: Any) -> None:
+        epochs = "until stopped" if self.until_paused() else f"{self.epochs_spin.value()} epochs"
+        self.settings_section.set_summary(
+            f"{epochs} · batch {self.batch_spin.value()} · {self.optimizer_combo.currentText()}"
+        )
 
     def update_progress(self, snap: Any) -> None:
         """Show a snapshot's position: epoch, step, speed and time left.

@@ -102,7 +102,7 @@ def test_a_real_divergence_restores_the_best_checkpoint_and_says_what_to_try(win
     best = trainer.guard.best()
     assert best is not None and trainer.restored_step == best.step
     assert trainer.checkpoint().loss <= best.loss * (1 + 1e-6)  # those weights, no worse
-    message = w.training_panel.status_label.text()
+    message = w.training_panel.message()
     assert "diverged" in message and "smaller learning rate" in message
     run = w.controller.runs_table.runs[-1]
     assert run.ended == "diverged"

@@ -107,8 +107,8 @@ def test_a_diverging_run_stops_with_a_message_and_good_weights(window_factory, q
     panel.lr.set_value(10.0)
     w.controller.train()
     qtbot.waitUntil(lambda: w.controller.state == "diverged", timeout=10_000)
-    assert "diverged" in panel.status_label.text().lower()
-    assert "smaller learning rate" in panel.status_label.text()
+    assert "diverged" in panel.message().lower()
+    assert "smaller learning rate" in panel.message()
     weights = w.controller.weights()
     assert all(np.isfinite(v).all() for v in weights.values())
 

@@ -8,8 +8,6 @@ read by the trainer between steps) so that a change acts at the very next step, 
 
 from __future__ import annotations
 
-import math
-import time
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -21,9 +19,7 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
-    QProgressBar,
     QPushButton,
-    QSizePolicy,
     QSpinBox,
     QStyle,
     QVBoxLayout,
@@ -33,8 +29,9 @@ from PySide6.QtWidgets import (
 from neurocanvas.widgets.number_control import LinearScale, LogScale, NumberControl
 from neurocanvas.widgets.panel_sections import CollapsibleSection, MessageWithDetails
 from neurocanvas.widgets.speed_control import SpeedControl
+from neurocanvas.widgets.training_progress import TrainingProgress
 
-__all__ = ["POLICIES", "TrainingPanel", "format_duration"]
+__all__ = ["POLICIES", "TrainingPanel"]
 
 OPTIMIZERS: tuple[tuple[str, str], ...] = (
     ("adam", "Adam"),
@@ -53,16 +50,6 @@ UNTIL_PAUSED_EPOCHS = 1_000_000  # "until I stop it": more epochs than anyone wa
 USES_MOMENTUM = frozenset({"sgd", "rmsprop"})
 
 
-def format_duration(seconds: float) -> str:
-    """'0:07', '12:04', '1:02:03'; '–' when unknown (no steps yet, or infinite)."""
-    if seconds is None or not math.isfinite(seconds) or seconds < 0:
-        return "–"
-    s = int(round(seconds))
-    h, rem = divmod(s, 3600)
-    m, sec = divmod(rem, 60)
-    return f"{h}:{m:02d}:{sec:02d}" if h else f"{m}:{sec:02d}"
-
-
 # What the panel says when a message's first sentence is too long for its three lines.
 SHORT_MESSAGES = {
     "diverged": "Training diverged.",
@@ -71,7 +58,6 @@ SHORT_MESSAGES = {
     "finished": "Finished.",
     "stopped": "Stopped.",
 }
-PROGRESS_INTERVAL_S = 0.25  # 4 updates a second read smoothly and cost little
 
 
 class TrainingPanel(QWidget):
@@ -94,7 +80,6 @@ class TrainingPanel(QWidget):
         self.setObjectName("trainingPanel")
         self._control: Any = None
         self._state = "idle"
-        self._progress_shown_at = -math.inf
         style = self.style()
 
         def button(name: str, text: str, icon: QStyle.StandardPixmap, tip: str) -> QPushButton:
@@ -244,17 +229,8 @@ class TrainingPanel(QWidget):
         ):
             signal.connect(self._update_summary)
 
-        self.progress = QProgressBar()
-        self.progress.setObjectName("trainingProgress")
-        self.progress.setRange(0, 1000)
-        self.progress.setValue(0)
-        self.progress.setTextVisible(True)
-        self.progress.setFormat("Ready")
-        self.progress_label = QLabel("")
-        self.progress_label.setObjectName("progressDetail")
-        self.progress_label.setToolTip("Optimizer steps, training speed and estimated time left")
-        # Ignored width: the line never widens the panel (it fits 300 px; whole in the tooltip).
-        self.progress_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.progress_view = TrainingProgress(self)
+        self.progress, self.progress_label = self.progress_view.bar, self.progress_view.detail
         self.status = MessageWithDetails(lines=3, parent=self)
         self.status_label = self.status.label  # the first sentence of the message
         self.status_label.setObjectName("trainingStatus")
@@ -264,8 +240,7 @@ class TrainingPanel(QWidget):
         layout.setSpacing(4)
         layout.addLayout(buttons)
         layout.addLayout(lr_form)
-        layout.addWidget(self.progress)
-        layout.addWidget(self.progress_label)
+        layout.addWidget(self.progress_view)
         layout.addWidget(self.status)
         layout.addWidget(self.settings_section)
         layout.addStretch(1)
@@ -381,10 +356,8 @@ class TrainingPanel(QWidget):
         self.until_paused_check.setEnabled(not active)
         colour = {"diverged": "#d55e00", "failed": "#d55e00"}.get(state)
         self.status.set_message(message, colour, SHORT_MESSAGES.get(state, ""))
-        if state in ("idle",):
-            self.progress.setValue(0)
-            self.progress.setFormat("Ready")
-            self.progress_label.setText("")
+        if state == "idle":
+            self.progress_view.reset()
 
     def state(self) -> str:
         return self._state
@@ -400,28 +373,8 @@ class TrainingPanel(QWidget):
         )
 
     def update_progress(self, snap: Any) -> None:
-        """Show a snapshot's position: epoch, step, speed and time left.
-
-        While running, at most every ``PROGRESS_INTERVAL_S``: a progress bar repaints at once,
-        and the GUI thread's time is taken from the training thread (they share the GIL).
-        """
-        now = time.monotonic()
-        if snap.state == "running" and now - self._progress_shown_at < PROGRESS_INTERVAL_S:
-            return
-        self._progress_shown_at = now
-        total = max(int(snap.total_steps), 1)
-        self.progress.setValue(round(1000 * min(snap.step / total, 1.0)))
-        epoch = int(snap.epoch) + (0 if snap.state == "finished" else 1)
-        if self.until_paused():
-            self.progress.setValue(0)
-            self.progress.setFormat(f"Epoch {epoch} · until you stop it")
-            self.progress_label.setText(f"step {snap.step:,} · {snap.samples_per_s:,.0f} samples/s")
-        else:
-            epochs = self.epochs_spin.value()
-            self.progress.setFormat(f"Epoch {min(epoch, epochs)}/{epochs} · %p%")
-            self.progress_label.setText(
-                f"step {snap.step:,}/{snap.total_steps:,} · {snap.samples_per_s:,.0f} samples/s"
-                f" · {format_duration(snap.eta_s)} left"
-            )
+        """Show a snapshot's position: epoch, step, speed and time left (TrainingProgress)."""
+        epochs = None if self.until_paused() else self.epochs_spin.value()
+        self.progress_view.show_snapshot(snap, epochs)
         if snap.state != self._state and snap.state in ("running", "paused"):
             self.set_state(snap.state)

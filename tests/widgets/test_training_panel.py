@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QPushButton, QSlider
 
 from neurocanvas.core.training import Snapshot, TrainingControl
 from neurocanvas.widgets.number_control import LogScale
-from neurocanvas.widgets.training_panel import TrainingPanel, format_duration
+from neurocanvas.widgets.training_panel import TrainingPanel
+from neurocanvas.widgets.training_progress import format_duration
 
 
 @pytest.fixture

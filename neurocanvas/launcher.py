@@ -11,10 +11,12 @@ the command that installs a good one), all before any window opens.
 from __future__ import annotations
 
 import difflib
+import logging
 import os
 import sys
 from importlib import metadata
 from pathlib import Path
+from typing import NoReturn
 
 from neurocanvas.core.cli import SUBCOMMANDS, unknown_command_line
 
@@ -116,7 +118,22 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    return app_main(args)
+    return end_process(app_main(args))
+
+
+def end_process(code: int) -> NoReturn:
+    """End the process as soon as the app's window has closed, with exit status ``code``.
+
+    Everything kept is written by then: the window saved its settings (synced), finished its
+    autosave and joined the training thread in its ``closeEvent``. What Python would still do
+    is tear down ~1,000 modules and every Qt object one by one, which took 1.4-2.3 s on a busy
+    2-core machine after the window had gone (the issue asks for under 0.5 s). So the streams
+    are flushed and logging shut down, and the process ends here; the exit status is kept.
+    """
+    sys.stdout.flush()
+    sys.stderr.flush()
+    logging.shutdown()
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -134,6 +134,7 @@ class Autosaver(QObject):
         self.project_file = self.folder / f"{os.getpid()}{SUFFIX}"
         self.note_file = self.project_file.with_suffix(".json")
         self.dirty = False
+        self.finished = False  # set by finish(): the window closed cleanly
         self.timer = QTimer(self)
         self.timer.setInterval(_interval_ms())
         self.timer.timeout.connect(self._tick)
@@ -147,7 +148,13 @@ class Autosaver(QObject):
             self.save_now()
 
     def save_now(self) -> bool:
-        """Write the autosave now; False (and ``failed`` emitted) when it cannot be written."""
+        """Write the autosave now; False (and ``failed`` emitted) when it cannot be written.
+
+        After :meth:`finish` nothing is written: a run's end reported while the window closes
+        (the training thread's last message) must not leave an autosave behind.
+        """
+        if self.finished:
+            return False
         try:
             project, weights, source = self.snapshot()
             self.folder.mkdir(parents=True, exist_ok=True)
@@ -170,6 +177,7 @@ class Autosaver(QObject):
 
     def finish(self) -> None:
         """A clean exit: stop the timer and delete this session's autosave."""
+        self.finished = True
         self.timer.stop()
         discard(Recoverable(self.note_file.with_suffix(SUFFIX), self.note_file, "", None, 0.0))
 

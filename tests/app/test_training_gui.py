@@ -77,7 +77,7 @@ def test_editing_the_graph_while_training_pauses_recompiles_and_resumes(window_f
     # An edit that breaks the graph keeps the run paused, with the reason, until undone.
     edge = doc.graph.edges_into(node_id(w, "output"))[0]
     doc.undo_stack.push(DisconnectCommand(doc.graph, edge))
-    qtbot.waitUntil(lambda: "until the graph is valid" in w.training_panel.status_label.text())
+    qtbot.waitUntil(lambda: "until the graph is valid" in w.training_panel.message())
     assert ctl.state == "paused"
     doc.undo_stack.undo()
     qtbot.waitUntil(lambda: ctl.state == "running", timeout=30_000)

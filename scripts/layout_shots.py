@@ -1,64 +1,209 @@
-"""Screenshots of the main window at 1366x768, 1440x810 and 1920x1080, light and dark,
-idle (digits-cnn after a short run) and after a long divergence message.
+"""Screenshots of the real window at 1366x768, 1440x810 and 1920x1080, light and dark: idle
+with a layer selected, while training (the default example, default settings) and after a
+divergence (lr 10), clicked with a real mouse (xdotool) on an X server of that size.
 
-Run under a real X server: ``xvfb-run -a -s "-screen 0 1920x1080x24" python
-scripts/layout_shots.py OUTDIR``. The layout tests (tests/app/test_layout_sizes.py) check the
-same states with geometry assertions; these images are for a person to look at.
+Usage (needs Xvfb, xdotool and ImageMagick's ``import``)::
+
+    python scripts/layout_shots.py OUTDIR [DISPLAY_NUMBER]
+
+Per size it starts ``Xvfb :N -screen 0 WxHx24``; per palette it starts the app through its
+real entry point (``neurocanvas.launcher.main``) with :data:`APP`, which only makes the window
+fill the screen (there is no window manager to maximise it), picks the palette, and writes
+where the controls are so that the mouse can find them. It also times Ctrl+Q to the process's
+exit. The layout tests (tests/app/test_layout_sizes.py, test_right_column.py) check the same
+states with geometry assertions; these images are for a person to look at.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QSize
-from PySide6.QtTest import QTest
+ROOT = Path(__file__).resolve().parents[1]
+SIZES = [(1366, 768), (1440, 810), (1920, 1080)]
 
-from neurocanvas.app.main import dark_palette, make_application
-from neurocanvas.app.main_window import MainWindow
-from neurocanvas.app.settings import AppSettings
+APP = r"""
+import json, sys
+from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtGui import QGuiApplication
+import neurocanvas.app.main_window as mw
+from neurocanvas import launcher
 
-SIZES = [QSize(1366, 768), QSize(1440, 810), QSize(1920, 1080)]
-DIVERGED = (
-    "Training stopped at epoch 12: the loss became NaN (the learning rate 3.2 is too high "
-    "for this network; the last good weights were restored). Lower the learning rate by a "
-    "factor of 10, or choose Adam, and press Train again."
-)
+scheme, targets = sys.argv[1], sys.argv[2]
+shown = mw.MainWindow.show
+
+def centre(widget):
+    p = widget.mapToGlobal(QPoint(widget.width() // 2, widget.height() // 2))
+    return [p.x(), p.y()]
+
+def where(w):
+    node = w.document.graph.node_by_name("linear2")
+    item = w.canvas.node_items[node.id]
+    title = item.mapToScene(item.boundingRect().center().x(), 8)  # its title bar
+    at = w.canvas.viewport().mapToGlobal(w.canvas.mapFromScene(title))
+    spots = {
+        "train": centre(w.training_panel.train_button),
+        "lr": centre(w.training_panel.lr.entry),
+        "node": [at.x(), at.y()],
+        "state": w.controller.state,
+    }
+    with open(targets, "w") as fh:
+        json.dump(spots, fh)
+
+def show(w):
+    if scheme == "dark":
+        QGuiApplication.styleHints().setColorScheme(Qt.ColorScheme.Dark)
+    screen = w.screen().geometry()
+    w.setGeometry(screen)
+    shown(w)
+    w.controller.state_changed.connect(lambda *_: where(w))
+    QTimer.singleShot(2500, lambda: where(w))
+
+mw.MainWindow.show = show
+launcher.main(["general-fit"])
+"""
 
 
-def shoot(out: Path) -> None:
-    app = make_application([])
-    settings = Path(tempfile.mkdtemp()) / "settings.ini"
-    for scheme in ("light", "dark"):
-        app.setPalette(dark_palette() if scheme == "dark" else app.style().standardPalette())
-        for size in SIZES:
-            w = MainWindow(AppSettings(QSettings(str(settings), QSettings.Format.IniFormat)))
-            w.open_example("digits-cnn", ask=False)
-            w.resize(size)
-            w.show()
-            QTest.qWaitForWindowExposed(w)
-            QTest.qWait(400)
-            w.training_panel.epochs_spin.setValue(1)
-            w.controller.train()
-            for _ in range(600):
-                QTest.qWait(100)
-                if w.controller.state not in ("running", "paused"):
-                    break
-            QTest.qWait(300)
-            tag = f"{size.width()}x{size.height()}-{scheme}"
-            w.grab().save(str(out / f"{tag}-trained.png"))
-            w.training_panel.set_state("diverged", DIVERGED)
-            w.dataset_dock.raise_()
-            QTest.qWait(200)
-            w.grab().save(str(out / f"{tag}-diverged-dataset.png"))
-            w.document.undo_stack.setClean()
-            w.document.settings_modified = False
-            w.controller.shutdown()
-            w.close()
-            w.deleteLater()
-            QTest.qWait(100)
+def sh(*args: str, env: dict | None = None) -> str:
+    return subprocess.run(args, env=env, capture_output=True, text=True).stdout.strip()
+
+
+def wait_for(test, timeout: float = 60.0, every: float = 0.25):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        value = test()
+        if value:
+            return value
+        time.sleep(every)
+    return None
+
+
+class Session:
+    """One app process on display ``:n`` in ``scheme``."""
+
+    def __init__(self, n: int, scheme: str, work: Path):
+        self.env = {
+            **os.environ,
+            "DISPLAY": f":{n}",
+            "PYTHONPATH": str(ROOT),
+            "NEUROCANVAS_DATA_DIR": str(work / "data"),
+            "XDG_CONFIG_HOME": str(work / "config"),
+        }
+        self.env.pop("QT_QPA_PLATFORM", None)
+        self.targets = work / "targets.json"
+        driver = work / "driver.py"
+        driver.write_text(APP)
+        self.proc = subprocess.Popen(
+            [sys.executable, str(driver), scheme, str(self.targets)],
+            env=self.env,
+            stdout=subprocess.DEVNULL,
+            stderr=open(work / "app.log", "w"),
+        )
+        wait_for(self.targets.exists)
+        time.sleep(1.0)
+
+    def spot(self, name: str):
+        return json.loads(self.targets.read_text())[name]
+
+    def click(self, x: int, y: int, double: bool = False) -> None:
+        sh("xdotool", "mousemove", "--sync", str(x), str(y), env=self.env)
+        time.sleep(0.2)
+        sh("xdotool", "click", *(["--repeat", "2"] if double else []), "1", env=self.env)
+
+    def keys(self, *keys: str) -> None:
+        sh("xdotool", "key", "--delay", "60", *keys, env=self.env)
+
+    def type(self, text: str) -> None:
+        sh("xdotool", "type", "--delay", "60", text, env=self.env)
+
+    def shot(self, path: Path) -> None:
+        sh("import", "-window", "root", str(path), env=self.env)
+        print("saved", path, flush=True)
+
+    def quit_seconds(self) -> float:
+        """Ctrl+Q (no dialog: nothing unsaved) to the process's exit."""
+        start = time.monotonic()
+        self.keys("ctrl+q")
+        self.proc.wait(timeout=60)
+        return time.monotonic() - start
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def shoot(out: Path, display: int) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for width, height in SIZES:
+        xvfb = subprocess.Popen(
+            ["Xvfb", f":{display}", "-screen", "0", f"{width}x{height}x24", "-nolisten", "tcp"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(1.5)
+        try:
+            for scheme in ("light", "dark"):
+                tag = f"{width}x{height}-{scheme}"
+                with tempfile.TemporaryDirectory() as work:
+                    app = Session(display, scheme, Path(work))
+                    try:
+                        app.click(*app.spot("node"))  # the inspector shows linear2
+                        time.sleep(1.0)
+                        app.shot(out / f"{tag}-idle.png")
+                        app.click(*app.spot("train"))  # default settings, default pace
+                        time.sleep(6.0)
+                        app.shot(out / f"{tag}-training.png")
+                        app.keys("shift+F5")  # Stop
+                        time.sleep(1.0)
+                        app.click(*app.spot("lr"), double=True)
+                        app.keys("ctrl+a")
+                        app.type("10")
+                        app.keys("Return")
+                        app.click(*app.spot("train"))
+                        wait_for(lambda a=app: a.spot("state") == "diverged", timeout=60)
+                        time.sleep(1.0)
+                        app.shot(out / f"{tag}-diverged.png")
+                    finally:
+                        app.kill()
+        finally:
+            xvfb.kill()
+            xvfb.wait()
+
+
+def time_quit(display: int, training: bool) -> float:
+    """Seconds from Ctrl+Q to the process's exit on a 1366x768 screen."""
+    xvfb = subprocess.Popen(
+        ["Xvfb", f":{display}", "-screen", "0", "1366x768x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(1.5)
+    try:
+        with tempfile.TemporaryDirectory() as work:
+            app = Session(display, "light", Path(work))
+            try:
+                if training:
+                    app.click(*app.spot("train"))
+                    wait_for(lambda: app.spot("state") == "running", timeout=30)
+                    time.sleep(2.0)
+                return app.quit_seconds()
+            finally:
+                app.kill()
+    finally:
+        xvfb.kill()
+        xvfb.wait()
 
 
 if __name__ == "__main__":
-    shoot(Path(sys.argv[1] if len(sys.argv) > 1 else "."))
+    display = int(sys.argv[2]) if len(sys.argv) > 2 else 95
+    if len(sys.argv) > 3 and sys.argv[3] == "quit":
+        for training in (False, True, False, True):
+            print("training" if training else "idle", f"{time_quit(display, training):.3f} s")
+    else:
+        shoot(Path(sys.argv[1] if len(sys.argv) > 1 else "shots"), display)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pyqtgraph as pg
+from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QApplication, QGraphicsItem
 
@@ -96,20 +97,98 @@ def make_curve(pen: Any, name: str | None = None) -> pg.PlotDataItem:
     return pg.PlotDataItem(pen=pen, name=name, connect="finite", skipFiniteCheck=False)
 
 
-def add_legend(
-    item: pg.PlotItem, offset: tuple[int, int] = (-8, 8), columns: int = 1
-) -> pg.LegendItem:
-    """A legend in the palette's text colour on a translucent panel, readable over data."""
-    base = role_color(QPalette.ColorRole.Base)
-    base.setAlpha(210)
-    return item.addLegend(
-        offset=offset,
+class SlimSample(pg.ItemSample):
+    """A legend sample 14 px tall instead of 20: a row of the legend takes less of the data."""
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
+        return QRectF(0, 0, 20, 14)
+
+    def paint(self, p: Any, *args: Any) -> None:
+        p.translate(0, -4)  # pyqtgraph draws its line at y 11 and symbols at y 10 of 20
+        super().paint(p, *args)
+
+
+class RowLegend(pg.LegendItem):
+    """A legend laid out by its plot's grid (see :func:`add_legend`), not placed by hand.
+
+    pyqtgraph's legend sets its own geometry at (0, 0) of its parent after each change and
+    can be dragged; in a layout cell it asks the layout again instead, and stays put.
+    """
+
+    room = 0.0  # the view box's width, px (fit_legend)
+
+    def updateSize(self) -> None:  # noqa: N802 - pyqtgraph's name
+        self.updateGeometry()
+
+    def addItem(self, item: Any, name: str) -> None:  # noqa: N802 - pyqtgraph's name
+        super().addItem(item, name)
+        sample, label = self.items[-1]
+        sample.setFixedHeight(14)
+        label.item.document().setDocumentMargin(0)  # 4 px above and below each line: no
+        label.updateMin()
+        fit_legend(self, self.room)
+
+    def removeItem(self, item: Any) -> None:  # noqa: N802 - pyqtgraph's name
+        super().removeItem(item)
+        fit_legend(self, self.room)
+
+    def mouseDragEvent(self, ev: Any) -> None:  # noqa: N802 - pyqtgraph's name
+        ev.ignore()
+
+
+def add_legend(item: pg.PlotItem, columns: int = 4) -> pg.LegendItem:
+    """A legend in a row of its own above the plot's view box, so it never covers data.
+
+    pyqtgraph anchors a legend inside the view box, where it hid the fit's sine peak and the
+    end of the loss curves. Here it takes the place of the (never shown) top axis in the plot
+    item's grid, between the title and the data; :func:`fit_legend` lays its entries in as
+    many columns as the plot's width holds, so more runs add a row rather than widen it.
+    """
+    legend = RowLegend(
         colCount=columns,
+        frame=False,
+        sampleType=SlimSample,
         labelTextSize="8pt",
         labelTextColor=role_color(QPalette.ColorRole.Text).name(),
-        brush=pg.mkBrush(base),
-        pen=pg.mkPen(role_color(QPalette.ColorRole.Mid).name()),
+        verSpacing=0,
     )
+    legend.layout.setContentsMargins(2, 0, 2, 2)
+    top = item.getAxis("top")
+    item.layout.removeItem(top)
+    top.hide()
+    legend.setParentItem(item)
+    item.layout.addItem(legend, 1, 1)
+    if item.titleLabel.isVisible():  # pyqtgraph gives a title 30 px; 10 pt text needs 22
+        item.titleLabel.setMaximumHeight(22)
+        item.layout.setRowFixedHeight(0, 22)
+    item.legend = legend  # PlotItem.addItem(curve with a name) fills it, as addLegend's does
+    view = item.getViewBox()
+    view.sigResized.connect(lambda *_: fit_legend(legend, view.width()))
+    return legend
+
+
+def fit_legend(legend: pg.LegendItem, width: float) -> None:
+    """As many columns as ``width`` px holds (at least one), each entry whole.
+
+    Entries fill rows left to right, as pyqtgraph lays them; a column is as wide as its
+    widest entry (the sample, the text's own width and the spacing around them).
+    """
+    if isinstance(legend, RowLegend):
+        legend.room = width
+    if not legend.items or width <= 0:
+        return
+    entries = [
+        sample.boundingRect().width() + label.item.boundingRect().width() + 16
+        for sample, label in legend.items
+    ]
+    columns = 1
+    for n in range(len(entries), 1, -1):
+        widths = [max(entries[i::n]) for i in range(n)]
+        if sum(widths) + 8 <= width:
+            columns = n
+            break
+    if columns != legend.columnCount:
+        legend.setColumnCount(columns)
 
 
 def run_color(index: int) -> tuple[int, int, int]:

@@ -8,7 +8,8 @@ Usage (needs Xvfb, xdotool and ImageMagick's ``import``)::
 
 Per size it starts ``Xvfb :N -screen 0 WxHx24``; per palette it starts the app through its
 real entry point (``neurocanvas.launcher.main``) with :data:`APP`, which only makes the window
-fill the screen (there is no window manager to maximise it), picks the palette, and writes
+fill the screen (there is no window manager to maximise it), answers the app's question
+whether the desktop is dark, and writes
 where the controls are so that the mouse can find them. It also times Ctrl+Q to the process's
 exit. The layout tests (tests/app/test_layout_sizes.py, test_right_column.py) check the same
 states with geometry assertions; these images are for a person to look at.
@@ -29,8 +30,8 @@ SIZES = [(1366, 768), (1440, 810), (1920, 1080)]
 
 APP = r"""
 import json, sys
-from PySide6.QtCore import QPoint, Qt, QTimer
-from PySide6.QtGui import QGuiApplication
+from PySide6.QtCore import QPoint, QTimer
+import neurocanvas.app.main as app_main
 import neurocanvas.app.main_window as mw
 from neurocanvas import launcher
 
@@ -55,9 +56,10 @@ def where(w):
     with open(targets, "w") as fh:
         json.dump(spots, fh)
 
+# As on a desktop set to dark: the app reads the system's colour scheme at start-up.
+app_main.system_is_dark = lambda app: scheme == "dark"
+
 def show(w):
-    if scheme == "dark":
-        QGuiApplication.styleHints().setColorScheme(Qt.ColorScheme.Dark)
     screen = w.screen().geometry()
     w.setGeometry(screen)
     shown(w)

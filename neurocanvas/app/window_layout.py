@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-RESULTS_SHARE = 0.42  # of the window height, for the results (plots) dock by default
+RESULTS_SHARE = 0.47  # of the window height, for the results (plots) dock by default
 RESULTS_MIN = 250  # px: below this a confusion matrix and sample grid cannot be read
 PLOT_MIN_SIZE = QSize(150, 110)
 INSPECTOR_ROOM = 480  # px: a Conv2d's name, settings and learnt filters, help lines shown
@@ -196,8 +196,8 @@ def build_docks(w: Any) -> None:
 def apply_default_layout(window: Any) -> None:
     """Dock sizes as shares of the window, so small and large screens both look balanced.
 
-    The side docks are narrow so the canvas keeps most of the width; the results take about
-    40 % of the height (at least :data:`RESULTS_MIN`), because a typical graph is one row of
+    The side docks are narrow so the canvas keeps most of the width; the results take almost
+    half of the height (at least :data:`RESULTS_MIN`), because a typical graph is one row of
     nodes and the canvas would otherwise show mostly empty space above and below it, while a
     confusion matrix needs height to be read.
     """
@@ -228,6 +228,7 @@ def apply_default_layout(window: Any) -> None:
     roomy = column - _training_height(w) >= INSPECTOR_ROOM
     section.set_expanded(roomy)
     fit_training_dock(w)
+    share_plots(w)
 
 
 def _training_height(w: Any) -> int:
@@ -247,3 +248,16 @@ def fit_training_dock(w: Any) -> None:
         [column - training, training],
         Qt.Orientation.Vertical,
     )
+
+
+def share_plots(w: Any) -> None:
+    """Split the Plots tab's width: a confusion matrix with its row of sample images gets
+    half, so that its 10 x 10 cells and tick labels can be read; otherwise equal shares."""
+    fit = w.fit_plot
+    width = max(w.plots.width(), 3 * PLOT_MIN_SIZE.width())
+    images = fit.mode == "confusion" and w.accuracy_plot.isVisibleTo(w.plots)
+    if images:
+        sizes = [int(width * 0.28), int(width * 0.22), int(width * 0.5)]
+    else:
+        sizes = [width // 3] * 3
+    w.plots.setSizes(sizes)

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SIZES = [(1366, 768), (1440, 810), (1920, 1080)]
 
 APP = r"""
-import json, sys
+import json, os, sys
 from PySide6.QtCore import QPoint, QTimer
 import neurocanvas.app.main as app_main
 import neurocanvas.app.main_window as mw
@@ -53,8 +53,9 @@ def where(w):
         "node": [at.x(), at.y()],
         "state": w.controller.state,
     }
-    with open(targets, "w") as fh:
+    with open(targets + ".tmp", "w") as fh:
         json.dump(spots, fh)
+    os.replace(targets + ".tmp", targets)  # never read half written
 
 # As on a desktop set to dark: the app reads the system's colour scheme at start-up.
 app_main.system_is_dark = lambda app: scheme == "dark"
@@ -202,9 +203,48 @@ def time_quit(display: int, training: bool) -> float:
         xvfb.wait()
 
 
+def check_files(display: int) -> None:
+    """Train, stop (the run's end autosaves), save with Ctrl+S through the file dialog, and
+    print each written file's mode; then Ctrl+Q and the time to the process's exit."""
+    xvfb = subprocess.Popen(
+        ["Xvfb", f":{display}", "-screen", "0", "1366x768x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(1.5)
+    try:
+        with tempfile.TemporaryDirectory() as work:
+            app = Session(display, "light", Path(work))
+            try:
+                app.click(*app.spot("train"))
+                wait_for(lambda: app.spot("state") == "running", timeout=30)
+                time.sleep(3.0)
+                app.keys("shift+F5")
+                wait_for(lambda: app.spot("state") == "stopped", timeout=30)
+                time.sleep(1.0)
+                for path in sorted(Path(work, "data").rglob("*.*")):
+                    print(f"{path.stat().st_mode & 0o777:o} {path.relative_to(work)}")
+                Path(work, "saved").mkdir()
+                app.keys("ctrl+s")
+                time.sleep(2.0)
+                app.type(str(Path(work, "saved", "mine.ncproj")))
+                app.keys("Return")
+                time.sleep(2.0)
+                for path in sorted(Path(work).glob("*/mine*")):
+                    print(f"{path.stat().st_mode & 0o777:o} {path.relative_to(work)}")
+                print(f"quit after saving: {app.quit_seconds():.3f} s")
+            finally:
+                app.kill()
+    finally:
+        xvfb.kill()
+        xvfb.wait()
+
+
 if __name__ == "__main__":
     display = int(sys.argv[2]) if len(sys.argv) > 2 else 95
-    if len(sys.argv) > 3 and sys.argv[3] == "quit":
+    if len(sys.argv) > 3 and sys.argv[3] == "files":
+        check_files(display)
+    elif len(sys.argv) > 3 and sys.argv[3] == "quit":
         for training in (False, True, False, True):
             print("training" if training else "idle", f"{time_quit(display, training):.3f} s")
     else:

@@ -130,6 +130,9 @@ class Session:
 
     def quit_seconds(self) -> float:
         """Ctrl+Q (no dialog: nothing unsaved) to the process's exit."""
+        x, y = self.spot("node")
+        self.click(x, y - 120)  # empty canvas: with no window manager a closed dialog
+        time.sleep(0.5)  # leaves the keyboard focus nowhere
         start = time.monotonic()
         self.keys("ctrl+q")
         self.proc.wait(timeout=60)
@@ -232,6 +235,7 @@ def check_files(display: int) -> None:
                 time.sleep(2.0)
                 for path in sorted(Path(work).glob("*/mine*")):
                     print(f"{path.stat().st_mode & 0o777:o} {path.relative_to(work)}")
+                app.shot(Path(work).parent / "layout-before-quit.png")
                 print(f"quit after saving: {app.quit_seconds():.3f} s")
             finally:
                 app.kill()

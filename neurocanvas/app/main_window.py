@@ -268,7 +268,6 @@ class MainWindow(ProjectFilesMixin, ValidationMixin, QMainWindow):
             panel.set_dataset(*doc.dataset_choice())  # undo/redo of a data set change
         ds = doc.dataset
         self.accuracy_plot.setVisible(ds is not None and ds.kind == "classification")
-        window_layout.share_plots(self)
         self._validate_timer.start()
         self._code_timer.start()
 

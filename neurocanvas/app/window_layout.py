@@ -228,7 +228,6 @@ def apply_default_layout(window: Any) -> None:
     roomy = column - _training_height(w) >= INSPECTOR_ROOM
     section.set_expanded(roomy)
     fit_training_dock(w)
-    share_plots(w)
 
 
 def _training_height(w: Any) -> int:
@@ -248,16 +247,3 @@ def fit_training_dock(w: Any) -> None:
         [column - training, training],
         Qt.Orientation.Vertical,
     )
-
-
-def share_plots(w: Any) -> None:
-    """Split the Plots tab's width: a confusion matrix with its row of sample images gets
-    half, so that its 10 x 10 cells and tick labels can be read; otherwise equal shares."""
-    fit = w.fit_plot
-    width = max(w.plots.width(), 3 * PLOT_MIN_SIZE.width())
-    images = fit.mode == "confusion" and w.accuracy_plot.isVisibleTo(w.plots)
-    if images:
-        sizes = [int(width * 0.28), int(width * 0.22), int(width * 0.5)]
-    else:
-        sizes = [width // 3] * 3
-    w.plots.setSizes(sizes)

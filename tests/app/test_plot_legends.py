@@ -4,8 +4,6 @@ up: checked on the real plots after real runs, at the three screen sizes."""
 from __future__ import annotations
 
 import pytest
-from PySide6.QtGui import QFontMetrics
-from PySide6.QtWidgets import QApplication
 
 from tests.app.test_layout_sizes import SIZES
 from tests.app.test_right_column import laid_out
@@ -57,17 +55,3 @@ def test_only_the_last_earlier_fit_is_named_and_older_ones_fade(window_factory, 
     last, older = fit.earlier_fits[-1], fit.earlier_fits[0]
     assert last.name() in named and older.name() not in named
     assert older.opts["pen"].color().alpha() < last.opts["pen"].color().alpha()
-
-
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s.width()}x{s.height()}")
-def test_the_confusion_matrix_gets_room_for_readable_ticks(window_factory, qtbot, size):
-    w = laid_out(window_factory, qtbot, "digits-cnn", size)
-    qtbot.waitUntil(lambda: w.fit_plot.mode == "confusion", timeout=30_000)
-    qtbot.wait(100)
-    plot = w.fit_plot.main_plot
-    view = plot.getViewBox()
-    side = min(view.width(), view.height())
-    assert side >= 110, side  # ten cells of 11 px or more
-    digit = QFontMetrics(QApplication.font()).horizontalAdvance("0")
-    assert side / 10 >= digit + 3  # tick labels 0..9 do not run into each other
-    assert w.fit_plot.width() >= w.loss_plot.width()

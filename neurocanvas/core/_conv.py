@@ -456,6 +456,46 @@ def tiled_max_pool2d_backward(
 # --------------------------------------------------------------------------- autograd Functions
 
 
+#: Set to False to run 3x3 convolutions through the im2col kernels (benchmarks, tests).
+WINOGRAD = True
+_winograd: Any = None  # the module once imported; False when numba is not installed
+
+
+def winograd_module() -> Any:
+    """``core._winograd``, imported on first use; None when numba is missing.
+
+    Lazy on purpose, not to dodge a cycle: importing numba (~0.5 s) and loading its compiled
+    kernels is then paid by the first 3x3 convolution, never by people who train no CNN.
+    """
+    global _winograd
+    if _winograd is None:
+        try:
+            from neurocanvas.core import _winograd as module  # noqa: PLC0415 - see docstring
+
+            _winograd = module
+        except ImportError:
+            _winograd = False
+    return _winograd or None
+
+
+def _winograd_fits(
+    x_shape: tuple[int, ...], w_shape: tuple[int, ...], stride: Pair, dilation: Pair
+) -> bool:
+    """Whether F(2x2, 3x3) pays off: a 3x3 kernel, stride 1, dilation 1, >= 8 channels in and out.
+
+    With fewer channels the products are tiny and the 4x larger transformed tiles cost more
+    than the multiplies saved (an image CNN's first layer has 1-3 input channels).
+    """
+    return (
+        WINOGRAD
+        and tuple(w_shape[2:]) == (3, 3)
+        and stride == (1, 1)
+        and dilation == (1, 1)
+        and min(x_shape[1], w_shape[0]) >= 8
+        and winograd_module() is not None
+    )
+
+
 class Conv2dFunction(Function):
     """2-D cross-correlation; tensor inputs ``(x, weight)`` or ``(x, weight, bias)``."""
 
@@ -473,8 +513,18 @@ class Conv2dFunction(Function):
         self.shapes = (x.shape, weight.shape)
         b = bias[0] if bias else None
         need = self.needs_input_grad
-        # Ungrouped: the shift/chunk kernels (_kernels); grouped: one big GEMM per group.
+        # 3x3 stride 1 on the CPU: Winograd (_winograd); other ungrouped: the shift/chunk
+        # kernels (_kernels); grouped: one big GEMM per group.
+        self.winograd = (
+            groups == 1
+            and self.xp is np
+            and _winograd_fits(x.shape, weight.shape, stride, dilation)
+        )
         self.chunked = groups == 1
+        if self.winograd:
+            y = winograd_module().conv2d_forward(x, weight, b, pads)
+            self.save_for_backward(weight if need[0] else None, x if need[1] else None)
+            return y
         if self.chunked:
             y = _kernels.conv2d_forward(x, weight, b, stride, pads, dilation)
             # The columns are recomputed per chunk in backward, so only the input is kept.
@@ -495,7 +545,11 @@ class Conv2dFunction(Function):
             self.needs_input_grad[1],
             n_in == 3 and self.needs_input_grad[2],
         )
-        if self.chunked:
+        if self.winograd:
+            grads = winograd_module().conv2d_backward(
+                grad, col, weight, x_shape, w_shape, pads, need
+            )
+        elif self.chunked:
             grads = _kernels.conv2d_backward(
                 grad, col, weight, x_shape, w_shape, stride, pads, dilation, need
             )

@@ -46,7 +46,9 @@ G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0
 
 Pads = tuple[int, int, int, int]
 
-#: Worker threads (the caller included): the chunks are split between the cores.
+#: Worker threads (the caller included): the chunks are split between the cores. Never more
+#: than BLAS's own thread count, so ``threadpool_limits(1)`` makes the whole convolution
+#: single-threaded (on a busy machine a second thread mostly waits for a core).
 THREADS = max(1, min(2, os.cpu_count() or 1))
 _pool: ThreadPoolExecutor | None = None
 
@@ -56,6 +58,14 @@ try:
     _blas = ThreadpoolController()
 except ImportError:  # threadpoolctl is optional: BLAS then keeps its own thread count
     _blas = None
+
+
+def _blas_threads() -> int:
+    """BLAS's current thread count: a limit set with threadpoolctl limits the workers too."""
+    if _blas is None:
+        return THREADS
+    counts = [lib.num_threads for lib in _blas.lib_controllers if lib.user_api == "blas"]
+    return min(counts, default=THREADS)
 
 
 @contextmanager
@@ -271,7 +281,7 @@ def filter_tiles(weight: Any) -> Any:
 def _split(p: _Plan) -> list[tuple[int, int]]:
     """Image ranges for the worker threads: whole chunks, as even as the chunking allows."""
     chunks = -(-p.n // p.chunk)
-    parts = max(1, min(THREADS, chunks))
+    parts = max(1, min(THREADS, _blas_threads(), chunks))
     bounds = [min(p.n, (chunks * j // parts) * p.chunk) for j in range(parts + 1)]
     return [(lo, hi) for lo, hi in zip(bounds, bounds[1:]) if hi > lo]
 

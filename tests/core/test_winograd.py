@@ -53,6 +53,7 @@ def small_chunks(monkeypatch):
     """Chunks of one or two images and two threads: several chunks per thread, a short last."""
     monkeypatch.setattr(_winograd, "CHUNK_BYTES", 1)
     monkeypatch.setattr(_winograd, "THREADS", 2)
+    monkeypatch.setattr(_winograd, "_blas_threads", lambda: 2)
 
 
 @pytest.mark.parametrize(("h", "w", "padding"), SHAPES)
@@ -85,7 +86,8 @@ def test_chunks_and_threads_give_the_same_result_as_one_chunk(small_chunks):
     grads = _winograd.conv2d_backward(
         g, x, weight, x.shape, weight.shape, (1, 1, 1, 1), (True, True, True)
     )
-    assert _winograd._Plan(x.shape, 8, (1, 1, 1, 1), x.dtype).chunk == 1
+    plan = _winograd._Plan(x.shape, 8, (1, 1, 1, 1), x.dtype)
+    assert plan.chunk == 1 and _winograd._split(plan) == [(0, 2), (2, 5)]
     expected = naive_conv2d(x, weight, bias, (1, 1), (1, 1), (1, 1), 1)
     np.testing.assert_allclose(y, expected, rtol=1e-12, atol=1e-12)
     # Reference gradients from the im2col kernels, one chunk, one thread.

@@ -1,26 +1,28 @@
-"""Winograd F(2x2, 3x3) convolution: the CPU path for 3x3, stride-1, dilation-1 convolutions.
+"""Winograd convolution: the CPU path for 3x3, stride-1, dilation-1 convolutions.
 
 Lavin & Gray, "Fast Algorithms for Convolutional Neural Networks" (2015, arXiv:1509.09308),
-section 4: every 2x2 block of outputs comes from a 4x4 input tile ``d`` as
+section 4: every m x m block of outputs comes from an (m+2) x (m+2) input tile ``d`` as
 
     Y = A^T [ (G g G^T) * (B^T d B) ] A          (* elementwise, summed over input channels)
 
-so the 36 multiply-adds per output block and channel of a direct 3x3 convolution become 16.
-Written per tile element ``k`` (16 of them), the channel sum is a matrix product
-``M[k] = U[k] @ V[k]`` of ``(OC, C) x (C, tiles)``; the forward pass and both gradients are 16
-such products each: 2.25x fewer multiply-adds than im2col for the same BLAS.
+Written per tile element ``k``, the channel sum is a matrix product ``M[k] = U[k] @ V[k]`` of
+``(OC, C) x (C, tiles)``; the forward pass and both gradients are ``(m+2)^2`` such products
+each. F(2x2, 3x3) (``_winograd_f2``, the default) does 16 multiplies per 2x2 block where a
+direct 3x3 convolution does 36 (2.25x fewer); F(4x4, 3x3) (``_winograd_f4``) 36 per 4x4 block
+(4x fewer) but its larger transforms cost as much time as the products it saves (measured,
+see benchmarks/README.md), and its float32 error is larger.
 
 The backward pass is the exact adjoint of this forward (``dM = A dY A^T``; ``dU[k] = dM[k] @
 V[k]^T``, ``dg = G^T dU G``; ``dV[k] = U[k]^T @ dM[k]``, ``dx`` = the tiles ``B dV B^T``
-added back where they overlap), which in exact arithmetic is the convolution's gradient. In
-float32 the transforms add a few ulps (the matrices hold only 0, +-1 and +-1/2).
+added back where they overlap), which in exact arithmetic is the convolution's gradient.
 
 The tile transforms are numba kernels (each reads and writes its arrays once; in numpy they
 were ~20 elementwise passes with stride-2 views, slower than the multiplies they save). This
 module imports numba, so ``_conv`` imports it only when such a convolution first runs; without
 numba the im2col kernels of ``_kernels`` are used. The batch is cut into chunks whose
-transformed tiles (``16 * C * tiles``) stay in the CPU cache between the transform and the
-products, as in ``_kernels``; scratch arrays come from ``_kernels.workspace``.
+transformed tiles stay in the CPU cache between the transform and the products, as in
+``_kernels`` (scratch arrays come from ``_kernels.workspace``), and the chunks are shared
+between two threads (the kernels and BLAS release the GIL).
 """
 
 from __future__ import annotations
@@ -31,20 +33,21 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
 
-import numba  # type: ignore[import-untyped]
 import numpy as np
 
+from neurocanvas.core import _winograd_f2
 from neurocanvas.core._kernels import workspace
 
-#: Target bytes of one chunk's transformed tiles, ``16 * C * tiles * itemsize``. Measured on
-#: the 2-core EPYC (1 MB L2 per core, 32 MB L3) for C=OC=64 on 28x28: 8 images per chunk ran
-#: the 16 (64, 64) x (64, 1568) products at 70-100 GFLOP/s against 55-80 for the whole batch.
+#: Target bytes of one chunk's transformed tiles, ``(m+2)^2 * C * tiles * itemsize``. Measured
+#: on the 2-core EPYC (1 MB L2 per core, 32 MB L3), C=OC=64 on 28x28: the F(2x2) transforms
+#: of the whole batch at once ran 4-8x slower than in chunks of 7 images (6 MB).
 CHUNK_BYTES = 6 << 20
 
-#: The filter transform G (4x3) of F(2x2, 3x3) (Lavin & Gray, eq. 8).
-G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]])
 
 Pads = tuple[int, int, int, int]
+
+#: The tile size in use: ``_winograd_f4`` (F(4x4, 3x3)) or ``_winograd_f2`` (F(2x2, 3x3)).
+VARIANT: Any = _winograd_f2
 
 #: Worker threads (the caller included): the chunks are split between the cores. Never more
 #: than BLAS's own thread count, so ``threadpool_limits(1)`` makes the whole convolution
@@ -77,157 +80,6 @@ def _blas_single_thread() -> Iterator[None]:
         yield
 
 
-# --------------------------------------------------------------------------- numba kernels
-# Scalar code on purpose: each tile is 16 loads, ~32 adds and 16 stores, all in registers.
-
-
-@numba.njit(cache=True, nogil=True)
-def _bt(v0: Any, v1: Any, v2: Any, v3: Any) -> Any:
-    """``B^T v`` for a 4-vector (rows of B^T: 1 0 -1 0 / 0 1 1 0 / 0 -1 1 0 / 0 1 0 -1)."""
-    return v0 - v2, v1 + v2, v2 - v1, v1 - v3
-
-
-@numba.njit(cache=True, nogil=True)
-def _b(v0: Any, v1: Any, v2: Any, v3: Any) -> Any:
-    """``B v``, the adjoint of ``_bt``."""
-    return v0, v1 - v2 + v3, v1 + v2 - v0, -v3
-
-
-@numba.njit(cache=True, nogil=True)
-def _input_tiles(pad: Any, out: Any, th: int, tw: int) -> None:
-    """``V = B^T d B`` of every tile: ``pad`` (n, C, 2*th+2, 2*tw+2) -> ``out`` (16, C, n*th*tw)."""
-    n, channels = pad.shape[0], pad.shape[1]
-    for c in range(channels):
-        for i in range(n):
-            img = pad[i, c]
-            for ti in range(th):
-                r = 2 * ti
-                p0 = (i * th + ti) * tw
-                for tj in range(tw):
-                    q = 2 * tj
-                    p = p0 + tj
-                    # B^T along the rows of the tile, for each of its 4 columns...
-                    a0, a1, a2, a3 = _bt(img[r, q], img[r + 1, q], img[r + 2, q], img[r + 3, q])
-                    b0, b1, b2, b3 = _bt(
-                        img[r, q + 1], img[r + 1, q + 1], img[r + 2, q + 1], img[r + 3, q + 1]
-                    )
-                    c0, c1, c2, c3 = _bt(
-                        img[r, q + 2], img[r + 1, q + 2], img[r + 2, q + 2], img[r + 3, q + 2]
-                    )
-                    d0, d1, d2, d3 = _bt(
-                        img[r, q + 3], img[r + 1, q + 3], img[r + 2, q + 3], img[r + 3, q + 3]
-                    )
-                    # ...then along the columns: row k of the result is (ak, bk, ck, dk) @ B.
-                    out[0, c, p], out[1, c, p], out[2, c, p], out[3, c, p] = _bt(a0, b0, c0, d0)
-                    out[4, c, p], out[5, c, p], out[6, c, p], out[7, c, p] = _bt(a1, b1, c1, d1)
-                    out[8, c, p], out[9, c, p], out[10, c, p], out[11, c, p] = _bt(a2, b2, c2, d2)
-                    out[12, c, p], out[13, c, p], out[14, c, p], out[15, c, p] = _bt(a3, b3, c3, d3)
-
-
-@numba.njit(cache=True, nogil=True)
-def _output_tiles(m: Any, y: Any, start: int, bias: Any, th: int, tw: int) -> None:
-    """``Y = A^T M A`` (+ bias): ``m`` (16, OC, n*th*tw) -> ``y[start:start+n]`` (N, OC, OH, OW)."""
-    oc_count = m.shape[1]
-    n = m.shape[2] // (th * tw)
-    oh, ow = y.shape[2], y.shape[3]
-    for o in range(oc_count):
-        bo = bias[o]
-        for i in range(n):
-            plane = y[start + i, o]
-            for ti in range(th):
-                r = 2 * ti
-                p0 = (i * th + ti) * tw
-                for tj in range(tw):
-                    q = 2 * tj
-                    p = p0 + tj
-                    # A^T = (1 1 1 0 / 0 1 -1 -1), first along each row k of the 4x4 tile.
-                    u0 = m[0, o, p] + m[1, o, p] + m[2, o, p]
-                    v0 = m[1, o, p] - m[2, o, p] - m[3, o, p]
-                    u1 = m[4, o, p] + m[5, o, p] + m[6, o, p]
-                    v1 = m[5, o, p] - m[6, o, p] - m[7, o, p]
-                    u2 = m[8, o, p] + m[9, o, p] + m[10, o, p]
-                    v2 = m[9, o, p] - m[10, o, p] - m[11, o, p]
-                    u3 = m[12, o, p] + m[13, o, p] + m[14, o, p]
-                    v3 = m[13, o, p] - m[14, o, p] - m[15, o, p]
-                    plane[r, q] = u0 + u1 + u2 + bo
-                    if q + 1 < ow:
-                        plane[r, q + 1] = v0 + v1 + v2 + bo
-                    if r + 1 < oh:
-                        plane[r + 1, q] = u1 - u2 - u3 + bo
-                        if q + 1 < ow:
-                            plane[r + 1, q + 1] = v1 - v2 - v3 + bo
-
-
-@numba.njit(cache=True, nogil=True)
-def _grad_tiles(grad: Any, start: int, n: int, dm: Any, th: int, tw: int, zero: Any) -> None:
-    """``dM = A dY A^T`` of every 2x2 output block of ``grad[start:start+n]`` -> ``dm``."""
-    oc_count = grad.shape[1]
-    oh, ow = grad.shape[2], grad.shape[3]
-    for o in range(oc_count):
-        for i in range(n):
-            plane = grad[start + i, o]
-            for ti in range(th):
-                r = 2 * ti
-                p0 = (i * th + ti) * tw
-                for tj in range(tw):
-                    q = 2 * tj
-                    p = p0 + tj
-                    g00 = plane[r, q]
-                    g01 = plane[r, q + 1] if q + 1 < ow else zero
-                    g10 = plane[r + 1, q] if r + 1 < oh else zero
-                    g11 = plane[r + 1, q + 1] if (r + 1 < oh and q + 1 < ow) else zero
-                    # A = (A^T)^T maps (g0, g1) to (g0, g0 + g1, g0 - g1, -g1): rows, then columns.
-                    s0, s1, s2, s3 = g00, g00 + g01, g00 - g01, -g01
-                    t0, t1, t2, t3 = g10, g10 + g11, g10 - g11, -g11
-                    dm[0, o, p], dm[1, o, p], dm[2, o, p], dm[3, o, p] = s0, s1, s2, s3
-                    dm[4, o, p], dm[5, o, p] = s0 + t0, s1 + t1
-                    dm[6, o, p], dm[7, o, p] = s2 + t2, s3 + t3
-                    dm[8, o, p], dm[9, o, p] = s0 - t0, s1 - t1
-                    dm[10, o, p], dm[11, o, p] = s2 - t2, s3 - t3
-                    dm[12, o, p], dm[13, o, p], dm[14, o, p], dm[15, o, p] = -t0, -t1, -t2, -t3
-
-
-@numba.njit(cache=True, nogil=True)
-def _scatter_tiles(dv: Any, gpad: Any, th: int, tw: int) -> None:
-    """Add ``B dV B^T`` of every tile into ``gpad`` (n, C, 2*th+2, 2*tw+2) where tiles overlap."""
-    n, channels = gpad.shape[0], gpad.shape[1]
-    for c in range(channels):
-        for i in range(n):
-            img = gpad[i, c]
-            for ti in range(th):
-                r = 2 * ti
-                p0 = (i * th + ti) * tw
-                for tj in range(tw):
-                    q = 2 * tj
-                    p = p0 + tj
-                    # B along each row k of dV (giving columns 0..3 of the tile)...
-                    a0, a1, a2, a3 = _b(dv[0, c, p], dv[1, c, p], dv[2, c, p], dv[3, c, p])
-                    b0, b1, b2, b3 = _b(dv[4, c, p], dv[5, c, p], dv[6, c, p], dv[7, c, p])
-                    c0, c1, c2, c3 = _b(dv[8, c, p], dv[9, c, p], dv[10, c, p], dv[11, c, p])
-                    d0, d1, d2, d3 = _b(dv[12, c, p], dv[13, c, p], dv[14, c, p], dv[15, c, p])
-                    # ...then along each column j: rows 0..3 of the tile.
-                    e0, e1, e2, e3 = _b(a0, b0, c0, d0)
-                    img[r, q] += e0
-                    img[r + 1, q] += e1
-                    img[r + 2, q] += e2
-                    img[r + 3, q] += e3
-                    e0, e1, e2, e3 = _b(a1, b1, c1, d1)
-                    img[r, q + 1] += e0
-                    img[r + 1, q + 1] += e1
-                    img[r + 2, q + 1] += e2
-                    img[r + 3, q + 1] += e3
-                    e0, e1, e2, e3 = _b(a2, b2, c2, d2)
-                    img[r, q + 2] += e0
-                    img[r + 1, q + 2] += e1
-                    img[r + 2, q + 2] += e2
-                    img[r + 3, q + 2] += e3
-                    e0, e1, e2, e3 = _b(a3, b3, c3, d3)
-                    img[r, q + 3] += e0
-                    img[r + 1, q + 3] += e1
-                    img[r + 2, q + 3] += e2
-                    img[r + 3, q + 3] += e3
-
-
 # --------------------------------------------------------------------------- drivers
 
 
@@ -239,23 +91,28 @@ class _Plan:
         self.oc, self.pads = oc, pads
         top, bottom, left, right = pads
         self.oh, self.ow = self.h + top + bottom - 2, self.w + left + right - 2
-        self.th, self.tw = (self.oh + 1) // 2, (self.ow + 1) // 2
+        f = self.f = VARIANT
+        self.th, self.tw = -(-self.oh // f.M), -(-self.ow // f.M)
+        self.a2 = f.ALPHA * f.ALPHA
         # Tiles read 2*t+2 rows/columns: one more than the padding gives when OH/OW is odd.
-        self.hp, self.wp = 2 * self.th + 2, 2 * self.tw + 2
+        self.hp, self.wp = f.M * self.th + 2, f.M * self.tw + 2
         self.dtype = np.dtype(dtype)
-        per_image = 16 * max(self.c, self.oc) * self.th * self.tw * self.dtype.itemsize
+        per_image = self.a2 * max(self.c, self.oc) * self.th * self.tw * self.dtype.itemsize
         self.chunk = max(1, min(self.n, CHUNK_BYTES // per_image))
 
     def tiles(self, count: int) -> int:
         return count * self.th * self.tw
 
     def buffer(self, role: str, rows: int, count: int) -> Any:
-        """``(16, rows, tiles)`` scratch for ``count`` images (a view of a reused workspace)."""
-        ws = workspace(role, (16 * rows * self.tiles(self.chunk),), self.dtype, np, "wino")
-        return ws[: 16 * rows * self.tiles(count)].reshape(16, rows, self.tiles(count))
+        """``(a2, rows, tiles)`` scratch for ``count`` images (a view of a reused workspace)."""
+        size = self.a2 * rows * self.tiles(self.chunk)
+        ws = workspace(role, (size,), self.dtype, np, "wino")
+        return ws[: self.a2 * rows * self.tiles(count)].reshape(self.a2, rows, self.tiles(count))
 
     def padded(self, role: str, count: int) -> Any:
-        ws = workspace(role, (self.chunk, self.c, self.hp, self.wp), self.dtype, np, self.pads)
+        # Keyed by the interior too: two sizes may share a padded shape but not its zero border.
+        shape = (self.chunk, self.c, self.hp, self.wp)
+        ws = workspace(role, shape, self.dtype, np, self.pads, self.h, self.w)
         return ws[:count]
 
     def interior(self, grid: Any) -> Any:
@@ -267,15 +124,15 @@ class _Plan:
         # Everything outside the interior is zero: written once when the workspace was made.
         self.interior(pad)[...] = x[start : start + count]
         v = self.buffer("wv", self.c, count)
-        _input_tiles(pad, v, self.th, self.tw)
+        self.f.input_tiles(pad, v, self.th, self.tw)
         return v
 
 
-def filter_tiles(weight: Any) -> Any:
-    """``U = G g G^T`` of every (OC, C) filter as ``(16, OC, C)``, contiguous per tile element."""
-    g = G.astype(weight.dtype)
+def filter_tiles(weight: Any, f: Any) -> Any:
+    """``U = G g G^T`` of every (OC, C) filter as ``(a2, OC, C)``, contiguous per tile element."""
+    g = f.G.astype(weight.dtype)
     u = np.einsum("ai,ocij,bj->aboc", g, weight, g, optimize=True)
-    return np.ascontiguousarray(u.reshape(16, weight.shape[0], weight.shape[1]))
+    return np.ascontiguousarray(u.reshape(f.ALPHA**2, weight.shape[0], weight.shape[1]))
 
 
 def _split(p: _Plan) -> list[tuple[int, int]]:
@@ -308,7 +165,7 @@ def conv2d_forward(x: Any, weight: Any, bias: Any | None, pads: Pads) -> Any:
     """3x3 stride-1 convolution of NCHW ``x``; returns ``y`` (N, OC, OH, OW). Numpy arrays only."""
     x = np.ascontiguousarray(x)
     p = _Plan(x.shape, weight.shape[0], pads, x.dtype)
-    u = filter_tiles(weight)
+    u = filter_tiles(weight, p.f)
     b = np.zeros(p.oc, x.dtype) if bias is None else np.ascontiguousarray(bias)
     y = np.empty((p.n, p.oc, p.oh, p.ow), dtype=x.dtype)
 
@@ -317,9 +174,9 @@ def conv2d_forward(x: Any, weight: Any, bias: Any | None, pads: Pads) -> Any:
             count = min(p.chunk, hi - start)
             v = p.input_tiles(x, start, count)
             m = p.buffer("wm", p.oc, count)
-            for k in range(16):
+            for k in range(p.a2):
                 np.matmul(u[k], v[k], out=m[k])
-            _output_tiles(m, y, start, b, p.th, p.tw)
+            p.f.output_tiles(m, y, start, b, p.th, p.tw)
 
     _run(job, _split(p))
     return y
@@ -344,30 +201,30 @@ def conv2d_backward(
     gb = grad.sum(axis=(0, 2, 3)) if need[2] else None
     if not (need[0] or need[1]):
         return None, None, gb
-    u_t = np.ascontiguousarray(filter_tiles(weight).transpose(0, 2, 1)) if need[0] else None
+    u_t = np.ascontiguousarray(filter_tiles(weight, p.f).transpose(0, 2, 1)) if need[0] else None
     gx = np.empty(x_shape, dtype=grad.dtype) if need[0] else None
     xc = np.ascontiguousarray(x) if need[1] else None
     zero = grad.dtype.type(0)
 
     def job(lo: int, hi: int) -> Any:
-        du = np.zeros((16, p.oc, p.c), dtype=grad.dtype) if xc is not None else None
+        du = np.zeros((p.a2, p.oc, p.c), dtype=grad.dtype) if xc is not None else None
         part = np.empty((p.oc, p.c), dtype=grad.dtype)
         for start in range(lo, hi, p.chunk):
             count = min(p.chunk, hi - start)
             dm = p.buffer("wdm", p.oc, count)
-            _grad_tiles(grad, start, count, dm, p.th, p.tw, zero)
+            p.f.grad_tiles(grad, start, count, dm, p.th, p.tw, zero)
             if du is not None:
                 v = p.input_tiles(xc, start, count)
-                for k in range(16):
+                for k in range(p.a2):
                     np.matmul(dm[k], v[k].T, out=part)
                     du[k] += part
             if gx is not None and u_t is not None:
                 dv = p.buffer("wdv", p.c, count)
-                for k in range(16):
+                for k in range(p.a2):
                     np.matmul(u_t[k], dm[k], out=dv[k])
                 gpad = p.padded("wgpad", count)
                 gpad[...] = 0
-                _scatter_tiles(dv, gpad, p.th, p.tw)
+                p.f.scatter_tiles(dv, gpad, p.th, p.tw)
                 gx[start : start + count] = p.interior(gpad)
         return du
 
@@ -375,7 +232,7 @@ def conv2d_backward(
     gw = None
     if xc is not None:
         du = parts[0] if len(parts) == 1 else sum(parts[1:], parts[0])
-        g = G.astype(grad.dtype)
-        gw = np.einsum("ai,abxy,bj->xyij", g, du.reshape(4, 4, p.oc, p.c), g, optimize=True)
+        g, a = p.f.G.astype(grad.dtype), p.f.ALPHA
+        gw = np.einsum("ai,abxy,bj->xyij", g, du.reshape(a, a, p.oc, p.c), g, optimize=True)
         gw = np.ascontiguousarray(gw)
     return gx, gw, gb

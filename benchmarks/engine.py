@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from benchmarks import conv_rate
+from benchmarks.conv_rate import sgemm_rate
 from neurocanvas.core import Tensor, manual_seed, nn, optim
 
 GOALS = {"mlp": 1.3, "tiny": 3.0, "cnn": 1.2}
@@ -173,16 +175,6 @@ def run_case(case: Case, reps: int, steps: int, torch=None, best: bool = False) 
         row["torch_all"] = per
         row["ratio"] = row["torch"] / row["ours"]
     return row
-
-
-def sgemm_rate(size: int = 1024, reps: int = 7) -> float:
-    """The machine's float32 matmul rate in GFLOP/s (numpy's BLAS, its own threads), best of."""
-    rng = np.random.default_rng(0)
-    a = rng.standard_normal((size, size)).astype(np.float32)
-    b = rng.standard_normal((size, size)).astype(np.float32)
-    a @ b
-    best = min(_time_per_step(lambda: a @ b, 1) for _ in range(reps))
-    return 2 * size**3 / best / 1e9
 
 
 def blas_summary() -> str:
@@ -346,12 +338,15 @@ def main_best(quick: bool) -> int:
             + f" {r['ratio']:9.2f} {GOALS[r['name']]:>9.1f}"
         )
     cnn = next(r for r in rows if r["name"] == "cnn")
-    conv_rate = CNN_CONV_FLOP / cnn["ours"] / 1e9
+    whole = CNN_CONV_FLOP / cnn["ours"] / 1e9
+    best_rate = max(rate, rate_after)
     print(
-        f"\nCNN step: {CNN_CONV_FLOP / 1e9:.1f} GFLOP of convolution in {cnn['ours'] * 1e3:.1f} ms "
-        f"(whole step) = {conv_rate:.0f} GFLOP/s = {conv_rate / max(rate, rate_after):.0%} of "
-        f"the better sgemm figure (goal >= 50 %)"
+        f"\nCNN step: {CNN_CONV_FLOP / 1e9:.1f} GFLOP of convolution (counted as direct) in "
+        f"{cnn['ours'] * 1e3:.1f} ms (whole step) = {whole:.0f} GFLOP/s = "
+        f"{whole / best_rate:.0%} of the better sgemm figure"
     )
+    print("\nThe convolution work alone (goal >= 50 % of sgemm):")
+    print(conv_rate.report(conv_rate.measure(5 if quick else 7, torch), best_rate))
     return 0
 
 

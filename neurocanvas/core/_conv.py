@@ -479,15 +479,17 @@ def winograd_module() -> Any:
 
 
 def _winograd_fits(
-    x_shape: tuple[int, ...], w_shape: tuple[int, ...], stride: Pair, dilation: Pair
+    x_shape: tuple[int, ...], w_shape: tuple[int, ...], stride: Pair, dilation: Pair, dtype: Any
 ) -> bool:
-    """Whether F(2x2, 3x3) pays off: a 3x3 kernel, stride 1, dilation 1, >= 8 channels in and out.
+    """Whether Winograd pays off: 3x3 kernel, stride 1, dilation 1, >= 8 channels in and out.
 
     With fewer channels the products are tiny and the 4x larger transformed tiles cost more
-    than the multiplies saved (an image CNN's first layer has 1-3 input channels).
+    than the multiplies saved (an image CNN's first layer has 1-3 input channels). The numba
+    kernels exist for float32 and float64 (numba has no float16 arithmetic).
     """
     return (
         WINOGRAD
+        and dtype in (np.float32, np.float64)
         and tuple(w_shape[2:]) == (3, 3)
         and stride == (1, 1)
         and dilation == (1, 1)
@@ -518,7 +520,7 @@ class Conv2dFunction(Function):
         self.winograd = (
             groups == 1
             and self.xp is np
-            and _winograd_fits(x.shape, weight.shape, stride, dilation)
+            and _winograd_fits(x.shape, weight.shape, stride, dilation, x.dtype)
         )
         self.chunked = groups == 1
         if self.winograd:

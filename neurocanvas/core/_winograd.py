@@ -150,8 +150,8 @@ def _run(job: Callable[[int, int], Any], ranges: list[tuple[int, int]]) -> list[
     single-threaded meanwhile (one call per core already; two threaded calls at once fight
     for the same cores). Each thread has its own workspaces (``_kernels.workspace``).
     """
-    if len(ranges) == 1:
-        return [job(*ranges[0])]
+    if len(ranges) <= 1:
+        return [job(*r) for r in ranges]
     global _pool
     if _pool is None:
         _pool = ThreadPoolExecutor(max_workers=THREADS - 1, thread_name_prefix="winograd")
@@ -231,7 +231,7 @@ def conv2d_backward(
     parts = _run(job, _split(p))
     gw = None
     if xc is not None:
-        du = parts[0] if len(parts) == 1 else sum(parts[1:], parts[0])
+        du = sum(parts[1:], parts[0]) if parts else np.zeros((p.a2, p.oc, p.c), grad.dtype)
         g, a = p.f.G.astype(grad.dtype), p.f.ALPHA
         gw = np.einsum("ai,abxy,bj->xyij", g, du.reshape(a, a, p.oc, p.c), g, optimize=True)
         gw = np.ascontiguousarray(gw)

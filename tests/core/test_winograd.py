@@ -121,6 +121,25 @@ def test_sizes_sharing_a_padded_buffer_do_not_see_each_others_data():
         np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
 
 
+def test_an_empty_batch_gives_empty_outputs_and_zero_weight_gradients():
+    x = Tensor(np.zeros((0, 8, 6, 6)), requires_grad=True)
+    w = Tensor(np.ones((8, 8, 3, 3)), requires_grad=True)
+    out = conv2d(x, w, padding=1)
+    out.sum().backward()
+    assert out.shape == (0, 8, 6, 6) and x.grad.shape == (0, 8, 6, 6)
+    np.testing.assert_array_equal(w.grad.numpy(), np.zeros((8, 8, 3, 3)))
+
+
+def test_float16_keeps_the_im2col_kernels(counted):
+    x, weight, bias = (a.astype(np.float16) for a in _arrays(2, 8, 8, 6, 6, seed=12))
+    out = conv2d(Tensor(x), Tensor(weight), Tensor(bias), padding=1)
+    expected = naive_conv2d(
+        *(a.astype(np.float64) for a in (x, weight, bias)), (1, 1), (1, 1), (1, 1), 1
+    )
+    assert counted == [] and out.dtype == np.float16
+    np.testing.assert_allclose(out.numpy(), expected, rtol=0, atol=0.05)
+
+
 def test_only_the_asked_gradients_are_computed():
     x, weight, _ = _arrays(2, 8, 8, 6, 6, seed=5)
     g = np.ones((2, 8, 6, 6))

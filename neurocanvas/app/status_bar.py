@@ -2,12 +2,16 @@
 
 QStatusBar draws a message as one line, cut wherever the space ends ("…Put back the weights
 fro" at 1366 px). Here a message that does not fit is elided with "…" and the whole text is
-the status bar's tooltip; the training panel shows long training messages in full, wrapped.
+the status bar's tooltip (the training panel shows a long training message's first
+sentence whole and the rest behind Details…).
 """
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QStatusBar, QWidget
 
 #: Room for the status bar's own margins and size grip, in pixels.
@@ -20,6 +24,7 @@ class ElidingStatusBar(QStatusBar):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._full = ""
+        self._ends_at: float | None = None  # time.monotonic() when the message goes; None: never
 
     def free_width(self) -> int:
         """Pixels left of the leftmost permanent widget (the whole bar when there is none)."""
@@ -38,11 +43,24 @@ class ElidingStatusBar(QStatusBar):
 
     def showMessage(self, message: str, timeout: int = 0) -> None:  # noqa: N802 - Qt's name
         self._full = message
+        self._ends_at = time.monotonic() + timeout / 1000 if timeout > 0 else None
+        self._show(timeout)
+
+    def _show(self, timeout: int) -> None:
         shown = self.fontMetrics().elidedText(
-            message, Qt.TextElideMode.ElideRight, self.free_width()
+            self._full, Qt.TextElideMode.ElideRight, self.free_width()
         )
-        self.setToolTip(message if shown != message else "")
+        self.setToolTip(self._full if shown != self._full else "")
         super().showMessage(shown, timeout)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        # A message shown before the window had its size ("Opened the example…" at start-up)
+        # was elided to the unsized bar: fit it again to the width there is now.
+        super().resizeEvent(event)
+        if super().currentMessage():
+            left = 0 if self._ends_at is None else self._ends_at - time.monotonic()
+            if self._ends_at is None or left > 0:
+                self._show(int(left * 1000))
 
     def currentMessage(self) -> str:  # noqa: N802 - Qt's name
         return self._full if super().currentMessage() else ""

@@ -141,3 +141,16 @@ def test_a_long_status_message_is_elided_before_the_permanent_labels(window_fact
     assert bar.toolTip() == message and bar.currentMessage() == message
     bar.showMessage("Saved fit.ncproj")
     assert bar.shown_message() == "Saved fit.ncproj" and bar.toolTip() == ""
+
+
+def test_a_message_shown_before_the_window_is_sized_is_fitted_again_when_it_is(
+    window_factory, qtbot
+):
+    w = window_factory("linear-regression", show=False)
+    message = "Opened the example “Linear regression”. Press Train."
+    w.statusBar().showMessage(message, 8000)  # as at start-up, before the window is shown
+    w.resize(SIZES[0])
+    w.show()
+    qtbot.waitExposed(w)
+    qtbot.waitUntil(lambda: w.statusBar().shown_message() == message)
+    assert w.statusBar().toolTip() == ""

@@ -67,7 +67,7 @@ def headless(epochs: int) -> dict[str, float]:
         "samples": trainer.samples_done,
         "wall_s": wall,
         "steps": final.step,
-        "step_loss": final.step_loss,
+        "step_loss": np.asarray(final.step_loss),
         "train_loss": final.train_loss,
     }
 
@@ -140,7 +140,7 @@ def in_app(epochs: int, profile: bool = False, insight: bool = False) -> dict[st
         "frames": frames[0],
         "fps": frames[0] / wall,
         "gui_cpu_share": gui_cpu / wall,
-        "step_loss": trainer.step_loss.copy(),
+        "step_loss": trainer.step_loss.view().recent(),
     }
     if ctl.state in ("running", "paused"):
         raise RuntimeError(f"training did not end within {TIMEOUT_S} s")

@@ -1,24 +1,38 @@
-"""A long unthrottled run of ``general-fit`` in the real window: does anything grow?
+"""A long run of ``general-fit`` in the real window: does anything grow?
 
-    python benchmarks/long_run.py [--steps 1000000] [--every 100000] [--json]
+    python benchmarks/long_run.py [--steps 1000000] [--every 100000] [--json] [--tracemalloc]
+    python benchmarks/long_run.py --default-speed [--minutes 60] [--sample-minutes 5]
 
-Opens the main window (offscreen Qt), sets the epochs so the run lasts ``--steps`` steps
-(general-fit: 300 samples, batch 32 -> 10 steps per epoch), presses Train and lets the
-worker thread run at full speed with the live plots drawing as in normal use. A 250 ms
-timer in the GUI thread reads the trainer's step counter; each time it passes a multiple of
-``--every`` it prints the samples/s of that stretch, the process's resident memory (RSS,
-from /proc/self/statm), the GUI thread's longest stall in that stretch (5 ms heartbeat) and
-the points held by the loss plot. Flat columns mean nothing grows with the run's length.
+Unthrottled (the default mode): opens the main window, sets the epochs so the run lasts
+``--steps`` steps (general-fit: 300 samples, batch 32 -> 10 steps per epoch), moves the speed
+slider to "unthrottled", presses Train and lets the worker thread run at full speed with the
+live plots drawing as in normal use. A 250 ms timer in the GUI thread reads the trainer's step
+counter; each time it passes a multiple of ``--every`` it prints one row.
+
+``--default-speed``: starts the example exactly as a person would (the speed slider left at
+its default pace), ticks "until I stop it" so the run lasts the whole ``--minutes``, and
+prints one row every ``--sample-minutes``.
+
+Each row: samples/s of that stretch, resident memory (RSS, /proc/self/statm), the Python heap
+(``sys.getallocatedblocks()``: objects allocated by Python's allocator; with ``--tracemalloc``
+also the bytes traced, which slows the run), the gc's object count, the points held by the
+loss plot's curves, the GUI thread's longest stall in that stretch (5 ms heartbeat) and the
+machine's 1-minute load average. Flat columns mean nothing grows with the run's length. With
+``--tracemalloc`` the run ends with the ten source lines whose memory grew most between the
+first and the last row.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import sys
 import tempfile
 import time
+import tracemalloc
+from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -38,8 +52,8 @@ def _points(curve: object) -> int:
     return 0 if x is None else len(x)
 
 
-def run(steps: int, every: int) -> list[dict[str, float]]:
-    from PySide6.QtCore import QEventLoop, QSettings, QTimer
+def _open_window() -> tuple[Any, Any]:
+    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
     from neurocanvas.app.main_window import MainWindow
@@ -52,66 +66,167 @@ def run(steps: int, every: int) -> list[dict[str, float]]:
     window.show()
     for _ in range(20):
         app.processEvents()
-    window.training_panel.epochs_spin.setValue(-(-steps // STEPS_PER_EPOCH))
-    ctl = window.controller
-    rows: list[dict[str, float]] = []
-    mark = {"step": 0, "samples": 0, "t": time.perf_counter(), "stall": 0.0}
-    last_beat = [time.perf_counter()]
+    return app, window
 
-    def beat() -> None:
+
+class Sampler:
+    """Rows of the figures above, taken in the GUI thread."""
+
+    def __init__(self, window: Any, traced: bool) -> None:
+        self.window, self.traced = window, traced
+        self.rows: list[dict[str, float]] = []
+        self.t0 = time.perf_counter()
+        self.mark = {"step": 0.0, "samples": 0.0, "t": self.t0, "stall": 0.0}
+        self._last_beat = self.t0
+        self.first_trace: tracemalloc.Snapshot | None = None
+
+    def beat(self) -> None:
         now = time.perf_counter()
-        mark["stall"] = max(mark["stall"], now - last_beat[0] - HEARTBEAT_MS / 1000)
-        last_beat[0] = now
+        gap = now - self._last_beat - HEARTBEAT_MS / 1000
+        self.mark["stall"] = max(self.mark["stall"], gap)
+        self._last_beat = now
+
+    def take(self) -> dict[str, float]:
+        trainer = self.window.controller.trainer
+        now = time.perf_counter()
+        step = trainer.global_step if trainer is not None else 0
+        samples = trainer.samples_done if trainer is not None else 0
+        plot = self.window.loss_plot
+        row = {
+            "minute": (now - self.t0) / 60,
+            "step": step,
+            "samples_per_s": (samples - self.mark["samples"]) / max(now - self.mark["t"], 1e-9),
+            "rss_mb": rss_mb(),
+            "heap_blocks": sys.getallocatedblocks(),
+            "gc_objects": len(gc.get_objects()),
+            "traced_mb": tracemalloc.get_traced_memory()[0] / 1e6 if self.traced else -1.0,
+            "max_stall_ms": self.mark["stall"] * 1000,
+            "step_curve_points": _points(plot.step_curve),
+            "epoch_curve_points": _points(plot.train_curve),
+            "load_1min": os.getloadavg()[0],
+        }
+        if self.rows and self.traced and self.first_trace is None:
+            self.first_trace = tracemalloc.take_snapshot()
+        self.rows.append(row)
+        print(
+            f"{row['minute']:6.1f} min  step {step:>9,d}  {row['samples_per_s']:>9,.0f} samples/s"
+            f"  RSS {row['rss_mb']:7.1f} MB  heap {row['heap_blocks']:>9,d} blocks"
+            f"  gc {row['gc_objects']:>8,d}"
+            + (f"  traced {row['traced_mb']:6.1f} MB" if self.traced else "")
+            + f"  stall {row['max_stall_ms']:6.1f} ms  points {row['step_curve_points']:4d} step"
+            f" / {row['epoch_curve_points']:4d} epoch  load {row['load_1min']:.1f}",
+            flush=True,
+        )
+        self.mark.update(step=step, samples=samples, t=now, stall=0.0)
+        return row
+
+    def growth(self, top: int = 10) -> list[str]:
+        """The source lines whose traced memory grew most since the second row."""
+        if self.first_trace is None:
+            return []
+        stats = tracemalloc.take_snapshot().compare_to(self.first_trace, "lineno")
+        return [str(s) for s in stats[:top]]
+
+
+def run(steps: int, every: int, traced: bool = False) -> list[dict[str, float]]:
+    """The unthrottled run: one row at the start and one per ``every`` steps."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    if traced:
+        tracemalloc.start()
+    app, window = _open_window()
+    window.training_panel.epochs_spin.setValue(-(-steps // STEPS_PER_EPOCH))
+    window.training_panel.speed.set_pace(None)  # the slider's last notch: "unthrottled"
+    ctl = window.controller
+    sampler = Sampler(window, traced)
 
     def sample() -> None:
         trainer = ctl.trainer
-        if trainer is None or trainer.global_step < mark["step"] + every:
-            return
-        now, step, samples = time.perf_counter(), trainer.global_step, trainer.samples_done
-        row = {
-            "step": step,
-            "samples_per_s": (samples - mark["samples"]) / (now - mark["t"]),
-            "rss_mb": rss_mb(),
-            "max_stall_ms": mark["stall"] * 1000,
-            "loss_plot_points": _points(window.loss_plot.step_curve),
-            "epoch_curve_points": _points(window.loss_plot.train_curve),
-        }
-        rows.append(row)
-        print(
-            f"step {step:>9,d}  {row['samples_per_s']:>9,.0f} samples/s  RSS "
-            f"{row['rss_mb']:7.1f} MB  stall {row['max_stall_ms']:6.1f} ms  plot points "
-            f"{row['loss_plot_points']:5d} step / {row['epoch_curve_points']:6d} epoch",
-            flush=True,
-        )
-        mark.update(step=step - step % every, samples=samples, t=now, stall=0.0)
+        if trainer is not None and trainer.global_step >= sampler.mark["step"] + every:
+            sampler.take()
+            sampler.mark["step"] -= sampler.mark["step"] % every
 
     heart = QTimer(interval=HEARTBEAT_MS)
-    heart.timeout.connect(beat)
+    heart.timeout.connect(sampler.beat)
     probe = QTimer(interval=250)
     probe.timeout.connect(sample)
     loop = QEventLoop()
     ctl.state_changed.connect(lambda s: loop.quit() if s not in ("running", "paused") else None)
-    rows.append({"step": 0, "samples_per_s": 0.0, "rss_mb": rss_mb()})
-    print(f"start: RSS {rows[0]['rss_mb']:.1f} MB", flush=True)
-    mark["t"] = time.perf_counter()
+    sampler.take()
     heart.start()
     probe.start()
     ctl.train()
     loop.exec()
     heart.stop()
     probe.stop()
+    _report_growth(sampler)
+    _close(window)
+    del app
+    return sampler.rows
+
+
+def run_default_speed(
+    minutes: float, sample_minutes: float, traced: bool = False
+) -> list[dict[str, float]]:
+    """The run as a person starts it (default pace, "until I stop it"), for ``minutes``."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    if traced:
+        tracemalloc.start()
+    app, window = _open_window()
+    panel = window.training_panel
+    print(f"pace: {panel.pace()} steps/s (the default)", flush=True)
+    panel.until_paused_check.click()
+    sampler = Sampler(window, traced)
+    loop = QEventLoop()
+    heart = QTimer(interval=HEARTBEAT_MS)
+    heart.timeout.connect(sampler.beat)
+    probe = QTimer(interval=int(sample_minutes * 60_000))
+    probe.timeout.connect(sampler.take)
+    QTimer.singleShot(int(minutes * 60_000) + 500, loop.quit)
+    window.controller.state_changed.connect(
+        lambda s: loop.quit() if s not in ("running", "paused") else None
+    )
+    sampler.take()
+    heart.start()
+    probe.start()
+    panel.train_button.click()
+    loop.exec()
+    heart.stop()
+    probe.stop()
+    print(f"state at the end: {window.controller.state}", flush=True)
+    window.controller.stop()
+    _report_growth(sampler)
+    _close(window)
+    del app
+    return sampler.rows
+
+
+def _report_growth(sampler: Sampler) -> None:
+    for line in sampler.growth():
+        print("grew:", line, flush=True)
+
+
+def _close(window: Any) -> None:
+    # Changing the epochs marked the project modified; a benchmark has nothing to save.
     window.maybe_save = lambda *_args, **_kwargs: True
     window.close()
-    return rows
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=1_000_000)
     parser.add_argument("--every", type=int, default=100_000)
+    parser.add_argument("--default-speed", action="store_true")
+    parser.add_argument("--minutes", type=float, default=60.0)
+    parser.add_argument("--sample-minutes", type=float, default=5.0)
+    parser.add_argument("--tracemalloc", action="store_true")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    rows = run(args.steps, args.every)
+    if args.default_speed:
+        rows = run_default_speed(args.minutes, args.sample_minutes, args.tracemalloc)
+    else:
+        rows = run(args.steps, args.every, args.tracemalloc)
     if args.json:
         print(json.dumps(rows))
     return 0

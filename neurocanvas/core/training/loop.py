@@ -48,13 +48,15 @@ from neurocanvas.core.training.guard import (
     all_finite,
     describe_divergence,
 )
-from neurocanvas.core.training.metrics import EpochMeter, FitGrid, Series, Validation
+from neurocanvas.core.training.metrics import EpochMeter, FitGrid, Validation
 from neurocanvas.core.training.probe_runner import ProbeRunner
 from neurocanvas.core.training.probes import Probe, StepContext
+from neurocanvas.core.training.series import Series
 from neurocanvas.core.training.snapshot import Snapshot
 
 CHECKPOINT_EVERY = 50
 CHECK_SET = 256  # training samples on which a checkpoint's loss is measured
+EPOCH_CHUNK = 1024  # per-epoch records: the latest 7,168..8,192 epochs kept exactly
 
 
 class TrainingHook:
@@ -140,11 +142,12 @@ class Trainer:
         self._meter = EpochMeter()
 
         # metrics
+        # Bounded records (see series.py): a run "until paused" must not grow with its length.
         self.step_loss = Series()
-        self.train_loss = Series(64)
-        self.val_loss = Series(64)
-        self.train_acc = Series(64)
-        self.val_acc = Series(64)
+        self.train_loss = Series(EPOCH_CHUNK)
+        self.val_loss = Series(EPOCH_CHUNK)
+        self.train_acc = Series(EPOCH_CHUNK)
+        self.val_acc = Series(EPOCH_CHUNK)
         self.confusion: np.ndarray | None = None
         self.samples: dict[str, np.ndarray] | None = None
         n_out = int(getattr(dataset, "n_outputs", 1) or 1)
@@ -272,9 +275,7 @@ class Trainer:
         self.global_step, self.epoch = previous.global_step, previous.epoch
         self.samples_done = previous.samples_done
         for name in ("step_loss", "train_loss", "val_loss", "train_acc", "val_acc"):
-            series = getattr(self, name)
-            for value in getattr(previous, name).view():
-                series.append(float(value))
+            setattr(self, name, getattr(previous, name).copy())
         self.config = dataclasses.replace(self.config, epochs=self.epoch + self.config.epochs)
         self.lr_changes = list(previous.lr_changes)
         if self.lr_changes[-1][1] != self.settings["lr"]:
@@ -488,8 +489,7 @@ class Trainer:
             samples_per_s=sps,
             elapsed_s=self._wall_s,
             eta_s=eta,
-            # Views, not copies: the series are append-only (see Series), and copying a whole
-            # long run's step losses into every snapshot cost the training thread O(steps).
+            # Frozen views, not copies (see series.Series.view): O(1) in the run's length.
             train_loss=self.train_loss.view(),
             val_loss=self.val_loss.view(),
             step_loss=self.step_loss.view(),

@@ -1,7 +1,8 @@
-"""What a run measures: growing loss series, per-epoch accuracy, validation, confusion, the fit.
+"""What a run measures: per-epoch loss and accuracy, validation, confusion, the fit.
 
-Everything here returns plain numpy, so results can cross to the GUI thread. The decision rule
-that turns outputs into class ids (:func:`predict_labels`) is the model's real one, from
+The per-step and per-epoch records themselves are :mod:`.series`. Everything here returns
+plain numpy, so results can cross to the GUI thread. The decision rule that turns outputs into
+class ids (:func:`predict_labels`) is the model's real one, from
 :mod:`neurocanvas.core.network.decision`: it follows the loss *and* the last layer (a Sigmoid
 before ``bce`` gives probabilities, thresholded at 0.5, not logits thresholded at 0).
 """
@@ -24,36 +25,6 @@ N_SAMPLE_PREDICTIONS = 8
 EVAL_CHUNK = 1024
 
 ToTensor = Callable[[np.ndarray], Tensor]
-
-
-class Series:
-    """A growing float64 buffer (doubling), so per-step appends stay O(1).
-
-    Append-only: a value once written never changes, and growing allocates a new buffer, so
-    :meth:`view` can hand the filled part to another thread without copying it.
-    """
-
-    def __init__(self, capacity: int = 1024) -> None:
-        self._buf = np.empty(capacity)
-        self._n = 0
-
-    def append(self, value: float) -> None:
-        if self._n == len(self._buf):
-            self._buf = np.concatenate([self._buf, np.empty(len(self._buf))])
-        self._buf[self._n] = value
-        self._n += 1
-
-    def __len__(self) -> int:
-        return self._n
-
-    def copy(self) -> np.ndarray:
-        return self._buf[: self._n].copy()
-
-    def view(self) -> np.ndarray:
-        """A read-only view of the values so far (O(1); later appends do not show in it)."""
-        out = self._buf[: self._n]
-        out.flags.writeable = False
-        return out
 
 
 def labels_from_targets(y: np.ndarray) -> np.ndarray:

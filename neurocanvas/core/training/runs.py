@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from neurocanvas.core.training.series import SeriesView
 from neurocanvas.core.training.snapshot import Snapshot
 
 MAX_RUNS = 10_000  # rows a saved runs table may hold (a project-file limit)
@@ -42,7 +43,13 @@ CSV_COLUMNS: tuple[str, ...] = (
 
 
 def _finite(values: Any) -> np.ndarray:
-    arr = np.asarray(values, dtype=np.float64).ravel()
+    """The finite values in order; of a bounded record, its older buckets' extremes (so the
+    best value of the whole run is among them) and then the exact recent values."""
+    if isinstance(values, SeriesView):
+        h = values.history
+        arr = np.concatenate([np.stack([h.lo, h.hi], axis=1).ravel(), values.recent()])
+    else:
+        arr = np.asarray(values, dtype=np.float64).ravel()
     return arr[np.isfinite(arr)]
 
 
@@ -58,12 +65,20 @@ def _best(values: Any) -> float | None:
 
 def decimate_curve(step_loss: Any, points: int = CURVE_POINTS) -> list[tuple[int, float]]:
     """(step, loss) at most ``points`` evenly spread steps of ``step_loss`` (1-based steps),
-    always with the first and the last; non-finite losses are left out (JSON has no NaN)."""
-    y = np.asarray(step_loss, dtype=np.float64).ravel()
+    always with the first and the last; non-finite losses are left out (JSON has no NaN).
+
+    Of a bounded record (:class:`SeriesView`) the steps no longer held exactly give their
+    bucket's mean at the bucket's centre."""
+    if isinstance(step_loss, SeriesView):
+        pos, y = step_loss.points()
+    else:
+        y = np.asarray(step_loss, dtype=np.float64).ravel()
+        pos = np.arange(len(y), dtype=np.float64)
     if len(y) == 0:
         return []
-    idx = np.unique(np.linspace(0, len(y) - 1, min(points, len(y))).round().astype(int))
-    return [(int(i) + 1, float(y[i])) for i in idx if math.isfinite(y[i])]
+    want = np.linspace(pos[0], pos[-1], min(points, len(y)))
+    idx = np.unique(np.interp(want, pos, np.arange(len(pos))).round().astype(int))
+    return [(int(round(pos[i])) + 1, float(y[i])) for i in idx if math.isfinite(y[i])]
 
 
 def describe_changes(changes: Iterable[Any]) -> str:

@@ -7,20 +7,25 @@ from typing import Any
 
 import numpy as np
 
+from neurocanvas.core.training.series import SeriesView
+
 STATES: tuple[str, ...] = ("running", "paused", "finished", "stopped", "diverged")
 
 
 @dataclass
 class Snapshot:
-    """Everything the plots need as plain numpy: copies, or read-only views of append-only
-    series (safe to hand to another thread either way).
+    """Everything the plots need as plain numpy: copies, or frozen read-only views of the
+    trainer's bounded records (safe to hand to another thread either way).
 
     Attributes
     ----------
-    step_loss : (steps,) float64
-        The loss of every optimizer step's batch, in order.
-    train_loss, val_loss : (epochs,) float64
+    step_loss : SeriesView (or a (steps,) float64 array)
+        The loss of every optimizer step's batch, in order: ``len`` is the step count, the
+        latest ~30,000 are exact, older ones min/max/mean buckets (see :mod:`.series`).
+    train_loss, val_loss : SeriesView (or (epochs,) float64)
         Per completed epoch: the mean batch loss, and the loss on the validation set.
+    train_acc, val_acc : SeriesView (or (epochs,) float64) or None
+        Per completed epoch accuracy (None for regression).
     elapsed_s : float
         Wall-clock seconds of training so far, pauses left out (a paced run's waits count).
     lr_changes : list of (step, lr)
@@ -48,11 +53,11 @@ class Snapshot:
     samples_per_s: float
     elapsed_s: float
     eta_s: float
-    train_loss: np.ndarray
-    val_loss: np.ndarray
-    step_loss: np.ndarray
-    train_acc: np.ndarray | None
-    val_acc: np.ndarray | None
+    train_loss: SeriesView | np.ndarray
+    val_loss: SeriesView | np.ndarray
+    step_loss: SeriesView | np.ndarray
+    train_acc: SeriesView | np.ndarray | None
+    val_acc: SeriesView | np.ndarray | None
     lr_changes: list[tuple[int, float]]
     fit: dict[str, np.ndarray] | None
     confusion: np.ndarray | None

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Slot
 
 from neurocanvas.widgets.plots.base import PlotBase
-from neurocanvas.widgets.plots.buffers import nice_steps
+from neurocanvas.widgets.plots.buffers import EnvelopeDecimator, nice_steps, tail
 from neurocanvas.widgets.plots.style import TRAIN_COLOR, VAL_COLOR, make_curve
+
+MAX_POINTS = 1000  # drawn per curve at most
 
 
 class AccuracyPlot(PlotBase):
@@ -28,32 +29,43 @@ class AccuracyPlot(PlotBase):
         self.val_curve = make_curve(pg.mkPen(VAL_COLOR, width=2), "validation")
         item.addItem(self.train_curve)
         item.addItem(self.val_curve)
-        self._values: tuple[np.ndarray, np.ndarray] = (np.empty(0), np.empty(0))
+        # Decimated like the loss plot's epoch curves: a long run has 100,000s of epochs.
+        self._bufs = (EnvelopeDecimator(MAX_POINTS), EnvelopeDecimator(MAX_POINTS))
+        self._seen = [0, 0]  # epochs of each series already taken
         self._epochs = 0
 
     @Slot(object)
     def update_snapshot(self, snap: Any) -> None:
-        values = tuple(
-            np.empty(0) if v is None else np.asarray(v, dtype=np.float64)
-            for v in (snap.train_acc, snap.val_acc)
-        )
+        series = (snap.train_acc, snap.val_acc)
+        counts = [0 if v is None else len(v) for v in series]
+        if any(n < seen for n, seen in zip(counts, self._seen, strict=True)):
+            self._clear()  # fewer epochs than shown: a new run
         # Accuracy is per epoch: most frames bring nothing new, so they draw nothing.
-        if all(np.array_equal(a, b) for a, b in zip(values, self._values, strict=True)):
+        if counts == self._seen:
             return
-        self._values = values
+        for i, (values, buf) in enumerate(zip(series, self._bufs, strict=True)):
+            if values is not None:
+                pos, new = tail(values, self._seen[i])
+                buf.extend(pos + 1.0, new)
+                self._seen[i] = counts[i]
         self._epochs = max(int(getattr(snap, "total_epochs", 0) or 0), int(snap.epoch or 0))
         self._request_draw()
 
+    def _clear(self) -> None:
+        for buf in self._bufs:
+            buf.clear()
+        self._seen = [0, 0]
+
     def reset(self) -> None:
         """Forget the run: back to the placeholder."""
-        self._values = (np.empty(0), np.empty(0))
+        self._clear()
         self._resume_following()
         self._request_draw()
 
     def _draw(self) -> None:
-        for curve, y in zip((self.train_curve, self.val_curve), self._values, strict=True):
-            curve.setData(np.arange(1, len(y) + 1), y)
-        n = max(len(v) for v in self._values)
+        for curve, buf in zip((self.train_curve, self.val_curve), self._bufs, strict=True):
+            curve.setData(*buf.view())
+        n = max(self._seen)
         self._set_empty(n == 0)
         if n:
             self._follow_range(0.5, nice_steps(max(n, self._epochs)) + 0.5, 0.0, 1.02)

@@ -3,7 +3,11 @@ range helpers. They hold plain numpy, so they are tested without a screen."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+
+from neurocanvas.core.training.series import SeriesView
 
 
 class GrowingBuffer:
@@ -40,86 +44,141 @@ class GrowingBuffer:
 
 
 class EnvelopeDecimator:
-    """A long noisy series reduced to at most ``max_points`` points, kept up to date cheaply.
+    """A long noisy series reduced to at most ``max_points`` points, at bounded memory.
 
     Drawing every step of a long run costs the GUI thread (and, through the GIL, the
     trainer) more each frame. The series is cut into buckets of ``width`` samples; each
-    finished bucket keeps the samples holding its minimum and maximum, in their order, so
-    the curve's envelope (spikes included) survives. When there are more than
-    ``max_points // 2`` buckets, neighbours merge pairwise and the width doubles, so each new
-    point costs O(1) amortised and a frame never re-reads the whole history. The unfinished
-    last bucket contributes its min, max and latest sample, so the newest value is always
-    shown. NaN samples (gaps, e.g. a diverged loss) only show when a whole bucket is NaN.
+    finished bucket keeps only its minimum and maximum sample (x and y), so the curve's
+    envelope (spikes included) survives and no raw copy of the series is held. When there
+    are more than ``max_points // 2`` buckets, neighbours merge pairwise and the width
+    doubles (an odd last bucket joins the unfinished one), so each new point costs O(1)
+    amortised, a frame never re-reads the history, and memory stays O(max_points) however
+    long the run. The unfinished last bucket contributes its min, max and latest sample, so
+    the newest value is always shown. NaN samples (gaps, e.g. a diverged loss) only show
+    when a whole bucket is NaN.
     """
 
     def __init__(self, max_points: int = 1000) -> None:
         if max_points < 8:
             raise ValueError(f"EnvelopeDecimator: max_points must be >= 8, got {max_points}")
         self.max_buckets = max_points // 2 - 2  # room for the unfinished bucket's points
-        self.width = 1
-        self._raw = GrowingBuffer()
-        self._lo = np.empty(0, dtype=np.int64)  # raw index of each bucket's minimum
-        self._hi = np.empty(0, dtype=np.int64)  # raw index of each bucket's maximum
+        self.clear()
 
     def __len__(self) -> int:
-        return len(self._raw)
+        """Samples absorbed so far (not points held)."""
+        return self._n
+
+    def clear(self) -> None:
+        self.width = 1
+        self._n = 0
+        # finished buckets: (x, y) of each one's minimum and maximum, shape (4, buckets)
+        self._b = np.empty((4, 0))
+        # the unfinished bucket: samples in it, its min/max as (x, y, x, y), the newest sample
+        self._pending = 0
+        self._p = np.full(4, np.nan)
+        self._last = (np.nan, np.nan)
+
+    @property
+    def points_held(self) -> int:
+        """Numbers kept (for memory checks): bounded by ``4 * max_points``."""
+        return self._b.size + self._p.size + 2
 
     def extend(self, x: np.ndarray, y: np.ndarray) -> None:
         """Append samples (``x`` increasing)."""
-        self._raw.set_tail(len(self._raw), np.asarray(x, float), np.asarray(y, float))
-        self._absorb()
-
-    def clear(self) -> None:
-        self._raw.clear()
-        self.width = 1
-        self._lo = self._lo[:0]
-        self._hi = self._hi[:0]
-
-    def _absorb(self) -> None:
-        _, y = self._raw.view()
-        done = len(self._lo) * self.width
-        k = (len(y) - done) // self.width
+        x, y = np.asarray(x, float).ravel(), np.asarray(y, float).ravel()
+        if len(x) == 0:
+            return
+        self._n += len(x)
+        self._last = (float(x[-1]), float(y[-1]))
+        i = 0
+        if self._pending:  # top up the unfinished bucket first
+            i = min(self.width - self._pending, len(x))
+            self._p = _join(self._p, _extremes(x[:i], y[:i], i)[:, 0])
+            self._pending += i
+            if self._pending == self.width:
+                self._b = np.concatenate([self._b, self._p[:, None]], axis=1)
+                self._pending = 0
+        k = (len(x) - i) // self.width
         if k:
-            lo, hi = _bucket_extremes(y[done : done + k * self.width], self.width)
-            self._lo = np.concatenate([self._lo, lo + done])
-            self._hi = np.concatenate([self._hi, hi + done])
-        while len(self._lo) > self.max_buckets:
+            end = i + k * self.width
+            self._b = np.concatenate([self._b, _extremes(x[i:end], y[i:end], self.width)], axis=1)
+            i = end
+        if i < len(x):
+            self._p = _extremes(x[i:], y[i:], len(x) - i)[:, 0]
+            self._pending = len(x) - i
+        while self._b.shape[1] > self.max_buckets:
             self._merge()
 
     def _merge(self) -> None:
-        """Halve the bucket count: pairs merge, an odd last bucket goes back to the tail."""
-        _, y = self._raw.view()
-        pairs = len(self._lo) // 2
-        lo_a, lo_b = self._lo[0 : 2 * pairs : 2], self._lo[1 : 2 * pairs : 2]
-        hi_a, hi_b = self._hi[0 : 2 * pairs : 2], self._hi[1 : 2 * pairs : 2]
-        # A NaN never wins against a number (comparisons with NaN are False).
-        self._lo = np.where((y[lo_b] < y[lo_a]) | np.isnan(y[lo_a]), lo_b, lo_a)
-        self._hi = np.where((y[hi_b] > y[hi_a]) | np.isnan(y[hi_a]), hi_b, hi_a)
+        """Halve the bucket count: pairs merge; an odd last bucket joins the unfinished one."""
+        b = self._b
+        pairs = b.shape[1] // 2
+        merged = _join(b[:, 0 : 2 * pairs : 2], b[:, 1 : 2 * pairs : 2])
+        if b.shape[1] % 2:  # its width samples come before the unfinished bucket's
+            self._p = _join(b[:, -1], self._p) if self._pending else b[:, -1].copy()
+            self._pending += self.width
+        self._b = merged
         self.width *= 2
-        self._absorb()
+        if self._pending == self.width:  # the odd bucket and the unfinished one filled it
+            self._b = np.concatenate([self._b, self._p[:, None]], axis=1)
+            self._pending = 0
 
     def view(self) -> tuple[np.ndarray, np.ndarray]:
         """The points to draw, in x order: at most ``max_points``."""
-        x, y = self._raw.view()
-        idx = np.sort(np.stack([self._lo, self._hi], axis=1), axis=1).ravel()
-        start = len(self._lo) * self.width
-        if start < len(y):
-            lo, hi = _bucket_extremes(y[start:], len(y) - start)
-            idx = np.concatenate([idx, np.sort([lo[0] + start, hi[0] + start])])
-        if len(y):  # the newest sample, whatever bucket it ends
-            idx = np.append(idx, len(y) - 1)
-            idx = idx[np.r_[True, np.diff(idx) > 0]]  # no sample twice
-        return x[idx], y[idx]
+        pts = [self._b] if self._b.shape[1] else []
+        if self._pending:
+            pts.append(self._p[:, None])
+        if not pts:
+            return np.empty(0), np.empty(0)
+        p = np.concatenate(pts, axis=1)
+        # each bucket's two points in x order (min and max may come either way round)
+        swap = p[2] < p[0]
+        first_x, first_y = np.where(swap, p[2], p[0]), np.where(swap, p[3], p[1])
+        second_x, second_y = np.where(swap, p[0], p[2]), np.where(swap, p[1], p[3])
+        x = np.append(np.stack([first_x, second_x], axis=1).ravel(), self._last[0])
+        y = np.append(np.stack([first_y, second_y], axis=1).ravel(), self._last[1])
+        keep = np.r_[True, np.diff(x) > 0]  # no sample twice
+        return x[keep], y[keep]
 
 
-def _bucket_extremes(y: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
-    """Index (within each row of ``width`` samples) of the row's min and max, NaN-safe."""
+def _extremes(x: np.ndarray, y: np.ndarray, width: int) -> np.ndarray:
+    """(x, y) of the min and max of each row of ``width`` samples, shape (4, rows), NaN-safe
+    (a row's NaN only wins when the whole row is NaN)."""
     rows = y.reshape(-1, width)
     nan = np.isnan(rows)
-    lo = np.argmin(np.where(nan, np.inf, rows), axis=1)
-    hi = np.argmax(np.where(nan, -np.inf, rows), axis=1)
     base = np.arange(len(rows)) * width
-    return lo + base, hi + base
+    lo = np.argmin(np.where(nan, np.inf, rows), axis=1) + base
+    hi = np.argmax(np.where(nan, -np.inf, rows), axis=1) + base
+    return np.stack([x[lo], y[lo], x[hi], y[hi]])
+
+
+def _join(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Buckets ``a`` and the next ones ``b`` (each (x, y, x, y) of min and max) merged.
+
+    A NaN never wins against a number (comparisons with NaN are False).
+    """
+    take_lo = (b[1] < a[1]) | np.isnan(a[1])
+    take_hi = (b[3] > a[3]) | np.isnan(a[3])
+    return np.stack(
+        [
+            np.where(take_lo, b[0], a[0]),
+            np.where(take_lo, b[1], a[1]),
+            np.where(take_hi, b[2], a[2]),
+            np.where(take_hi, b[3], a[3]),
+        ]
+    )
+
+
+def tail(values: Any, start: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(positions, values)`` of a series from position ``start`` on (0-based).
+
+    ``values`` is a snapshot's record (:class:`SeriesView`: positions it no longer holds
+    exactly come as their buckets' min and max) or a plain array.
+    """
+    if isinstance(values, SeriesView):
+        return values.since(start)
+    arr = np.asarray(values, dtype=np.float64).ravel()
+    return np.arange(start, len(arr)), arr[start:]
 
 
 def log_losses(y: np.ndarray) -> np.ndarray:

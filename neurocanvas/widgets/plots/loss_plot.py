@@ -16,6 +16,7 @@ from neurocanvas.widgets.plots.buffers import (
     log_losses,
     nice_log_range,
     nice_steps,
+    tail,
 )
 from neurocanvas.widgets.plots.style import MARKER_COLOR, make_curve, role_color, run_color
 
@@ -73,7 +74,12 @@ class LossPlot(PlotBase):
         # has 100,000 epochs, and drawing each one made every frame slower than the last.
         self._train_buf = EnvelopeDecimator(self.max_points)
         self._val_buf = EnvelopeDecimator(self.max_points)
+        # End steps of the epochs not yet drawn by both epoch curves (the first is epoch
+        # number _epoch_base + 1): a long run's list would otherwise grow by one each epoch.
         self._epoch_steps: list[float] = []
+        self._epoch_base = 0
+        # Positions of each series already drawn (a bounded record's length is its count).
+        self._seen = {"step": 0, "train": 0, "validation": 0}
         self._epoch_anchor: tuple[int, int] = (0, 0)  # (completed epochs, step) last seen
         self._y_bounds = (np.inf, -np.inf)  # log10 range of everything drawn this run
         self._total_steps = 0
@@ -117,6 +123,8 @@ class LossPlot(PlotBase):
         for buf in (self._train_buf, self._val_buf):
             buf.clear()
         self._epoch_steps.clear()
+        self._epoch_base = 0
+        self._seen = dict.fromkeys(self._seen, 0)
         self._epoch_anchor = (0, 0)
         self._y_bounds = (np.inf, -np.inf)
         self._total_steps = 0
@@ -259,20 +267,31 @@ class LossPlot(PlotBase):
         self._last_step = snap.step
         diverged_at = getattr(snap, "diverged_at", None)
         self._total_steps = max(int(snap.total_steps or 0), int(snap.step))
-        n_old = len(self._steps)
-        if len(snap.step_loss) > n_old:
-            new = log_losses(snap.step_loss[n_old:])
-            self._steps.extend(np.arange(n_old + 1, len(snap.step_loss) + 1), new)
+        pos, values = tail(snap.step_loss, self._seen["step"])
+        if len(pos):
+            new = log_losses(values)
+            self._steps.extend(pos + 1.0, new)
             self._grow_bounds(new)
+        self._seen["step"] = len(snap.step_loss)
         n_epochs = max(len(snap.train_loss), len(snap.val_loss))
         self._place_epochs(n_epochs, snap.epoch, snap.step)
-        for buf, values in ((self._train_buf, snap.train_loss), (self._val_buf, snap.val_loss)):
-            n_old = len(buf)
-            if len(values) > n_old:  # epoch losses only ever grow within a run
-                new = log_losses(values[n_old:])
+        for key, buf, series in (
+            ("train", self._train_buf, snap.train_loss),
+            ("validation", self._val_buf, snap.val_loss),
+        ):
+            pos, values = tail(series, self._seen[key])
+            pos, values = pos[pos >= self._epoch_base], values[pos >= self._epoch_base]
+            if len(pos):  # epoch losses only ever grow within a run
+                new = log_losses(values)
                 # Only the new epochs' positions: converting the whole list was O(epochs).
-                buf.extend(np.asarray(self._epoch_steps[n_old : len(values)]), new)
+                buf.extend(np.asarray(self._epoch_steps)[pos - self._epoch_base], new)
                 self._grow_bounds(new)
+            self._seen[key] = len(series)
+        # Positions of epochs both curves have taken are not needed again: drop them.
+        done = min(self._seen["train"], self._seen["validation"]) - self._epoch_base
+        if done > 0:
+            del self._epoch_steps[:done]
+            self._epoch_base += done
         # Dragging the slider sends a change on many consecutive steps; one marker per burst
         # (showing the rate it settled on) keeps the labels readable.
         gap = max(3, int(0.01 * max(snap.total_steps, snap.step)))
@@ -310,8 +329,8 @@ class LossPlot(PlotBase):
         exact while the batch size stays the same.
         """
         prev_epoch, prev_step = self._epoch_anchor
-        while len(self._epoch_steps) < n_epochs:
-            k = len(self._epoch_steps) + 1  # this epoch's number (1-based)
+        while self._epoch_base + len(self._epoch_steps) < n_epochs:
+            k = self._epoch_base + len(self._epoch_steps) + 1  # this epoch's number (1-based)
             if epoch > prev_epoch:
                 x = prev_step + (k - prev_epoch) * (step - prev_step) / (epoch - prev_epoch)
             else:

@@ -12,17 +12,6 @@ from neurocanvas.core.tensor import Tensor
 from neurocanvas.core.training import metrics
 
 
-def test_series_grows_past_its_capacity_and_views_are_frozen():
-    s = metrics.Series(2)
-    for v in range(5):
-        s.append(v)
-    view = s.view()
-    s.append(5)
-    assert view.tolist() == [0, 1, 2, 3, 4] and len(s) == 6
-    with pytest.raises(ValueError):
-        view[0] = 9
-
-
 def test_bce_thresholds_its_logit_at_zero_and_other_losses_take_the_argmax():
     logits = np.array([[-0.1], [0.2]])
     assert metrics.predict_labels(logits, "bce").tolist() == [0, 1]

@@ -47,3 +47,17 @@ def test_the_csv_has_a_header_and_one_row_per_run(tmp_path):
         rows = list(csv.DictReader(fh))
     assert list(rows[0]) == list(CSV_COLUMNS)
     assert rows[0]["lr"] == "0.01" and rows[0]["final_val_loss"] == "" and rows[0]["steps"] == "10"
+
+
+def test_a_long_runs_record_reads_the_whole_run_from_a_bounded_series():
+    from neurocanvas.core.training.series import Series
+    from tests.widgets.test_long_run_plots import long_snap
+
+    steps = Series(chunk=100, keep=2, max_buckets=16)
+    y = np.linspace(2.0, 1.0, 10_000)
+    y[777] = 0.25  # the best loss, long gone from the exact window
+    for v in y:
+        steps.append(float(v))
+    record = RunRecord.from_snapshot(1, "initial weights", {"lr": 0.1}, long_snap(steps))
+    assert record.best_train_loss == 0.25 and record.final_train_loss == 1.0
+    assert len(record.curve) <= 300 and record.curve[0][0] <= 700 and record.curve[-1][0] == 10_000

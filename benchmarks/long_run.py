@@ -3,8 +3,9 @@
     python benchmarks/long_run.py [--steps 1000000] [--every 100000] [--json] [--tracemalloc]
     python benchmarks/long_run.py --default-speed [--minutes 60] [--sample-minutes 5]
 
-Unthrottled (the default mode): opens the main window, sets the epochs so the run lasts
-``--steps`` steps (general-fit: 300 samples, batch 32 -> 10 steps per epoch), moves the speed
+Unthrottled (the default mode): opens the main window, sets the epochs so the run lasts at
+least ``--steps`` steps (general-fit: 240 training samples, batch 32 -> 8 steps per epoch, read
+from the open data set and the panel's batch size), moves the speed
 slider to "unthrottled", presses Train and lets the worker thread run at full speed with the
 live plots drawing as in normal use. A 250 ms timer in the GUI thread reads the trainer's step
 counter; each time it passes a multiple of ``--every`` it prints one row.
@@ -36,7 +37,6 @@ from typing import Any
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-STEPS_PER_EPOCH = 10  # general-fit: 300 samples in batches of 32 (last one short)
 HEARTBEAT_MS = 5
 
 
@@ -135,8 +135,11 @@ def run(steps: int, every: int, traced: bool = False) -> list[dict[str, float]]:
     if traced:
         tracemalloc.start()
     app, window = _open_window()
-    window.training_panel.epochs_spin.setValue(-(-steps // STEPS_PER_EPOCH))
-    window.training_panel.speed.set_pace(None)  # the slider's last notch: "unthrottled"
+    panel = window.training_panel
+    n_train = len(window.document.dataset.x_train)
+    per_epoch = -(-n_train // int(panel.settings()["batch_size"]))  # the last batch is short
+    panel.epochs_spin.setValue(-(-steps // per_epoch))
+    panel.speed.set_pace(None)  # the slider's last notch: "unthrottled"
     ctl = window.controller
     sampler = Sampler(window, traced)
 
@@ -159,6 +162,8 @@ def run(steps: int, every: int, traced: bool = False) -> list[dict[str, float]]:
     loop.exec()
     heart.stop()
     probe.stop()
+    if ctl.trainer is not None and ctl.trainer.global_step > sampler.rows[-1]["step"]:
+        sampler.take()  # the last stretch, shorter than ``every``
     _report_growth(sampler)
     _close(window)
     del app

@@ -3,12 +3,12 @@
     python benchmarks/long_run.py [--steps 1000000] [--every 100000] [--json] [--tracemalloc]
     python benchmarks/long_run.py --default-speed [--minutes 60] [--sample-minutes 5]
 
-Unthrottled (the default mode): opens the main window, sets the epochs so the run lasts at
-least ``--steps`` steps (general-fit: 240 training samples, batch 32 -> 8 steps per epoch, read
-from the open data set and the panel's batch size), moves the speed
-slider to "unthrottled", presses Train and lets the worker thread run at full speed with the
-live plots drawing as in normal use. A 250 ms timer in the GUI thread reads the trainer's step
-counter; each time it passes a multiple of ``--every`` it prints one row.
+Unthrottled (the default mode): opens the main window, ticks "until I stop it" (the epochs
+box stops at 100,000, i.e. 800,000 steps of general-fit), moves the speed slider to
+"unthrottled", presses Train, and stops the run once it has made ``--steps`` steps; the worker
+thread runs at full speed with the live plots drawing as in normal use. A 250 ms timer in the
+GUI thread reads the trainer's step counter; each time it passes a multiple of ``--every`` it
+prints one row.
 
 ``--default-speed``: starts the example exactly as a person would (the speed slider left at
 its default pace), ticks "until I stop it" so the run lasts the whole ``--minutes``, and
@@ -128,7 +128,9 @@ class Sampler:
         return [str(s) for s in stats[:top]]
 
 
-def run(steps: int, every: int, traced: bool = False) -> list[dict[str, float]]:
+def run(
+    steps: int, every: int, traced: bool = False, shot: str | None = None
+) -> list[dict[str, float]]:
     """The unthrottled run: one row at the start and one per ``every`` steps."""
     from PySide6.QtCore import QEventLoop, QTimer
 
@@ -136,9 +138,9 @@ def run(steps: int, every: int, traced: bool = False) -> list[dict[str, float]]:
         tracemalloc.start()
     app, window = _open_window()
     panel = window.training_panel
-    n_train = len(window.document.dataset.x_train)
-    per_epoch = -(-n_train // int(panel.settings()["batch_size"]))  # the last batch is short
-    panel.epochs_spin.setValue(-(-steps // per_epoch))
+    # The epochs box stops at 100,000 (800,000 steps of general-fit): train "until I stop
+    # it" and stop once ``steps`` are done, as a person would.
+    panel.until_paused_check.click()
     panel.speed.set_pace(None)  # the slider's last notch: "unthrottled"
     ctl = window.controller
     sampler = Sampler(window, traced)
@@ -148,6 +150,8 @@ def run(steps: int, every: int, traced: bool = False) -> list[dict[str, float]]:
         if trainer is not None and trainer.global_step >= sampler.mark["step"] + every:
             sampler.take()
             sampler.mark["step"] -= sampler.mark["step"] % every
+        if trainer is not None and trainer.global_step >= steps:
+            ctl.stop()
 
     heart = QTimer(interval=HEARTBEAT_MS)
     heart.timeout.connect(sampler.beat)
@@ -164,6 +168,7 @@ def run(steps: int, every: int, traced: bool = False) -> list[dict[str, float]]:
     probe.stop()
     if ctl.trainer is not None and ctl.trainer.global_step > sampler.rows[-1]["step"]:
         sampler.take()  # the last stretch, shorter than ``every``
+    _shot(window, shot)
     _report_growth(sampler)
     _close(window)
     del app
@@ -171,7 +176,7 @@ def run(steps: int, every: int, traced: bool = False) -> list[dict[str, float]]:
 
 
 def run_default_speed(
-    minutes: float, sample_minutes: float, traced: bool = False
+    minutes: float, sample_minutes: float, traced: bool = False, shot: str | None = None
 ) -> list[dict[str, float]]:
     """The run as a person starts it (default pace, "until I stop it"), for ``minutes``."""
     from PySide6.QtCore import QEventLoop, QTimer
@@ -200,11 +205,18 @@ def run_default_speed(
     heart.stop()
     probe.stop()
     print(f"state at the end: {window.controller.state}", flush=True)
+    _shot(window, shot)
     window.controller.stop()
     _report_growth(sampler)
     _close(window)
     del app
     return sampler.rows
+
+
+def _shot(window: Any, path: str | None) -> None:
+    if path:
+        window.grab().save(path)
+        print(f"screenshot: {path}", flush=True)
 
 
 def _report_growth(sampler: Sampler) -> None:
@@ -227,11 +239,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample-minutes", type=float, default=5.0)
     parser.add_argument("--tracemalloc", action="store_true")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--screenshot", metavar="PNG", help="the window at the end of the run")
     args = parser.parse_args(argv)
     if args.default_speed:
-        rows = run_default_speed(args.minutes, args.sample_minutes, args.tracemalloc)
+        rows = run_default_speed(
+            args.minutes, args.sample_minutes, args.tracemalloc, args.screenshot
+        )
     else:
-        rows = run(args.steps, args.every, args.tracemalloc)
+        rows = run(args.steps, args.every, args.tracemalloc, args.screenshot)
     if args.json:
         print(json.dumps(rows))
     return 0

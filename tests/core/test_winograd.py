@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 import pytest
 
@@ -138,6 +140,28 @@ def test_float16_keeps_the_im2col_kernels(counted):
     )
     assert counted == [] and out.dtype == np.float16
     np.testing.assert_allclose(out.numpy(), expected, rtol=0, atol=0.05)
+
+
+def test_two_threads_convolving_at_once_get_their_own_results(small_chunks):
+    """The app's training thread and GUI thread may convolve at once: shared pool, own scratch."""
+    arrays = [_arrays(4, 8, 8, 9, 7, seed=20 + i) for i in range(2)]
+    expected = [naive_conv2d(x, w, b, (1, 1), (1, 1), (1, 1), 1) for x, w, b in arrays]
+    results: dict[int, list[np.ndarray]] = {0: [], 1: []}
+
+    def work(i: int) -> None:
+        x, w, b = arrays[i]
+        for _ in range(5):
+            results[i].append(_winograd.conv2d_forward(x, w, b, (1, 1, 1, 1)))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for i in range(2):
+        assert len(results[i]) == 5
+        for out in results[i]:
+            np.testing.assert_allclose(out, expected[i], rtol=1e-12, atol=1e-12)
 
 
 def test_only_the_asked_gradients_are_computed():

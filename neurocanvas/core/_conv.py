@@ -23,7 +23,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from neurocanvas.core import _kernels
+from neurocanvas.core import _kernels, _malloc
 from neurocanvas.core.autograd import Function
 from neurocanvas.core.backend import array_module as _xp_of
 from neurocanvas.core.tensor import Tensor
@@ -473,6 +473,8 @@ def winograd_module() -> Any:
             from neurocanvas.core import _winograd as module  # noqa: PLC0415 - see docstring
 
             _winograd = module
+            # A CNN frees and reallocates big activations every step: keep those pages.
+            _malloc.keep_freed_memory()
         except ImportError:
             _winograd = False
     return _winograd or None

@@ -144,8 +144,29 @@ def test_fit_plot_digits_shows_confusion_and_sample_predictions(qtbot):
     plot.update_snapshot(snap(5, confusion=cm, samples={"pred": pred, "true": truth}))
     assert plot.confusion_image.image.shape == (10, 10)
     assert plot.confusion_image.image[5, 3] == pytest.approx(2 / 6)  # [pred, true]
-    labels = [label.toPlainText() for _, label in plot._sample_items]
+    labels = plot.confusion.sample_texts()
     assert labels[0].endswith("✗") and labels[1] == str(truth[1])
+
+
+def test_the_confusion_matrix_shows_the_counts_of_the_data_set_now_in_use(qtbot):
+    plot = FitPlot()
+    qtbot.addWidget(plot)
+    plot.set_dataset(make_dataset("digits", {"n_samples": 200}, seed=0))
+    cm = np.eye(10, dtype=np.int64) * 4
+    plot.update_snapshot(snap(5, confusion=cm))
+    plot.set_dataset(make_dataset("spirals", {"classes": 3}, seed=0))  # another view between
+    plot.set_dataset(make_dataset("wine", seed=0))  # three classes, no images
+    assert plot.confusion.count_texts().tolist() == [[""] * 3] * 3  # nothing from before
+    cm = np.array([[5, 1, 0], [0, 7, 2], [0, 0, 9]])
+    plot.update_snapshot(snap(6, confusion=cm))
+    shown = plot.confusion.count_texts()
+    assert shown.tolist() == [["5", "1", ""], ["", "7", "2"], ["", "", "9"]]
+    assert plot.confusion_image.image.shape == (3, 3)
+    assert plot.confusion.sample_texts() == []
+    plot.set_dataset(make_dataset("digits", {"n_samples": 200}, seed=1))  # images again
+    assert len(plot.confusion.sample_texts()) == 8
+    assert plot.confusion.count_texts().shape == (10, 10)
+    assert list(plot.ci.items) == [plot.main_plot, plot.confusion.samples]
 
 
 def test_decision_image_rejects_bad_shape():

@@ -57,7 +57,8 @@ def test_a_table_classifier_shows_its_confusion_matrix_without_sample_images(qtb
     plot = FitPlot()
     qtbot.addWidget(plot)
     plot.set_dataset(ds)
-    assert plot.mode == "confusion" and plot._sample_items == []
+    assert plot.mode == "confusion" and plot.confusion.sample_texts() == []
+    assert list(plot.ci.items) == [plot.main_plot]  # no row of samples under the matrix
     cm = np.eye(3, dtype=np.int64) * 5
     plot.update_snapshot(SimpleNamespace(fit=None, confusion=cm, samples=None))
     assert plot.confusion_image.image.shape == (3, 3)

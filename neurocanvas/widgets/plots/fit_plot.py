@@ -9,6 +9,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Slot
 from PySide6.QtGui import QPalette
 
+from neurocanvas.widgets.plots.confusion_view import ConfusionView
 from neurocanvas.widgets.plots.scatter import class_scatters, thinned
 from neurocanvas.widgets.plots.style import (
     CLASS_COLORS,
@@ -66,22 +67,21 @@ class FitPlot(pg.GraphicsLayoutWidget):
         self.true_curve: pg.PlotDataItem | None = None
         self.region_image: pg.ImageItem | None = None
         self.confusion_image: pg.ImageItem | None = None
-        self._confusion_text: list[pg.TextItem] = []
-        self._sample_items: list[tuple[pg.ImageItem, pg.TextItem]] = []
+        self.confusion: ConfusionView | None = None
         self._dataset: Any = None
         self._pending: Any = None  # a snapshot that arrived while hidden
         self._shown_fit: dict[str, np.ndarray] = {}
         self._framed: QRectF | None = None
         self.earlier_fits: list[pg.PlotDataItem] = []
-        self.main_plot = self.addPlot(title="Fit")
+        # Each view's plot is built once and refilled on a data set change: building a
+        # PlotItem (axes, title, legend) took 20-40 ms each time (cProfile).
+        self._plots: dict[str, pg.PlotItem] = {}
+        self.main_plot = self._use_plot("none", "Fit")
         apply_palette(self)
 
     # -- data set --------------------------------------------------------------------------
     def set_dataset(self, dataset: Any) -> None:
         """Choose the view for ``dataset`` and draw its data (no model yet)."""
-        self.clear()
-        self._confusion_text = []
-        self._sample_items = []
         self.prediction_curve = self.true_curve = None
         self.earlier_fits = []
         self.region_image = self.confusion_image = None
@@ -98,7 +98,7 @@ class FitPlot(pg.GraphicsLayoutWidget):
             self._setup_confusion(dataset)
         else:
             self.mode = "none"
-            self.main_plot = self.addPlot(title="Fit")
+            self.main_plot = self._use_plot("none", "Fit")
             self.main_plot.setTitle(f"No fit view for input shape {shape}", size="9pt")
         # Frame the data once and keep the view still: autorange every frame re-reads every
         # item's bounds and re-lays the axes, and a steady view is easier to watch anyway.
@@ -108,10 +108,32 @@ class FitPlot(pg.GraphicsLayoutWidget):
         self._framed = None
         apply_palette(self)
 
+    def _use_plot(
+        self, mode: str, title: str, extra: Any = None, keep_items: bool = False
+    ) -> pg.PlotItem:
+        """Show mode ``mode``'s plot (emptied unless ``keep_items``; built on first use),
+        and ``extra`` under it."""
+        plot = self._plots.get(mode)
+        if plot is None:
+            plot = self._plots[mode] = pg.PlotItem(title=title)
+        elif not keep_items:
+            plot.clear()  # its data items (and their legend entries); axes stay
+        wanted = [plot] if extra is None else [plot, extra]
+        if list(self.ci.items) != wanted:
+            self.clear()
+            self.addItem(plot, row=0, col=0)
+            if extra is not None:
+                self.addItem(extra, row=1, col=0)
+                self.ci.layout.setRowStretchFactor(0, 4)
+                self.ci.layout.setRowStretchFactor(1, 1)
+        return plot
+
     def _setup_1d(self, ds: Any) -> None:
-        plot = self.main_plot = self.addPlot(title="Fit: data and prediction")
-        plot.showGrid(x=True, y=True, alpha=0.25)
-        self.legend = add_legend(plot)  # a row above the data (style.add_legend)
+        fresh = "1d" not in self._plots
+        plot = self.main_plot = self._use_plot("1d", "Fit: data and prediction")
+        if fresh:
+            plot.showGrid(x=True, y=True, alpha=0.25)
+            add_legend(plot, offset=(8, 4), columns=4)  # one slim row, top left: covers little
         names = getattr(ds, "feature_names", None)
         plot.setLabel("bottom", names[0] if names else "x")
         plot.setLabel("left", getattr(ds, "target_name", None) or "y")
@@ -150,7 +172,7 @@ class FitPlot(pg.GraphicsLayoutWidget):
         plot.addItem(self.prediction_curve)
 
     def _setup_2d(self, ds: Any) -> None:
-        plot = self.main_plot = self.addPlot(title="Decision regions")
+        plot = self.main_plot = self._use_plot("2d", "Decision regions")
         pre = getattr(ds, "preprocessing", None)
         plot.setAspectLocked(pre is None or not pre.has_input)  # user units: own scale per axis
         names = getattr(ds, "feature_names", None) or ["x₁", "x₂"]
@@ -166,55 +188,16 @@ class FitPlot(pg.GraphicsLayoutWidget):
             plot.addItem(scatter)
 
     def _setup_confusion(self, ds: Any) -> None:
-        n = int(ds.n_outputs)
-        plot = self.main_plot = self.addPlot(title="Confusion matrix (validation)")
-        plot.setAspectLocked(True)
-        plot.invertY(True)
-        plot.setLabel("bottom", "predicted")
-        plot.setLabel("left", "true")
-        ticks = [[(i + 0.5, str(i)) for i in range(n)]]
-        plot.getAxis("bottom").setTicks(ticks)
-        plot.getAxis("left").setTicks(ticks)
-        self.confusion_image = pg.ImageItem(np.zeros((n, n)))
-        self.confusion_image.setColorMap(pg.colormap.get("viridis"))
-        plot.addItem(self.confusion_image)
-        for i in range(n):
-            for j in range(n):
-                t = pg.TextItem("", anchor=(0.5, 0.5), color="w")
-                t.setPos(j + 0.5, i + 0.5)
-                plot.addItem(t)
-                self._confusion_text.append(t)
-        if len(tuple(ds.input_shape)) < 2:
-            return  # a table (a CSV, iris...): no images to show, only the matrix
-        # A row of sample images with their true label (and the prediction once known).
-        self.nextRow()
-        samples = self.addLayout()
-        x = np.asarray(ds.x_val)
-        count = min(8, len(x))
-        for k in range(count):
-            vb = samples.addViewBox(lockAspect=True, enableMouse=False)
-            vb.invertY(True)
-            # Dark ink on a light background, as digits are drawn on paper.
-            img = pg.ImageItem(1.0 - self._as_image(x[k]).T, levels=(0.0, 1.0))
-            vb.addItem(img)
-            label = pg.TextItem("", anchor=(0.5, 0), color=self._text_color())
-            vb.addItem(label)
-            h, w = self._as_image(x[k]).shape
-            label.setPos(w / 2, h)
-            self._sample_items.append((img, label))
-        self.ci.layout.setRowStretchFactor(0, 4)
-        self.ci.layout.setRowStretchFactor(1, 1)
-        self._show_samples(None)
-
-    @staticmethod
-    def _as_image(x: np.ndarray) -> np.ndarray:
-        a = np.asarray(x, dtype=np.float64)
-        if a.ndim == 3:
-            a = a[0]
-        if a.ndim == 1:
-            side = int(round(np.sqrt(a.size)))
-            a = a.reshape(side, -1)
-        return a
+        if self.confusion is None:
+            self.confusion = ConfusionView(self._text_color())
+            self._plots["confusion"] = self.confusion.plot
+        view = self.confusion
+        view.text_color = self._text_color()
+        view.set_dataset(ds)
+        # a table (a CSV, iris...) has no images to show: the matrix only
+        samples = view.samples if view.has_samples else None
+        self.main_plot = self._use_plot("confusion", "", samples, keep_items=True)
+        self.confusion_image = view.image
 
     def _text_color(self) -> str:
         # A '#rrggbb' string, not a QColor or QColor.getRgb(): with those, PySide6 6.12
@@ -222,13 +205,11 @@ class FitPlot(pg.GraphicsLayoutWidget):
         return role_color(QPalette.ColorRole.Text).name()
 
     # -- runs ------------------------------------------------------------------------------
-    MAX_EARLIER = 2  # more faded curves around the data read as clutter, not comparison
+    MAX_EARLIER = 4
 
     def keep_fit_as_earlier(self, label: str, color: tuple[int, int, int]) -> None:
         """Keep the prediction on screen as a faded curve of an earlier run (1-D fits).
 
-        Only the last run is named in the legend; the one before fades further and goes
-        unnamed, and older ones go (the loss plot and the runs table keep every run).
         Decision regions of earlier runs are not overlaid: blended images on top of each other
         read as mud; the runs table and loss curves compare classifiers instead.
         """
@@ -237,12 +218,6 @@ class FitPlot(pg.GraphicsLayoutWidget):
         x, y = self.prediction_curve.getData()
         if x is None or not len(x) or not np.isfinite(y).any():
             return
-        for older in self.earlier_fits:
-            faded = pg.mkColor(older.opts["pen"].color())
-            faded.setAlpha(45)
-            older.setPen(pg.mkPen(faded, width=1))
-            if self.main_plot.legend is not None:
-                self.main_plot.legend.removeItem(older)
         ghost = make_curve(pg.mkPen((*color, 110), width=1.5), label)
         ghost.setZValue(-5)
         ghost.setData(np.array(x, copy=True), np.array(y, copy=True))
@@ -326,32 +301,12 @@ class FitPlot(pg.GraphicsLayoutWidget):
             self._framed = rect
 
     def _show_confusion(self, cm: np.ndarray) -> None:
-        n = cm.shape[0]
-        rows = cm.sum(axis=1, keepdims=True)
-        frac = np.divide(cm, rows, out=np.zeros(cm.shape, dtype=np.float64), where=rows > 0)
-        # ImageItem indexes [x, y] = [predicted, true].
-        self.confusion_image.setImage(frac.T, levels=(0.0, 1.0))
-        for i in range(n):
-            for j in range(n):
-                t = self._confusion_text[i * n + j]
-                t.setText(str(int(cm[i, j])) if cm[i, j] else "")
-                t.setColor("k" if frac[i, j] > 0.6 else "w")
+        if self.confusion is not None:
+            self.confusion.show_confusion(cm)
 
     def _show_samples(self, pred: np.ndarray | None) -> None:
-        ds = self._dataset
-        truth = np.asarray(ds.y_val).ravel()
-        names = ds.class_names
-        for k, (_, label) in enumerate(self._sample_items):
-            true_name = names[truth[k]] if names else str(truth[k])
-            if pred is None or k >= len(pred):
-                label.setText(f"{true_name}")
-                label.setColor(self._text_color())
-            else:
-                p = int(pred[k])
-                pred_name = names[p] if names and p < len(names) else str(p)
-                ok = p == truth[k]
-                label.setText(f"{pred_name}" if ok else f"{pred_name} ✗")
-                label.setColor((0, 158, 115) if ok else (213, 94, 0))
+        if self.confusion is not None:
+            self.confusion.show_samples(pred)
 
 
 def _user_x(ds: Any, x: np.ndarray) -> np.ndarray:

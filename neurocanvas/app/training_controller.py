@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
+from neurocanvas.app.model_preview import model_view
 from neurocanvas.app.parameter_probe import NAME as PARAMETERS
 from neurocanvas.app.parameter_probe import ParameterProbe
 from neurocanvas.app.run_history import RunHistory
@@ -29,16 +29,11 @@ from neurocanvas.core.io.export import WeightsError, check_weights_fit, load_wei
 from neurocanvas.core.network.compiler import (
     CompileError,
     compile_graph,
-    loss_targets,
-    make_loss,
 )
-from neurocanvas.core.network.decision import last_activation
 from neurocanvas.core.network.graph import GraphEvent
 from neurocanvas.core.network.shapes import PARAMETER_BUDGET, analyse, over_budget
 from neurocanvas.core.random import manual_seed
-from neurocanvas.core.tensor import Tensor
 from neurocanvas.core.training import StepTask, Trainer, TrainingConfig, TrainingControl
-from neurocanvas.core.training.metrics import FitGrid, Validation
 from neurocanvas.widgets.compare_dialog import DEFAULT_RATES, CompareDialog
 from neurocanvas.widgets.plots import LatestSnapshot
 from neurocanvas.widgets.training_panel import OPTIMIZERS, UNTIL_PAUSED_EPOCHS
@@ -63,29 +58,6 @@ def _load_checked(trainer: Trainer, weights: dict[str, np.ndarray], source: str)
     check_weights_fit(trainer.model.state_dict(), weights, source=source)
     trainer.load_state(weights)
     return list(weights)
-
-
-def model_view(model: Any, dataset: Any) -> SimpleNamespace:
-    """The fit (and, for images, confusion and samples) of ``model`` now, shaped like a
-    snapshot for the fit plot. Runs in the calling thread: only for a model no run is using."""
-    kind = getattr(model, "loss_kind", None) or (
-        "cross_entropy" if dataset.kind == "classification" else "mse"
-    )
-    classification = dataset.kind == "classification"
-    x_train = np.asarray(dataset.x_train)
-    grid = FitGrid(
-        tuple(dataset.input_shape), x_train, classification, getattr(dataset, "x_range", None)
-    )
-    last = last_activation(model)  # the model's real decision rule (a Sigmoid, a Softmax)
-    fit = grid.predict(model, Tensor, kind, last)
-    confusion = samples = None
-    if grid.grid is None and classification:
-        y_val = loss_targets(kind, np.asarray(dataset.y_val))
-        val = Validation(np.asarray(dataset.x_val), y_val, kind, dataset.n_outputs, True)
-        val.last_layer = last
-        result = val.evaluate(model, make_loss(kind), Tensor)
-        confusion, samples = result["confusion"], result["samples"]
-    return SimpleNamespace(fit=fit, confusion=confusion, samples=samples)
 
 
 def describe_problems(report: Any, limit: int = 5) -> str:

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
-from neurocanvas.app.model_preview import model_view
+from neurocanvas.app.model_preview import ModelPreview
 from neurocanvas.app.parameter_probe import NAME as PARAMETERS
 from neurocanvas.app.parameter_probe import ParameterProbe
 from neurocanvas.app.run_history import RunHistory
@@ -117,6 +117,7 @@ class TrainingController(QObject):
         self._watched: str | None = None
         self.weights_changed.connect(self._send_parameters)
         self.history = RunHistory(self.loss_plot, self.fit_plot, self)
+        self.preview = ModelPreview(self.fit_plot, self)  # the fit between runs
         self.runs_table = self.history.table
         self.coalescer = LatestSnapshot(PLOT_INTERVAL_MS, self)
         self.coalescer.updated.connect(self._show_snapshot)
@@ -182,7 +183,7 @@ class TrainingController(QObject):
                     # some layers start afresh: the fit plot and parameters must say so
                     # the plot as context: a window closed before the timer fires drops it
                     QTimer.singleShot(0, self.fit_plot, self.weights_changed.emit)
-                    QTimer.singleShot(0, self.fit_plot, self.show_model)
+                    QTimer.singleShot(0, self.fit_plot, self.show_model_later)
         except CompileError as exc:
             if not quiet:
                 self.error.emit(
@@ -288,6 +289,7 @@ class TrainingController(QObject):
         if model is None:
             return None
         check_weights_fit(model.state_dict(), given, source=source)
+        self.preview.drop()  # no drawing may read the weights while they change
         model.load_state_dict(given)
         return list(given)
 
@@ -366,6 +368,7 @@ class TrainingController(QObject):
         model = self.compile(initial=True) if fresh else self.compile()
         if model is None:
             return False
+        self.preview.drop()  # the run takes the model: no drawing may use it any more
         doc = self.document
         settings = self.panel.settings()
         if lr is not None:
@@ -466,6 +469,7 @@ class TrainingController(QObject):
     def shutdown(self) -> bool:
         """Stop and join the worker (closing the window); True when the thread ended."""
         ok = self.stop()
+        self.preview.drop()
         if self.run_thread is not None:
             self.run_thread.thread.wait(5000)
         return ok
@@ -503,20 +507,30 @@ class TrainingController(QObject):
             return  # the probe sends them from the training thread
         self.parameters.emit(self.weights() if self.model is not None else self.document.weights)
 
-    def show_model(self) -> None:
+    def show_model(self, later: bool = False) -> None:
         """Draw the current model's fit (untrained, reset, or opened with saved weights).
 
-        Only between runs: the model is not shared with a training thread then.
+        Only between runs: the model is not shared with a training thread then. ``later``:
+        computed in the background (``ModelPreview``) and drawn when ready.
         """
         if self._live() or self.document.dataset is None:
             return
         model = self.compile(quiet=True)
-        if model is None:
-            self.fit_plot.clear_prediction()
-            return
         self.fit_plot.clear_prediction()
-        self.fit_plot.update_snapshot(model_view(model, self.document.dataset))
+        if model is None:
+            self.preview.drop()
+            return
+        dataset = self.document.dataset
+        if later:
+            # (a newer drawing, a reset or imported weights drop this one: ModelPreview.drop)
+            wanted = lambda: not self._live() and self.document.dataset is dataset  # noqa: E731
+            self.preview.show_later(model, dataset, wanted)
+        else:
+            self.preview.show_now(model, dataset)
         self._send_parameters()
+
+    def show_model_later(self) -> None:
+        self.show_model(later=True)
 
     def forget(self) -> None:
         """Drop the model (a new project was opened); call after :meth:`stop`."""
@@ -583,7 +597,7 @@ class TrainingController(QObject):
         if ds is not None:
             self.fit_plot.set_dataset(ds)
             # after the whole change (an Open sets graph, data and weights one after another)
-            QTimer.singleShot(0, self.show_model)
+            QTimer.singleShot(0, self.show_model_later)
 
     # -- from the worker ------------------------------------------------------------------
     def _on_snapshot(self, snap: Any) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
@@ -88,3 +89,22 @@ def test_a_slow_data_set_that_fails_says_why_next_to_its_field(
     qtbot.waitUntil(lambda: not w.jobs.busy and not panel.building(), timeout=30_000)
     assert "non-numeric value 'cheap'" in panel.error()
     assert w.document.dataset_key == "linear"
+
+
+def test_a_new_data_sets_decision_regions_are_drawn_and_train_at_once_takes_over(
+    qtbot, window_factory
+):
+    w = window_factory("spiral-classifier", epochs=2)
+    choose(w, "moons")
+    # the untrained model's regions, computed off the GUI thread, for the new data set
+    qtbot.waitUntil(lambda: w.fit_plot.region_image.image is not None, timeout=30_000)
+    assert w.fit_plot.region_image.image.shape == (80, 80, 4)
+    choose(w, "circles")
+    qtbot.mouseClick(w.training_panel.train_button, Qt.MouseButton.LeftButton)  # no waiting
+    qtbot.waitUntil(lambda: w.controller.run_thread is None, timeout=60_000)
+    assert w.controller.state == "finished"
+    final = w.controller.last_snapshot
+    assert final.fit is not None and w.fit_plot.region_image.image is not None
+    # what is drawn is the run's last fit, not a preview of the untrained model arriving late
+    qtbot.wait(200)
+    np.testing.assert_array_equal(w.fit_plot._shown_fit["probs"], final.fit["probs"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import numpy as np
+from pyqtgraph import ScatterPlotItem
 
 from neurocanvas.core.datasets import make_dataset
 from neurocanvas.widgets.plots import FitPlot
@@ -62,3 +63,36 @@ def test_a_table_classifier_shows_its_confusion_matrix_without_sample_images(qtb
     cm = np.eye(3, dtype=np.int64) * 5
     plot.update_snapshot(SimpleNamespace(fit=None, confusion=cm, samples=None))
     assert plot.confusion_image.image.shape == (3, 3)
+
+
+def test_the_fit_view_is_refilled_for_each_data_set_with_only_its_own_items(qtbot, tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("area,price\n" + "\n".join(f"{100 + i},{5000 * i}" for i in range(40)))
+    plot = FitPlot()
+    qtbot.addWidget(plot)
+
+    def legend() -> list[str]:
+        return [label.text for _, label in plot.main_plot.legend.items]
+
+    plot.set_dataset(make_dataset("sine", {}, seed=0))
+    assert legend() == ["train", "validation", "true function", "model"]
+    plot.update_snapshot(_snap({"x": np.linspace(-3, 3, 9), "y": np.zeros(9)}))
+    plot.keep_fit_as_earlier("run 1", (0, 114, 178))
+    plot.set_dataset(make_dataset("csv", {"path": str(path)}, seed=0))  # no true function
+    assert legend() == ["train", "validation", "model"]  # and no earlier run's curve
+    assert plot.true_curve is None and plot.earlier_fits == []
+    xs, _ = plot.prediction_curve.getData()
+    assert xs is None or len(xs) == 0  # no prediction before a model is drawn
+    (train,) = [i for i in plot.main_plot.items if i.name() == "train"]
+    assert train.getData()[0].min() > 99  # the CSV's points, in its units (not standardised)
+    plot.set_dataset(make_dataset("blobs", {"classes": 4}, seed=0))
+    probs = np.full((4, 4), 0.5)
+    plot.update_snapshot(_snap({"xx": np.zeros((4, 4)), "yy": np.zeros((4, 4)), "probs": probs}))
+    assert plot.region_image.image is not None
+    moons = make_dataset("moons", {}, seed=0)
+    plot.set_dataset(moons)
+    assert plot.region_image.image is None  # the blobs' regions are gone
+    points = [i.getData()[0] for i in plot.main_plot.items if isinstance(i, ScatterPlotItem)]
+    assert sorted(len(p) for p in points) == [0, 0, *sorted(np.bincount(moons.y_train))]
+    plot.set_dataset(make_dataset("sine", {}, seed=0))
+    assert legend() == ["train", "validation", "true function", "model"]

@@ -10,7 +10,7 @@ from PySide6.QtCore import QRectF, Qt, Slot
 from PySide6.QtGui import QPalette
 
 from neurocanvas.widgets.plots.confusion_view import ConfusionView
-from neurocanvas.widgets.plots.scatter import class_scatters, thinned
+from neurocanvas.widgets.plots.scatter import fill_class_scatters, thinned
 from neurocanvas.widgets.plots.style import (
     CLASS_COLORS,
     PRED_COLOR,
@@ -76,14 +76,17 @@ class FitPlot(pg.GraphicsLayoutWidget):
         # Each view's plot is built once and refilled on a data set change: building a
         # PlotItem (axes, title, legend) took 20-40 ms each time (cProfile).
         self._plots: dict[str, pg.PlotItem] = {}
+        self._items_1d: dict[str, Any] = {}  # the 1-D view's scatters and curves, by name
+        self._region: pg.ImageItem | None = None  # the 2-D view's decision regions
+        self._class_items: list[pg.ScatterPlotItem] = []  # and its points, one item per class
         self.main_plot = self._use_plot("none", "Fit")
         apply_palette(self)
 
     # -- data set --------------------------------------------------------------------------
     def set_dataset(self, dataset: Any) -> None:
         """Choose the view for ``dataset`` and draw its data (no model yet)."""
+        self.clear_earlier_fits()  # they fit the data set before
         self.prediction_curve = self.true_curve = None
-        self.earlier_fits = []
         self.region_image = self.confusion_image = None
         self._dataset = dataset
         shape = tuple(dataset.input_shape)
@@ -129,63 +132,68 @@ class FitPlot(pg.GraphicsLayoutWidget):
         return plot
 
     def _setup_1d(self, ds: Any) -> None:
-        fresh = "1d" not in self._plots
-        plot = self.main_plot = self._use_plot("1d", "Fit: data and prediction")
-        if fresh:
+        plot = self.main_plot = self._use_plot("1d", "Fit: data and prediction", keep_items=True)
+        items = self._items_1d
+        if not items:  # built once; each data set refills them (the legend stays)
             plot.showGrid(x=True, y=True, alpha=0.25)
             add_legend(plot, offset=(8, 4), columns=4)  # one slim row, top left: covers little
+            for name, color in (("train", TRAIN_COLOR), ("validation", VAL_COLOR)):
+                brush = pg.mkBrush(*color, 140)
+                items[name] = cached(pg.ScatterPlotItem(size=5, pen=None, brush=brush, name=name))
+            items["true function"] = cached(pg.PlotDataItem(name="true function"))
+            items["model"] = make_curve(pg.mkPen(PRED_COLOR, width=3), "model")
+            for item in items.values():
+                plot.addItem(item)
         names = getattr(ds, "feature_names", None)
         plot.setLabel("bottom", names[0] if names else "x")
         plot.setLabel("left", getattr(ds, "target_name", None) or "y")
         # the user's units, not the network's (a CSV is standardised for training)
-        for x, y, color, name in (
-            (_user_x(ds, ds.x_train), _user_y(ds, ds.y_train), TRAIN_COLOR, "train"),
-            (_user_x(ds, ds.x_val), _user_y(ds, ds.y_val), VAL_COLOR, "validation"),
+        for name, x, y in (
+            ("train", _user_x(ds, ds.x_train), _user_y(ds, ds.y_train)),
+            ("validation", _user_x(ds, ds.x_val), _user_y(ds, ds.y_val)),
         ):
             keep = thinned(len(x))  # a few thousand points draw the same cloud, faster
-            scatter = cached(
-                pg.ScatterPlotItem(
-                    np.ravel(x[keep]),
-                    np.ravel(np.asarray(y)[keep, 0] if np.ndim(y) == 2 else y[keep]),
-                    size=5,
-                    pen=None,
-                    brush=pg.mkBrush(*color, 140),
-                    name=name,
-                )
-            )
-            plot.addItem(scatter)
+            items[name].setData(np.ravel(x[keep]), np.ravel(y[keep, 0]))
         if ds.x_range is not None:
             lo, hi = ds.x_range
         else:
             lo, hi = float(np.min(ds.x_train)), float(np.max(ds.x_train))
+        truth_item = items["true function"]
         if ds.true_fn is not None:  # synthetic sets only: their units are the network's
             grid = np.linspace(lo, hi, 400, dtype=np.float32)
             truth = np.asarray(ds.true_fn(grid.reshape(-1, 1))).reshape(len(grid), -1)[:, 0]
-            self.true_curve = pg.PlotDataItem(
-                grid,
-                truth,
-                pen=pg.mkPen(self._text_color(), width=1.5, style=Qt.PenStyle.DashLine),
-                name="true function",
-            )
-            plot.addItem(cached(self.true_curve))
-        self.prediction_curve = make_curve(pg.mkPen(PRED_COLOR, width=3), "model")
-        plot.addItem(self.prediction_curve)
+            truth_item.setData(grid, truth)
+            truth_item.setPen(pg.mkPen(self._text_color(), width=1.5, style=Qt.PenStyle.DashLine))
+            self.true_curve = truth_item
+        else:
+            truth_item.setData([], [])
+        legend = plot.legend
+        listed = [sample.item for sample, _ in legend.items]
+        wanted = [i for i in items.values() if i is not truth_item or self.true_curve is not None]
+        if listed != wanted:  # a table has no true function: no legend entry for it
+            legend.clear()
+            for item in wanted:
+                legend.addItem(item, item.name())
+        self.prediction_curve = items["model"]
+        self.prediction_curve.setData([], [])
 
     def _setup_2d(self, ds: Any) -> None:
-        plot = self.main_plot = self._use_plot("2d", "Decision regions")
+        plot = self.main_plot = self._use_plot("2d", "Decision regions", keep_items=True)
+        if self._region is None:
+            self._region = pg.ImageItem()
+            self._region.setZValue(-20)
+            plot.addItem(self._region)
+        self._region.clear()  # no regions until a model is drawn for this data set
+        self.region_image = self._region
         pre = getattr(ds, "preprocessing", None)
         plot.setAspectLocked(pre is None or not pre.has_input)  # user units: own scale per axis
         names = getattr(ds, "feature_names", None) or ["x₁", "x₂"]
         plot.setLabel("bottom", names[0])
         plot.setLabel("left", names[1])
-        self.region_image = pg.ImageItem()
-        self.region_image.setZValue(-20)
-        plot.addItem(self.region_image)
         x = _user_x(ds, ds.x_train)
         y = np.asarray(ds.y_train).ravel().astype(int)
         pen = pg.mkPen(self._text_color(), width=0.5)
-        for scatter in class_scatters(x, y, size=6, alpha=220, pen=pen):
-            plot.addItem(scatter)
+        fill_class_scatters(self._class_items, plot, x, y, size=6, alpha=220, pen=pen)
 
     def _setup_confusion(self, ds: Any) -> None:
         if self.confusion is None:

@@ -10,6 +10,7 @@ thousand, the extra points only thicken a cloud a few hundred pixels wide, and e
 
 from __future__ import annotations
 
+from itertools import zip_longest
 from typing import Any
 
 import numpy as np
@@ -17,7 +18,7 @@ import pyqtgraph as pg
 
 from neurocanvas.widgets.plots.style import CLASS_COLORS, cached
 
-__all__ = ["MAX_POINTS", "class_scatters", "thinned"]
+__all__ = ["MAX_POINTS", "class_scatters", "fill_class_scatters", "thinned"]
 
 MAX_POINTS = 4000
 
@@ -60,3 +61,32 @@ def class_scatters(
             )
         )
     return items
+
+
+def fill_class_scatters(
+    items: list[pg.ScatterPlotItem],
+    plot: pg.PlotItem,
+    x: np.ndarray,
+    labels: np.ndarray,
+    size: float,
+    alpha: int,
+    pen: Any = None,
+    limit: int = MAX_POINTS,
+) -> None:
+    """:func:`class_scatters` into the items of ``items``, reused from an earlier data set
+    (new ones are added to ``items`` and ``plot``; those left over are emptied)."""
+    keep = thinned(len(x), limit)
+    x = np.asarray(x)[keep]
+    labels = np.asarray(labels).ravel()[keep].astype(np.int64)
+    classes = np.unique(labels)
+    while len(items) < len(classes):
+        items.append(cached(pg.ScatterPlotItem(size=size, pen=pen)))
+        plot.addItem(items[-1])
+    for item, k in zip_longest(items, classes):
+        if k is None:
+            item.setData([], [])
+            continue
+        rows = labels == k
+        color = CLASS_COLORS[int(k) % len(CLASS_COLORS)]
+        brush = pg.mkBrush(*color, alpha)
+        item.setData(x[rows, 0], x[rows, 1], size=size, pen=pen, brush=brush)

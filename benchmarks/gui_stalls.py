@@ -38,6 +38,14 @@ GOAL_MS = 100.0
 PROFILE: str | None = None  # --profile: cProfile the GUI thread for actions whose name has this
 
 
+def idle(app: object, seconds: float) -> None:
+    """Let the window run its events for ``seconds`` (a person reading, choosing)."""
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        app.processEvents()  # type: ignore[attr-defined]
+        time.sleep(0.002)
+
+
 def busy(window: object) -> bool:
     """Whether any of the window's job runners (data sets, the model's fit...) still works."""
     from neurocanvas.app.background import JobRunner
@@ -140,10 +148,18 @@ def run_round(app: object, window: object, tmp: Path) -> dict[str, tuple[float, 
     measure(app, w, lambda: None)
     run("validate (digits-cnn)", w.validate)
     run("refresh code (digits-cnn)", w.refresh_code)
+
+    def export(fmt: str) -> None:
+        """File > Export > format: the menu opens, the person picks the format and a file
+        name (a second, the window idle), the export runs."""
+        w.export_menu.aboutToShow.emit()  # type: ignore[attr-defined]
+        idle(app, 1.0)
+        w.export_actions[fmt].trigger()  # type: ignore[attr-defined]
+
     for fmt in EXPORT_FORMATS:
         target = tmp / f"model-{fmt}{EXPORT_FORMATS[fmt].suffix}"
         QFileDialog.getSaveFileName = staticmethod(lambda *a, t=target, **k: (str(t), ""))
-        run(f"export {fmt} (digits-cnn)", lambda fmt=fmt: w.export_dialog(fmt))
+        run(f"export {fmt} (digits-cnn)", lambda fmt=fmt: export(fmt))
     project = tmp / "p.ncproj"
     run("save project (digits-cnn)", lambda: w.save_to(project))
     run("open project (digits-cnn, saved)", lambda: w.open_file(project, ask=False))

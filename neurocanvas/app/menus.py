@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QMenu, QStyle, QToolBar, QWidget
 from neurocanvas.app.actions import MENUS, TOOLBAR, fill_menu, fill_toolbar
 from neurocanvas.app.actions import build_actions as table_actions
 from neurocanvas.app.actions import themed_icon as icon
+from neurocanvas.app.background import preload
 from neurocanvas.core.io.examples import list_examples
 from neurocanvas.core.io.export import EXPORT_FORMATS
 
@@ -86,6 +87,8 @@ def build_menus(window: Any) -> None:
     window.export_menu = _submenu(window, "&Export", "exportMenu")
     window.export_menu.setIcon(icon(window, "document-export", QStyle.StandardPixmap.SP_ArrowUp))
     window.export_menu.addActions(list(window.export_actions.values()))
+    # onnx takes 0.1-0.2 s to import: done while the person picks a format and a file
+    window.export_menu.aboutToShow.connect(lambda: preload("onnx"))
     window.panels_menu = _submenu(window, "&Panels", "panelsMenu")
     for dock in (
         window.palette_dock,

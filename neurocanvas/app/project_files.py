@@ -17,7 +17,7 @@ from PySide6.QtCore import QStandardPaths, QTimer
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from neurocanvas.app.autosave import discard, find_recoverable, load_recoverable
-from neurocanvas.app.background import DATASETS_CACHE, Job, needs_background
+from neurocanvas.app.background import DATASETS_CACHE, Job, needs_background, preload
 from neurocanvas.app.document import stored_preprocessing
 from neurocanvas.core.io.examples import ExampleError, load_example
 from neurocanvas.core.io.export import (
@@ -320,6 +320,8 @@ class ProjectFilesMixin:
         doc = self.document
         folder = self.default_folder()
         start = str(folder / f"{safe_stem(doc.path.stem if doc.path else doc.name)}{fmt.suffix}")
+        if fmt_key == "onnx":
+            preload("onnx")  # (also from the Export menu) imported while the dialog is open
         path, _ = QFileDialog.getSaveFileName(
             self, f"Export {fmt.description}", start, f"{fmt.description} (*{fmt.suffix})"
         )

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt, Slot
+from PySide6.QtCore import QRectF, Qt, QTimer, Slot
 from PySide6.QtGui import QPalette
 
 from neurocanvas.widgets.plots.confusion_view import ConfusionView
@@ -111,15 +111,51 @@ class FitPlot(pg.GraphicsLayoutWidget):
         self._framed = None
         apply_palette(self)
 
+    def _view(self, mode: str) -> pg.PlotItem:
+        """Mode ``mode``'s plot with its lasting items, built on first use."""
+        plot = self._plots.get(mode)
+        if plot is not None:
+            return plot
+        if mode == "1d":
+            plot = pg.PlotItem(title="Fit: data and prediction")
+            plot.showGrid(x=True, y=True, alpha=0.25)
+            add_legend(plot, offset=(8, 4), columns=4)  # one slim row, top left: covers little
+            items = self._items_1d
+            for name, color in (("train", TRAIN_COLOR), ("validation", VAL_COLOR)):
+                brush = pg.mkBrush(*color, 140)
+                items[name] = cached(pg.ScatterPlotItem(size=5, pen=None, brush=brush, name=name))
+            items["true function"] = cached(pg.PlotDataItem(name="true function"))
+            items["model"] = make_curve(pg.mkPen(PRED_COLOR, width=3), "model")
+            for item in items.values():
+                plot.addItem(item)
+        elif mode == "2d":
+            plot = pg.PlotItem(title="Decision regions")
+            self._region = pg.ImageItem()
+            self._region.setZValue(-20)
+            plot.addItem(self._region)
+        elif mode == "confusion":
+            self.confusion = ConfusionView(self._text_color())
+            plot = self.confusion.plot
+        else:
+            plot = pg.PlotItem(title="Fit")
+        self._plots[mode] = plot
+        return plot
+
+    def _prebuild(self) -> None:
+        """Build the views not built yet, one per turn of the event loop, while the window
+        is idle after it opens: the first data set of each kind then only fills one."""
+        for mode in ("1d", "2d", "confusion"):
+            if mode not in self._plots:
+                self._view(mode)
+                QTimer.singleShot(0, self, self._prebuild)
+                return
+
     def _use_plot(
         self, mode: str, title: str, extra: Any = None, keep_items: bool = False
     ) -> pg.PlotItem:
-        """Show mode ``mode``'s plot (emptied unless ``keep_items``; built on first use),
-        and ``extra`` under it."""
-        plot = self._plots.get(mode)
-        if plot is None:
-            plot = self._plots[mode] = pg.PlotItem(title=title)
-        elif not keep_items:
+        """Show mode ``mode``'s plot (emptied unless ``keep_items``), and ``extra`` under it."""
+        plot = self._view(mode)
+        if not keep_items:
             plot.clear()  # its data items (and their legend entries); axes stay
         wanted = [plot] if extra is None else [plot, extra]
         if list(self.ci.items) != wanted:
@@ -133,17 +169,7 @@ class FitPlot(pg.GraphicsLayoutWidget):
 
     def _setup_1d(self, ds: Any) -> None:
         plot = self.main_plot = self._use_plot("1d", "Fit: data and prediction", keep_items=True)
-        items = self._items_1d
-        if not items:  # built once; each data set refills them (the legend stays)
-            plot.showGrid(x=True, y=True, alpha=0.25)
-            add_legend(plot, offset=(8, 4), columns=4)  # one slim row, top left: covers little
-            for name, color in (("train", TRAIN_COLOR), ("validation", VAL_COLOR)):
-                brush = pg.mkBrush(*color, 140)
-                items[name] = cached(pg.ScatterPlotItem(size=5, pen=None, brush=brush, name=name))
-            items["true function"] = cached(pg.PlotDataItem(name="true function"))
-            items["model"] = make_curve(pg.mkPen(PRED_COLOR, width=3), "model")
-            for item in items.values():
-                plot.addItem(item)
+        items = self._items_1d  # built once (_view); each data set refills them
         names = getattr(ds, "feature_names", None)
         plot.setLabel("bottom", names[0] if names else "x")
         plot.setLabel("left", getattr(ds, "target_name", None) or "y")
@@ -179,10 +205,7 @@ class FitPlot(pg.GraphicsLayoutWidget):
 
     def _setup_2d(self, ds: Any) -> None:
         plot = self.main_plot = self._use_plot("2d", "Decision regions", keep_items=True)
-        if self._region is None:
-            self._region = pg.ImageItem()
-            self._region.setZValue(-20)
-            plot.addItem(self._region)
+        assert self._region is not None  # (built with the view)
         self._region.clear()  # no regions until a model is drawn for this data set
         self.region_image = self._region
         pre = getattr(ds, "preprocessing", None)
@@ -196,9 +219,8 @@ class FitPlot(pg.GraphicsLayoutWidget):
         fill_class_scatters(self._class_items, plot, x, y, size=6, alpha=220, pen=pen)
 
     def _setup_confusion(self, ds: Any) -> None:
-        if self.confusion is None:
-            self.confusion = ConfusionView(self._text_color())
-            self._plots["confusion"] = self.confusion.plot
+        self._view("confusion")
+        assert self.confusion is not None
         view = self.confusion
         view.text_color = self._text_color()
         view.set_dataset(ds)

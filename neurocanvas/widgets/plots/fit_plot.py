@@ -81,6 +81,7 @@ class FitPlot(pg.GraphicsLayoutWidget):
         self._class_items: list[pg.ScatterPlotItem] = []  # and its points, one item per class
         self.main_plot = self._use_plot("none", "Fit")
         apply_palette(self)
+        QTimer.singleShot(0, self, self._prebuild)  # the other views: once the window is idle
 
     # -- data set --------------------------------------------------------------------------
     def set_dataset(self, dataset: Any) -> None:

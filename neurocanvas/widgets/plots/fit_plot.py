@@ -175,11 +175,13 @@ class FitPlot(pg.GraphicsLayoutWidget):
         plot.setLabel("bottom", names[0] if names else "x")
         plot.setLabel("left", getattr(ds, "target_name", None) or "y")
         # the user's units, not the network's (a CSV is standardised for training)
+        # A few thousand points draw the same cloud, faster; one stride for both sets keeps
+        # their proportions.
+        keep = thinned(len(ds.x_train))
         for name, x, y in (
             ("train", _user_x(ds, ds.x_train), _user_y(ds, ds.y_train)),
             ("validation", _user_x(ds, ds.x_val), _user_y(ds, ds.y_val)),
         ):
-            keep = thinned(len(x))  # a few thousand points draw the same cloud, faster
             items[name].setData(np.ravel(x[keep]), np.ravel(y[keep, 0]))
         if ds.x_range is not None:
             lo, hi = ds.x_range

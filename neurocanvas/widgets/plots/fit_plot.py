@@ -120,7 +120,7 @@ class FitPlot(pg.GraphicsLayoutWidget):
         if mode == "1d":
             plot = pg.PlotItem(title="Fit: data and prediction")
             plot.showGrid(x=True, y=True, alpha=0.25)
-            add_legend(plot, offset=(8, 4), columns=4)  # one slim row, top left: covers little
+            self.legend = add_legend(plot)  # a row above the data (style.add_legend)
             items = self._items_1d
             for name, color in (("train", TRAIN_COLOR), ("validation", VAL_COLOR)):
                 brush = pg.mkBrush(*color, 140)
@@ -238,11 +238,13 @@ class FitPlot(pg.GraphicsLayoutWidget):
         return role_color(QPalette.ColorRole.Text).name()
 
     # -- runs ------------------------------------------------------------------------------
-    MAX_EARLIER = 4
+    MAX_EARLIER = 2  # more faded curves around the data read as clutter, not comparison
 
     def keep_fit_as_earlier(self, label: str, color: tuple[int, int, int]) -> None:
         """Keep the prediction on screen as a faded curve of an earlier run (1-D fits).
 
+        Only the last run is named in the legend; the one before fades further and goes
+        unnamed, and older ones go (the loss plot and the runs table keep every run).
         Decision regions of earlier runs are not overlaid: blended images on top of each other
         read as mud; the runs table and loss curves compare classifiers instead.
         """
@@ -251,6 +253,12 @@ class FitPlot(pg.GraphicsLayoutWidget):
         x, y = self.prediction_curve.getData()
         if x is None or not len(x) or not np.isfinite(y).any():
             return
+        for older in self.earlier_fits:
+            faded = pg.mkColor(older.opts["pen"].color())
+            faded.setAlpha(45)
+            older.setPen(pg.mkPen(faded, width=1))
+            if self.main_plot.legend is not None:
+                self.main_plot.legend.removeItem(older)
         ghost = make_curve(pg.mkPen((*color, 110), width=1.5), label)
         ghost.setZValue(-5)
         ghost.setData(np.array(x, copy=True), np.array(y, copy=True))

@@ -39,9 +39,11 @@ from neurocanvas.core import _winograd_f2
 from neurocanvas.core._kernels import workspace
 
 #: Target bytes of one chunk's transformed tiles, ``(m+2)^2 * C * tiles * itemsize``. Measured
-#: on the 2-core EPYC (1 MB L2 per core, 32 MB L3), C=OC=64 on 28x28: the F(2x2) transforms
-#: of the whole batch at once ran 4-8x slower than in chunks of 7 images (6 MB).
-CHUNK_BYTES = 6 << 20
+#: on the 2-core EPYC (1 MB L2 per core, 32 MB L3), C=OC=64 on 28x28, conv forward + backward
+#: interleaved at load ~5 (03:00 UTC, two probes of 9): 3-4 MB chunks (4-5 images) ran 15-25 %
+#: faster than 6 MB (median 88-100 vs 116-119 ms at 1 thread); the whole batch at once ran the
+#: transforms 4-8x slower than in chunks.
+CHUNK_BYTES = 4 << 20
 
 
 Pads = tuple[int, int, int, int]

@@ -14,8 +14,10 @@ prints one row.
 its default pace), ticks "until I stop it" so the run lasts the whole ``--minutes``, and
 prints one row every ``--sample-minutes``.
 
-Each row: samples/s of that stretch, resident memory (RSS, /proc/self/statm), the Python heap
-(``sys.getallocatedblocks()``: objects allocated by Python's allocator; with ``--tracemalloc``
+Each row: samples/s of that stretch, the process's CPU time per step (all threads: the work
+a step costs, whatever share of the machine the process got), resident memory (RSS,
+/proc/self/statm), the Python heap (``sys.getallocatedblocks()``: objects allocated by
+Python's allocator; with ``--tracemalloc``
 also the bytes traced, which slows the run), the gc's object count, the points held by the
 loss plot's curves, the GUI thread's longest stall in that stretch (5 ms heartbeat) and the
 machine's 1-minute load average. Flat columns mean nothing grows with the run's length. With
@@ -47,6 +49,12 @@ def rss_mb() -> float:
     return pages * os.sysconf("SC_PAGE_SIZE") / 1e6
 
 
+def _cpu_s() -> float:
+    """CPU seconds (user + system) this process has used, all threads."""
+    t = os.times()
+    return t.user + t.system
+
+
 def _points(curve: object) -> int:
     x = curve.getData()[0]  # type: ignore[attr-defined]
     return 0 if x is None else len(x)
@@ -76,7 +84,7 @@ class Sampler:
         self.window, self.traced = window, traced
         self.rows: list[dict[str, float]] = []
         self.t0 = time.perf_counter()
-        self.mark = {"step": 0.0, "samples": 0.0, "t": self.t0, "stall": 0.0}
+        self.mark = {"step": 0.0, "samples": 0.0, "t": self.t0, "stall": 0.0, "cpu": _cpu_s()}
         self._last_beat = self.t0
         self.first_trace: tracemalloc.Snapshot | None = None
 
@@ -92,8 +100,13 @@ class Sampler:
         step = trainer.global_step if trainer is not None else 0
         samples = trainer.samples_done if trainer is not None else 0
         plot = self.window.loss_plot
+        cpu = _cpu_s()
+        steps_done = max(step - self.mark["step"], 1)
         row = {
             "minute": (now - self.t0) / 60,
+            # the process's CPU time (all threads) per 1,000 steps: the work a step costs,
+            # whatever share of the machine the process got
+            "cpu_ms_per_step": (cpu - self.mark["cpu"]) * 1000 / steps_done,
             "step": step,
             "samples_per_s": (samples - self.mark["samples"]) / max(now - self.mark["t"], 1e-9),
             "rss_mb": rss_mb(),
@@ -113,11 +126,12 @@ class Sampler:
             f"  RSS {row['rss_mb']:7.1f} MB  heap {row['heap_blocks']:>9,d} blocks"
             f"  gc {row['gc_objects']:>8,d}"
             + (f"  traced {row['traced_mb']:6.1f} MB" if self.traced else "")
+            + f"  cpu {row['cpu_ms_per_step']:6.3f} ms/step"
             + f"  stall {row['max_stall_ms']:6.1f} ms  points {row['step_curve_points']:4d} step"
             f" / {row['epoch_curve_points']:4d} epoch  load {row['load_1min']:.1f}",
             flush=True,
         )
-        self.mark.update(step=step, samples=samples, t=now, stall=0.0)
+        self.mark.update(step=step, samples=samples, t=now, stall=0.0, cpu=cpu)
         return row
 
     def growth(self, top: int = 10) -> list[str]:

@@ -7,10 +7,10 @@ frame. :class:`Series` keeps
 * the latest values **exactly**, in fixed-size chunks (between ``(keep - 1) * chunk`` and
   ``keep * chunk`` of them), and
 * everything older as at most ``max_buckets`` **buckets** of a power-of-two width, each with
-  its minimum and maximum (and where they were) and its mean. When the buckets overflow,
-  neighbours merge pairwise and the width doubles (the multi-resolution scheme of plot
-  decimators such as Plotly-Resampler's min/max aggregation), so the history always spans the
-  whole run at a bounded size and keeps every extreme.
+  its minimum and maximum (and where they were) and its mean: the min/max decimation plot
+  resamplers use (e.g. Plotly-Resampler's MinMaxAggregator). When the buckets overflow,
+  neighbours merge pairwise and the width doubles, so the history always spans the whole run
+  at a bounded size and keeps every extreme.
 
 Its memory is therefore bounded whatever the run's length (about ``keep * chunk * 8`` bytes
 plus ``max_buckets * 48``). The trainer appends in its own thread; :meth:`Series.view` hands a

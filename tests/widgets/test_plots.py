@@ -169,6 +169,37 @@ def test_the_confusion_matrix_shows_the_counts_of_the_data_set_now_in_use(qtbot)
     assert list(plot.ci.items) == [plot.main_plot, plot.confusion.samples]
 
 
+def _confusion_at(qtbot, width: int, height: int) -> FitPlot:
+    plot = FitPlot()
+    qtbot.addWidget(plot)
+    plot.resize(width, height)
+    plot.show()
+    qtbot.waitExposed(plot)
+    plot.set_dataset(make_dataset("digits", {"n_samples": 200}, seed=0))
+    cm = np.eye(10, dtype=np.int64) * 38  # two-digit counts, as the digits example gives
+    cm[3, 5] = 2
+    plot.update_snapshot(snap(5, confusion=cm))
+    plot.grab()  # paint, as the window does
+    return plot
+
+
+def test_confusion_counts_that_do_not_fit_their_cell_are_not_drawn_over_each_other(qtbot):
+    small = _confusion_at(qtbot, 270, 280)  # the Plots tab's third at 1366x768: ~10 px cells
+    assert small.confusion.counts.drawn == 0
+    big = _confusion_at(qtbot, 900, 900)  # ~60 px cells: every non-zero count is drawn
+    assert big.confusion.counts.drawn == 11
+
+
+def test_hovering_a_confusion_cell_names_its_classes_and_count(qtbot):
+    plot = _confusion_at(qtbot, 270, 280)
+    image = plot.confusion.image
+    assert image.cell_text(5.5, 3.5) == (
+        "true 3, predicted 5: 2 validation samples (5% of class 3)"
+    )
+    assert image.cell_text(0.2, 0.7).startswith("true 0, predicted 0: 38 ")
+    assert image.cell_text(10.5, 0.5) == ""  # outside the matrix
+
+
 def test_decision_image_rejects_bad_shape():
     with pytest.raises(ValueError, match=r"\(H, W\) or \(H, W, C\)"):
         decision_image(np.zeros(5))

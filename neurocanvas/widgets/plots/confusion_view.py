@@ -30,14 +30,19 @@ class TextLayer(pg.GraphicsObject):
 
     ``set_texts([(x, y, text, colour), ...], bounds)``: each text is centred on (x, y) in
     the view's coordinates (``top=True``: hangs below it), whatever the zoom; ``bounds``
-    (view coordinates) covers them, for the view's repaints and ranges.
+    (view coordinates) covers them, for the view's repaints and ranges. With ``cell`` (the
+    width and height, in view coordinates, each text has to itself) a text wider or taller
+    than its cell on screen is not drawn: overlapping digits read as noise (a 10-class
+    matrix at 1366x768 has ~10 px cells); the colours and the hover text still tell.
     """
 
-    def __init__(self, top: bool = False) -> None:
+    def __init__(self, top: bool = False, cell: tuple[float, float] | None = None) -> None:
         super().__init__()
         self._top = top
+        self._cell = cell
         self._texts: list[tuple[QPointF, str, QColor]] = []
         self._bounds = QRectF()
+        self.drawn = 0  # texts drawn by the last paint (the ones that fit their cell)
 
     def set_texts(self, texts: Sequence[tuple[float, float, str, Any]], bounds: QRectF) -> None:
         self.prepareGeometryChange()
@@ -60,9 +65,18 @@ class TextLayer(pg.GraphicsObject):
         align = Qt.AlignmentFlag.AlignHCenter | (
             Qt.AlignmentFlag.AlignTop if self._top else Qt.AlignmentFlag.AlignVCenter
         )
+        room = None
+        if self._cell is not None:
+            corner = to_device.map(QPointF(*self._cell)) - to_device.map(QPointF(0.0, 0.0))
+            room = (abs(corner.x()) - 2, abs(corner.y()))
+        metrics = painter.fontMetrics()
+        self.drawn = 0
         for point, text, color in self._texts:
             if not text:
                 continue
+            if room is not None and (metrics.horizontalAdvance(text) > room[0] or height > room[1]):
+                continue
+            self.drawn += 1
             p = to_device.map(point)
             top = p.y() if self._top else p.y() - height
             painter.setPen(color)
@@ -80,10 +94,10 @@ class ConfusionView:
         self.plot.invertY(True)
         self.plot.setLabel("bottom", "predicted")
         self.plot.setLabel("left", "true")
-        self.image = pg.ImageItem(np.zeros((1, 1)))
+        self.image = _MatrixImage(np.zeros((1, 1)))
         self.image.setColorMap(pg.colormap.get("viridis"))
         self.plot.addItem(self.image)
-        self.counts = TextLayer()
+        self.counts = TextLayer(cell=(1.0, 1.0))
         self.plot.addItem(self.counts)
         self.samples = pg.ViewBox(lockAspect=True, enableMouse=False, invertY=True)
         self.sample_image = pg.ImageItem()
@@ -112,6 +126,7 @@ class ConfusionView:
         self.image.setImage(np.zeros((n, n)), levels=(0.0, 1.0))
         self.counts.set_texts([], QRectF(0, 0, n, n))
         self._names = [str(c) for c in (ds.class_names or [])]
+        self.image.describe = None
         self._truth = np.asarray(ds.y_val).ravel().astype(np.int64)
         x = np.asarray(ds.x_val)
         images = len(tuple(ds.input_shape)) >= 2
@@ -151,6 +166,15 @@ class ConfusionView:
         ]
         self.counts.set_texts(texts, QRectF(0, 0, n, n))
 
+        def describe(i: int, j: int) -> str:
+            share = f" ({frac[i, j]:.0%} of class {self._name(i)})" if rows[i, 0] else ""
+            return (
+                f"true {self._name(i)}, predicted {self._name(j)}: "
+                f"{int(cm[i, j])} validation samples{share}"
+            )
+
+        self.image.describe = describe
+
     def show_samples(self, pred: np.ndarray | None) -> None:
         """Each sample's true class, or the prediction (✗ when wrong) once there is one."""
         if not self._count:
@@ -181,6 +205,31 @@ class ConfusionView:
 
     def _name(self, k: int) -> str:
         return self._names[k] if 0 <= k < len(self._names) else str(k)
+
+
+class _MatrixImage(pg.ImageItem):
+    """The matrix image; hovering a cell shows its count and share as a tooltip."""
+
+    def __init__(self, image: np.ndarray) -> None:
+        super().__init__(image)
+        self.describe: Any = None  # (true, predicted) -> text, once there is a matrix
+
+    def cell_text(self, x: float, y: float) -> str:
+        """The hover text of the cell at view point (x, y) = (predicted, true), or ""."""
+        image = self.image
+        if self.describe is None or image is None:
+            return ""
+        j, i = int(np.floor(x)), int(np.floor(y))
+        if not (0 <= i < image.shape[1] and 0 <= j < image.shape[0]):
+            return ""
+        return str(self.describe(i, j))
+
+    def hoverEvent(self, ev: Any) -> None:  # noqa: N802 - pyqtgraph's name
+        if ev.isExit():
+            self.setToolTip("")
+            return
+        pos = ev.pos()
+        self.setToolTip(self.cell_text(pos.x(), pos.y()))
 
 
 def _as_image(x: np.ndarray) -> np.ndarray:

@@ -72,6 +72,25 @@ def test_gradient_size_sets_each_wires_band_and_the_legend_shows(chain) -> None:
     assert not any(h.isVisible() for h in overlay.halos.values())
 
 
+def test_the_health_legend_is_compact_until_its_toggle_is_clicked(chain, qtbot) -> None:
+    canvas, ids = chain
+    canvas.resize(900, 400)
+    canvas.show()
+    qtbot.waitExposed(canvas)
+    overlay = HealthOverlay(canvas)
+    overlay.show_health(health_result(ids, lin_norm=1e-6, act_norm=50.0))
+    legend = overlay.legend
+    compact = legend.height()
+    assert not legend.details.isVisible() and "dead ReLUs" in legend.toolTip()
+    assert legend.geometry().bottom() == canvas.height() - 11  # 10 px from the corner
+    qtbot.mouseClick(legend.toggle, Qt.MouseButton.LeftButton)
+    assert legend.details.isVisible() and "dead ReLUs" in legend.details.text()
+    assert legend.height() > compact + 20
+    assert legend.geometry().bottom() == canvas.height() - 11  # grew upwards, still in view
+    qtbot.mouseClick(legend.toggle, Qt.MouseButton.LeftButton)
+    assert not legend.details.isVisible() and legend.height() == compact
+
+
 def test_badges_carry_the_plain_words_on_hover(chain) -> None:
     canvas, ids = chain
     overlay = HealthOverlay(canvas)

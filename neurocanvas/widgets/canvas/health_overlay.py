@@ -30,8 +30,10 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import (
     QFrame,
     QGraphicsItem,
+    QHBoxLayout,
     QLabel,
     QStyleOptionGraphicsItem,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -202,7 +204,12 @@ class _ScaleBar(QWidget):
 
 
 class HealthLegend(QFrame):
-    """Explains the wire and badge encoding; sits in the canvas's bottom-left corner."""
+    """Explains the wire and badge encoding; sits in the canvas's bottom-left corner.
+
+    Compact by default (a title with a toggle, when it was measured, and the colour scale:
+    ~300 x 60 px), because the full text covered a quarter of the canvas at 1366x768; the
+    toggle shows what the bands and badges mean, and the same text is the legend's tooltip.
+    """
 
     def __init__(self, parent: QWidget) -> None:
         super().__init__(parent)
@@ -210,18 +217,32 @@ class HealthLegend(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setAutoFillBackground(True)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(8, 6, 8, 6)
+        layout.setContentsMargins(8, 4, 8, 4)
         layout.setSpacing(2)
-        title = QLabel(
-            "<b>Training health</b> — the band under each wire: size of the gradient "
-            "flowing back (log scale)"
-        )
-        layout.addWidget(title)
+        header = QHBoxLayout()
+        header.setSpacing(6)
+        self.toggle = QToolButton()
+        self.toggle.setObjectName("healthLegendToggle")
+        self.toggle.setText("Training health")
+        self.toggle.setCheckable(True)
+        self.toggle.setAutoRaise(True)
+        self.toggle.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.toggle.setArrowType(Qt.ArrowType.RightArrow)
+        self.toggle.setToolTip("Show what the bands under the wires and the badges mean")
+        bold = self.toggle.font()
+        bold.setBold(True)
+        self.toggle.setFont(bold)
+        self.toggle.toggled.connect(self._show_details)
+        header.addWidget(self.toggle)
+        self.step_label = QLabel("")
+        header.addWidget(self.step_label)
+        header.addStretch(1)
+        layout.addLayout(header)
         layout.addWidget(_ScaleBar(self))
-        badges = QLabel(
+        meaning = (
+            "The band under each wire: size of the gradient flowing back (log scale).<br>"
             "thin blue: vanishing · green: healthy · thick red: exploding · none: no gradient"
-            "<br>"
-            "Badges (hover for details): "
+            "<br>Badges (hover for details): "
             + " ".join(
                 f"<span style='color: rgb{rgb}; font-weight: bold'>{sym}</span> {name}"
                 for name, rgb, sym in (
@@ -232,11 +253,25 @@ class HealthLegend(QFrame):
                 )
             )
         )
-        badges.setTextFormat(Qt.TextFormat.RichText)
-        layout.addWidget(badges)
-        self.step_label = QLabel("")
-        layout.addWidget(self.step_label)
+        self.details = QLabel(meaning)
+        self.details.setObjectName("healthLegendDetails")
+        self.details.setTextFormat(Qt.TextFormat.RichText)
+        self.details.hide()
+        layout.addWidget(self.details)
+        self.setToolTip(meaning)
         self.adjustSize()
+
+    def _show_details(self, on: bool) -> None:
+        self.toggle.setArrowType(Qt.ArrowType.DownArrow if on else Qt.ArrowType.RightArrow)
+        self.details.setVisible(on)
+        self.adjustSize()
+        self.resized()
+
+    def resized(self) -> None:
+        """Keep the bottom-left corner where it was (the overlay places the legend)."""
+        parent = self.parentWidget()
+        if parent is not None:
+            self.move(10, parent.height() - self.height() - 10)
 
 
 class HealthOverlay(QObject):
@@ -264,8 +299,7 @@ class HealthOverlay(QObject):
 
     def _place_legend(self) -> None:
         self.legend.adjustSize()
-        margin = 10
-        self.legend.move(margin, self.canvas.height() - self.legend.height() - margin)
+        self.legend.resized()
 
     def set_enabled(self, on: bool) -> None:
         self.enabled = bool(on)
@@ -282,9 +316,10 @@ class HealthOverlay(QObject):
         if visible:
             step = result["step"]
             self.legend.step_label.setText(
-                f"measured at training step {step}"
-                if step
-                else "measured on one batch with the current weights (no step taken)"
+                f"measured at training step {step}" if step else "measured on one batch"
+            )
+            self.legend.step_label.setToolTip(
+                "" if step else "with the current weights (no training step taken)"
             )
             self._place_legend()
             self.legend.raise_()

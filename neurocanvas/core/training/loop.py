@@ -177,7 +177,10 @@ class Trainer:
         # How the weights now in the model score, when they are not the last step's (a restore
         # put a checkpoint back): what a final report must describe. None once training moves on.
         self.kept: dict[str, Any] | None = None
-        self.checkpoint()
+        # The initial weights' checkpoint is taken by the first step, in the thread that
+        # trains: constructing a Trainer runs no forward pass, so the app's GUI thread (which
+        # builds it on Train) never pays for one (25-50 ms for digits-cnn; seconds for the
+        # first 3x3 convolution of a process, which loads the Winograd kernels).
 
         # timing: active time excludes pauses so samples/s and the ETA stay honest
         self._active_s = 0.0
@@ -216,6 +219,8 @@ class Trainer:
         Its moments belonged to the old weights; the guard's loss history restarts and the
         loaded weights become a checkpoint (a good one only if they are finite).
         """
+        if self.guard.latest is None:
+            self.checkpoint()  # the weights before: still a way back if the loaded ones are bad
         self.model.load_state_dict(weights)
         self.optimizer = self.build_optimizer()
         self.guard.restart()
@@ -318,6 +323,8 @@ class Trainer:
         model, or training goes on.
         """
         t0 = time.perf_counter()
+        if self.guard.latest is None:
+            self.checkpoint()  # the weights before any step: a divergence can go back to them
         # overflow on the way to a divergence is expected: the guard reports it in words
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             value = self._step()

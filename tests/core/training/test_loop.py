@@ -292,3 +292,18 @@ def test_a_paced_runs_time_is_the_time_it_took_not_the_computing_alone():
     assert final.step == 5 and final.elapsed_s >= 4 / 20.0  # 5 steps at 20 a second
     record = RunRecord.from_snapshot(1, "initial weights", dict(final.settings), final)
     assert record.seconds == pytest.approx(final.elapsed_s)
+
+
+def test_constructing_a_trainer_runs_no_forward_pass_the_first_step_keeps_the_initial_weights():
+    # The app builds the Trainer in its GUI thread: any forward pass there freezes the window.
+    model = mlp()
+    calls = []
+    model.register_forward_hook(lambda *_: calls.append(1))
+    initial = {k: np.array(v, copy=True) for k, v in model.state_dict().items()}
+    trainer = Trainer(model, regression_data(), TrainingConfig(epochs=1))
+    assert calls == [] and trainer.guard.best() is None
+    trainer.step()
+    best = trainer.guard.best()
+    assert calls and best is not None and best.step == 0
+    for name, value in initial.items():
+        np.testing.assert_array_equal(best.state[name], value)

@@ -45,13 +45,16 @@ def test_legends_sit_above_the_data_and_never_widen_the_plot(window_factory, qtb
         assert view.height() >= 0.5 * item.sceneBoundingRect().height(), name
 
 
-def test_only_the_last_earlier_fit_is_named_and_older_ones_fade(window_factory, qtbot):
+def test_the_fits_of_four_compared_runs_stay_named_and_older_ones_go(window_factory, qtbot):
     w = laid_out(window_factory, qtbot, "general-fit", SIZES[0])
-    for _ in range(4):
+    for _ in range(6):
         train_steps(w, qtbot, 5)
     fit = w.fit_plot
-    assert len(fit.earlier_fits) == fit.MAX_EARLIER == 2
+    assert len(fit.earlier_fits) == fit.MAX_EARLIER == 4  # the four rates Compare trains
     named = [label.text for _, label in fit.legend.items]
-    last, older = fit.earlier_fits[-1], fit.earlier_fits[0]
-    assert last.name() in named and older.name() not in named
-    assert older.opts["pen"].color().alpha() < last.opts["pen"].color().alpha()
+    assert all(ghost.name() in named for ghost in fit.earlier_fits)
+    assert w.loss_plot.run_labels()[0] not in named  # the oldest of six runs went
+    loss_named = [label.text for _, label in w.loss_plot.legend.items]
+    earlier = w.loss_plot.run_labels()[:-1]
+    assert earlier[-3:] == [n for n in loss_named if n in earlier]  # the newest three only
+    assert len(w.loss_plot.faded) == 5  # every run still drawn

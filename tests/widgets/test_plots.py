@@ -403,3 +403,16 @@ def test_a_diverged_run_ends_in_a_mark_and_never_flattens_later_runs(loss_plot):
     assert hi <= 10.0 + 1e-9  # the later healthy run keeps a readable axis
     _, (y0, y1) = loss_plot.getPlotItem().getViewBox().viewRange()
     assert y1 - y0 < 5  # decades shown, not 1e-2 .. 1e10
+
+
+def test_a_loss_spike_goes_off_the_top_instead_of_squashing_the_run(loss_plot):
+    # Adam at lr 1 on general-fit: 0.7 at first, ~1e4 for a few dozen steps, then ~0.05.
+    losses = np.concatenate([[0.7, 0.6, 0.5], np.full(30, 1e4), np.full(200, 0.05)])
+    loss_plot.update_snapshot(snap(len(losses), step_loss=losses))
+    lo, hi = loss_plot.y_extent()
+    assert lo == pytest.approx(0.05) and hi == pytest.approx(7.0)  # a decade above the start
+    # a fall from a high start is drawn whole
+    loss_plot.begin_run()
+    falling = np.geomspace(100.0, 0.01, 50)
+    loss_plot.update_snapshot(snap(len(falling), step_loss=falling))
+    assert loss_plot.y_extent()[1] == pytest.approx(100.0)

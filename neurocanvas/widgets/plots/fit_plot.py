@@ -238,13 +238,15 @@ class FitPlot(pg.GraphicsLayoutWidget):
         return role_color(QPalette.ColorRole.Text).name()
 
     # -- runs ------------------------------------------------------------------------------
-    MAX_EARLIER = 2  # more faded curves around the data read as clutter, not comparison
+    # Compare Rates trains four rates: each of their fits stays, so "0.01 fits, 1 misbehaves"
+    # can be seen side by side; more read as clutter (the loss plot and Runs tab keep all).
+    MAX_EARLIER = 4
 
     def keep_fit_as_earlier(self, label: str, color: tuple[int, int, int]) -> None:
         """Keep the prediction on screen as a faded curve of an earlier run (1-D fits).
 
-        Only the last run is named in the legend; the one before fades further and goes
-        unnamed, and older ones go (the loss plot and the runs table keep every run).
+        Each earlier fit keeps its run's colour and name; at most :attr:`MAX_EARLIER` stay
+        (the loss plot and the runs table keep every run).
         Decision regions of earlier runs are not overlaid: blended images on top of each other
         read as mud; the runs table and loss curves compare classifiers instead.
         """
@@ -253,12 +255,6 @@ class FitPlot(pg.GraphicsLayoutWidget):
         x, y = self.prediction_curve.getData()
         if x is None or not len(x) or not np.isfinite(y).any():
             return
-        for older in self.earlier_fits:
-            faded = pg.mkColor(older.opts["pen"].color())
-            faded.setAlpha(45)
-            older.setPen(pg.mkPen(faded, width=1))
-            if self.main_plot.legend is not None:
-                self.main_plot.legend.removeItem(older)
         ghost = make_curve(pg.mkPen((*color, 110), width=1.5), label)
         ghost.setZValue(-5)
         ghost.setData(np.array(x, copy=True), np.array(y, copy=True))

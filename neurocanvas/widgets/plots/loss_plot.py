@@ -23,6 +23,10 @@ from neurocanvas.widgets.plots.style import MARKER_COLOR, make_curve, role_color
 # How far above its starting loss a diverged run may stretch the y axis (decades): enough to
 # show it going up, never the 1e10 of its last steps.
 DIVERGED_HEADROOM = 1.0
+# Earlier runs named in the legend (the newest ones): four compared rates and the current
+# run took 6-8 legend rows and squeezed the plot to ~90 px at 1366x768. Older runs stay
+# drawn, and the Runs tab names every run.
+MAX_NAMED_EARLIER = 3
 
 
 class LossAxis(pg.AxisItem):
@@ -82,6 +86,7 @@ class LossPlot(PlotBase):
         self._seen = {"step": 0, "train": 0, "validation": 0}
         self._epoch_anchor: tuple[int, int] = (0, 0)  # (completed epochs, step) last seen
         self._y_bounds = (np.inf, -np.inf)  # log10 range of everything drawn this run
+        self._start: list[float] = []  # the run's first finite step losses (log10), <= 3
         self._total_steps = 0
         # Per-step losses are noisy: a faint line under the per-epoch curves.
         self.step_curve = make_curve(pg.mkPen((0, 0, 0, 45), width=1))
@@ -127,6 +132,7 @@ class LossPlot(PlotBase):
         self._seen = dict.fromkeys(self._seen, 0)
         self._epoch_anchor = (0, 0)
         self._y_bounds = (np.inf, -np.inf)
+        self._start = []
         self._total_steps = 0
         self._last_step = -1
         self._diverged_at = None
@@ -234,6 +240,8 @@ class LossPlot(PlotBase):
         self.getPlotItem().addItem(ghost)
         ghost.setData(x, log_y)  # a decimated curve: cheap to keep drawing
         self.faded.append(ghost)
+        if len(self.faded) > MAX_NAMED_EARLIER:
+            self.legend.removeItem(self.faded[-MAX_NAMED_EARLIER - 1])
         lo, hi = bounds
         if np.isfinite(lo) and np.isfinite(hi):
             self._faded_bounds.append((float(x[-1]), lo, hi))
@@ -271,6 +279,8 @@ class LossPlot(PlotBase):
         if len(pos):
             new = log_losses(values)
             self._steps.extend(pos + 1.0, new)
+            if len(self._start) < 3:
+                self._start += [float(v) for v in new[np.isfinite(new)][: 3 - len(self._start)]]
             self._grow_bounds(new)
         self._seen["step"] = len(snap.step_loss)
         n_epochs = max(len(snap.train_loss), len(snap.val_loss))
@@ -303,12 +313,22 @@ class LossPlot(PlotBase):
         self._request_draw()
 
     def _grow_bounds(self, log_y: np.ndarray) -> None:
+        """Widen the run's y extent to ``log_y`` (log10 losses), ignoring outliers above.
+
+        As TensorBoard's "ignore outliers in chart scaling": the top never goes more than
+        :data:`DIVERGED_HEADROOM` decades above the run's first losses. A spike (Adam at lr 1
+        reaches ~1e4 from 0.7 for a few dozen steps, then settles) goes off the top instead of
+        squashing the whole run, and every later run compared with it, into the bottom.
+        """
         if self._diverged_at is not None:
             return  # what comes after a divergence would flatten every other curve
         finite = log_y[np.isfinite(log_y)]
         if len(finite):
             lo, hi = self._y_bounds
-            self._y_bounds = (min(lo, float(finite.min())), max(hi, float(finite.max())))
+            top = float(finite.max())
+            if self._start:
+                top = min(top, max(self._start) + DIVERGED_HEADROOM)
+            self._y_bounds = (min(lo, float(finite.min())), max(hi, top))
 
     def step_data(self) -> tuple[np.ndarray, np.ndarray]:
         """The per-step loss as drawn (decimated), in loss units."""

@@ -89,6 +89,10 @@ def test_the_health_legend_is_compact_until_its_toggle_is_clicked(chain, qtbot) 
     assert legend.geometry().bottom() == canvas.height() - 11  # grew upwards, still in view
     qtbot.mouseClick(legend.toggle, Qt.MouseButton.LeftButton)
     assert not legend.details.isVisible() and legend.height() == compact
+    overlay.show_health(health_result(ids, lin_norm=1e-3, act_norm=1.0))  # a reopened project's
+    fm = legend.toggle.fontMetrics()
+    assert legend.toggle.width() >= fm.horizontalAdvance("Training health")  # never elided
+    assert legend.step_label.width() >= legend.step_label.sizeHint().width()
 
 
 def test_badges_carry_the_plain_words_on_hover(chain) -> None:

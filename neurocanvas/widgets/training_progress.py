@@ -70,7 +70,7 @@ class TrainingProgress(QWidget):
             self.detail.setText(f"step {snap.step:,} · {speed}")
         else:
             self.bar.setFormat(f"Epoch {min(epoch, epochs)}/{epochs} · %p%")
-            self.detail.setText(
-                f"step {snap.step:,}/{snap.total_steps:,} · {speed}"
-                f" · {format_duration(snap.eta_s)} left"
-            )
+            # Time left only while it counts down: a stopped, diverged or paused run has none
+            # ("4:41 left" after Stop, "0:00 left" after a divergence read as still going).
+            left = f" · {format_duration(snap.eta_s)} left" if snap.state == "running" else ""
+            self.detail.setText(f"step {snap.step:,}/{snap.total_steps:,} · {speed}{left}")

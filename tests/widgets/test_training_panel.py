@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -205,6 +206,9 @@ def test_progress_shows_epoch_step_speed_and_time_left(panel):
     text = panel.progress_label.text()
     assert "step 30/100" in text
     assert "12,345 samples/s" in text and "1:15 left" in text
+    for state in ("stopped", "diverged", "paused", "finished"):
+        panel.update_progress(replace(snap, state=state, eta_s=281.0))
+        assert "left" not in panel.progress_label.text(), state  # nothing counts down
 
 
 def test_format_duration():

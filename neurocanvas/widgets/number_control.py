@@ -216,6 +216,7 @@ class NumberControl(QWidget):
     def _on_entry(self) -> None:
         text = self.entry.text().strip()
         if text == format_value(self._value):
+            self.message.hide()  # the value in use, confirmed: an earlier refusal is stale
             return
         try:
             value = float(text)

@@ -66,6 +66,10 @@ def test_bad_typed_values_are_refused_with_a_message_and_the_value_in_use_stays(
     )
     type_into(qtbot, panel.lr.entry, "0.02")  # a good value clears the reason
     assert panel.lr.value() == 0.02 and not panel.lr.message.isVisible()
+    type_into(qtbot, panel.lr.entry, text)
+    assert panel.lr.message.isVisible()
+    type_into(qtbot, panel.lr.entry, "0.02")  # the value in use, typed again: clears it too
+    assert panel.lr.value() == 0.02 and not panel.lr.message.isVisible()
 
 
 def type_into(qtbot, entry, text: str) -> None:

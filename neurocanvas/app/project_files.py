@@ -100,8 +100,9 @@ class ProjectFilesMixin:
         return True
 
     def open_dialog(self) -> bool:
-        start = str(self.document.path.parent) if self.document.path else ""
-        path, _ = QFileDialog.getOpenFileName(self, "Open project", start, OPEN_FILTER)
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open project", str(self.open_folder()), OPEN_FILTER
+        )
         return bool(path) and self.open_file(path)
 
     def open_file(self, path: str | Path, ask: bool = True) -> bool:
@@ -227,6 +228,16 @@ class ProjectFilesMixin:
             return self.document.path.parent
         docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
         return Path(docs) if docs and Path(docs).is_dir() else Path.home()
+
+    def open_folder(self) -> Path:
+        """Where File > Open starts: the project's folder, else that of the last project
+        opened or saved (an example is open after saving one elsewhere), else
+        :meth:`default_folder`."""
+        if self.document.path is None:
+            for recent in self.settings.recent_files():
+                if Path(recent).parent.is_dir():
+                    return Path(recent).parent
+        return self.default_folder()
 
     def maybe_save(self, doing: str = "closing") -> bool:
         """Ask about unsaved changes: True to go on (saved or discarded), False to cancel."""

@@ -178,3 +178,23 @@ def test_unsaved_changes_prompt_cancel_discard_and_save(make, dialogs, tmp_path,
     )
     dialogs.answer = QMessageBox.StandardButton.Discard
     assert again.close()
+
+
+def test_open_starts_where_the_last_project_was_saved_when_an_example_is_open(
+    make, qtbot, tmp_path, monkeypatch
+):
+    w = make()
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    save_dialog_returns(monkeypatch, folder / "fit")
+    w.save_action.trigger()
+    assert w.open_example("general-fit", ask=False)  # no file of its own
+    started: list[str] = []
+
+    def fake_open(parent, caption, start, *args, **kwargs):
+        started.append(start)
+        return "", ""
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", fake_open)
+    w.open_action.trigger()
+    assert started == [str(folder.resolve())]

@@ -33,6 +33,7 @@ from neurocanvas.core.datasets.csv_reader import read_table, resolve_path
 from neurocanvas.core.datasets.preprocessing import METADATA_KEY
 from neurocanvas.core.io.atomic import atomic_write
 from neurocanvas.core.network.compiler import GraphModule, compile_graph
+from neurocanvas.core.network.decision import last_activation, output_kind
 from neurocanvas.core.network.graph import Graph
 from neurocanvas.core.random import default_rng, manual_seed
 from neurocanvas.core.training import TrainingConfig
@@ -176,9 +177,17 @@ def checkpoint_metadata(experiment: Experiment) -> dict[str, str]:
 
 
 def training_script(
-    experiment: Experiment, data: dict[str, Any], loss: str, drop_lone_batch: bool
+    experiment: Experiment,
+    data: dict[str, Any],
+    loss: str,
+    drop_lone_batch: bool,
+    output: str = "logits",
 ) -> str:
     """train.py's text: the template with this experiment's ``EXPERIMENT`` filled in.
+
+    ``output``: what the network's last layer gives ("logits", "probabilities",
+    "log_probabilities"; ``decision.output_kind``), so that train.py's accuracy labels the
+    samples as the app's metrics do (a Sigmoid's output is thresholded at 0.5, not 0).
 
     ``drop_lone_batch``: the network has BatchNorm, so a last batch of one sample is skipped
     (as the app's trainer does: BatchNorm cannot normalise a single sample).
@@ -191,6 +200,7 @@ def training_script(
     spec = {
         "name": experiment.project.name,
         "loss": loss,
+        "output": output,
         "settings": settings,
         "lr_schedule": lr_schedule(experiment),
         "drop_lone_batch": drop_lone_batch,
@@ -263,7 +273,9 @@ def export_training(
     schedule = lr_schedule(experiment)
     texts = {
         "model.py": torch_code(model, weights.name, title),
-        "train.py": training_script(experiment, data, loss, _has_batchnorm(model)),
+        "train.py": training_script(
+            experiment, data, loss, _has_batchnorm(model), output_kind(last_activation(model))
+        ),
         "README.md": README.format(
             title=title,
             data=data["kind"] if data["kind"] != "npz" else "data.npz, as the app generated it",

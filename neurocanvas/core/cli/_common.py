@@ -174,15 +174,11 @@ def format_from_suffix(path: str) -> str:
     raise CliError(f"cannot tell the export format from {path!r}: give --format")
 
 
-def refuse_overwriting_inputs(output: str, loaded: Loaded) -> None:
-    """Refuse an export path that is the project itself, its weights or its data file.
-
-    Writing a model over the file it was read from destroys the person's work without a
-    word (an ONNX file named like the project, the training CSV named as the export).
-    """
+def protected_files(loaded: Loaded) -> dict[Path, str]:
+    """The files an export must never write, resolved: the project itself, its weights and
+    its data file(s), each with what it is (for the message)."""
     from neurocanvas.core.io.project import weights_file
 
-    target = Path(output).expanduser().resolve()
     source = Path(loaded.source)
     inputs: dict[Path, str] = {}
     if source.exists():
@@ -190,7 +186,7 @@ def refuse_overwriting_inputs(output: str, loaded: Loaded) -> None:
         if source.suffix == ".ncproj":
             sidecar = weights_file(source)
             if sidecar is not None:
-                inputs[sidecar.resolve()] = "the project's weights"
+                inputs[sidecar.resolve()] = "the project's weights file"
     for key in ("path", "images", "labels"):
         value = loaded.project.dataset_params.get(key) if loaded.project is not None else None
         if isinstance(value, str) and value:
@@ -198,6 +194,15 @@ def refuse_overwriting_inputs(output: str, loaded: Loaded) -> None:
             if not data.is_absolute() and source.exists():
                 data = source.resolve().parent / data
             inputs[data.resolve()] = "the project's data file"
-    what = inputs.get(target)
+    return inputs
+
+
+def refuse_overwriting_inputs(output: str | Path, loaded: Loaded) -> None:
+    """Refuse an export path that is the project itself, its weights or its data file.
+
+    Writing a model over the file it was read from destroys the person's work without a
+    word (an ONNX file named like the project, the training CSV named as the export).
+    """
+    what = protected_files(loaded).get(Path(output).expanduser().resolve())
     if what is not None:
         raise CliError(f"{output} is {what}: choose another output path (nothing was written)")

@@ -11,8 +11,8 @@ from neurocanvas.core.cli._common import (
     format_from_suffix,
     load_source,
     problems_line,
-    refuse_overwriting_inputs,
 )
+from neurocanvas.core.cli._outputs import check_export_outputs
 from neurocanvas.core.network.shapes import PARAMETER_BUDGET
 
 NAME = "export"
@@ -43,6 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="PATH",
         help="the file to write; for --format torch-train, a folder",
     )
+    p.add_argument("--force", action="store_true", help="overwrite files the export would replace")
     p.set_defaults(func=cmd_export)
 
 
@@ -53,7 +54,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if loaded.model is None:
         raise CliError(f"the network is not valid: {problems_line(loaded)}")
     fmt = args.format or format_from_suffix(args.output)
-    refuse_overwriting_inputs(args.output, loaded)
+    check_export_outputs(args.output, fmt, loaded, args.force)
     if args.weights is None and not loaded.has_saved_weights:
         print(
             "warning: the project has no trained weights, so the export holds the initial "

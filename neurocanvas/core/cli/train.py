@@ -20,8 +20,8 @@ from neurocanvas.core.cli._common import (
     format_from_suffix,
     load_source,
     problems_line,
-    refuse_overwriting_inputs,
 )
+from neurocanvas.core.cli._outputs import check_export_outputs
 from neurocanvas.core.network.shapes import PARAMETER_BUDGET
 
 if TYPE_CHECKING:  # the training package loads only when a run starts
@@ -52,6 +52,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--format", choices=list(EXPORT_FORMATS), help="export format (default: from PATH)"
     )
     p.add_argument(
+        "--force", action="store_true", help="let --export overwrite files it would replace"
+    )
+    p.add_argument(
         "--save",
         action="store_true",
         help="save the trained weights into the project file (all or nothing)",
@@ -80,6 +83,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         print(f"warning: {problem.message}", file=sys.stderr)
     if loaded.model is None:
         raise CliError(f"the network is not valid: {problems_line(loaded)}")
+    if args.export:  # before training: a refused export must not cost the run
+        check_export_outputs(args.export, args.format, loaded, args.force)
     config = loaded.project.config
     overrides = {
         k: v
@@ -112,7 +117,6 @@ def cmd_train(args: argparse.Namespace) -> int:
             progress.close()
     result = _final_metrics(final, trainer, time.perf_counter() - started)
     if args.export:
-        refuse_overwriting_inputs(args.export, loaded)
         from neurocanvas.core.io.export import Experiment, ExportError, WeightsError, export_model
 
         # the run's settings and lr record go with a training-script export

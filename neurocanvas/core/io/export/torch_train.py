@@ -45,6 +45,17 @@ from .weights import save_weights
 TEMPLATE = Path(__file__).resolve().parents[3] / "resources" / "templates" / "train.py.tmpl"
 MARKER = "EXPERIMENT: dict[str, Any] = {}  # written by NeuroCanvas"
 VAL_FRACTION = 0.2  # make_dataset's default, which the app and the CLI use
+#: the files export_training always writes into the folder (plus DATA_FILE for generated data)
+FOLDER_FILES = ("model.py", "train.py", "README.md", "weights.safetensors", "initial.safetensors")
+DATA_FILE = "data.npz"
+#: data sets that train.py reads again from their own files (no DATA_FILE written)
+FILE_DATASETS = ("csv", "mnist")
+
+
+def folder_files(folder: str | os.PathLike[str], dataset_key: str) -> list[Path]:
+    """Every file ``export_training`` writes into ``folder`` for a data set ``dataset_key``."""
+    names = [*FOLDER_FILES, *(() if dataset_key in FILE_DATASETS else (DATA_FILE,))]
+    return [Path(folder) / name for name in names]
 
 
 class Project(Protocol):
@@ -138,7 +149,7 @@ def _data_recipe(experiment: Experiment, folder: Path) -> tuple[dict[str, Any], 
         "x_val": dataset.x_val,
         "y_val": dataset.y_val,
     }
-    target_file = atomic_write(folder / "data.npz", lambda tmp: _savez(tmp, arrays))
+    target_file = atomic_write(folder / DATA_FILE, lambda tmp: _savez(tmp, arrays))
     return {"kind": "npz", "file": target_file.name}, [target_file]
 
 

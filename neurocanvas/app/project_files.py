@@ -28,6 +28,7 @@ from neurocanvas.core.io.export import (
     export_model,
     read_preprocessing,
 )
+from neurocanvas.core.io.export_targets import export_files, own_file_refusal, own_files
 from neurocanvas.core.io.onnx_import import OnnxImportError, project_from_onnx
 from neurocanvas.core.io.project import SUFFIX, Project, ProjectError, load_project, save_project
 from neurocanvas.core.training import TrainingConfig
@@ -342,6 +343,12 @@ class ProjectFilesMixin:
         if path.suffix != fmt.suffix:
             path = path.with_name(path.name + fmt.suffix)
         title = safe_stem(doc.path.stem if doc.path else doc.name)
+        # every file the export writes (a .py's weights beside it too), checked first
+        files = export_files(path, fmt_key, doc.dataset_key)
+        refusal = own_file_refusal(path, files, own_files(doc.path, doc.dataset_params))
+        if refusal is not None:
+            self.show_error("Export refused", refusal, True)
+            return []
         try:
             # A copy of the weights in a model of its own: exporting never races a step.
             model = self.controller.model_copy()

@@ -177,24 +177,10 @@ def format_from_suffix(path: str) -> str:
 def protected_files(loaded: Loaded) -> dict[Path, str]:
     """The files an export must never write, resolved: the project itself, its weights and
     its data file(s), each with what it is (for the message)."""
-    from neurocanvas.core.io.project import weights_file
+    from neurocanvas.core.io.export_targets import own_files
 
-    source = Path(loaded.source)
-    inputs: dict[Path, str] = {}
-    if source.exists():
-        inputs[source.resolve()] = "the project file"
-        if source.suffix == ".ncproj":
-            sidecar = weights_file(source)
-            if sidecar is not None:
-                inputs[sidecar.resolve()] = "the project's weights file"
-    for key in ("path", "images", "labels"):
-        value = loaded.project.dataset_params.get(key) if loaded.project is not None else None
-        if isinstance(value, str) and value:
-            data = Path(value)
-            if not data.is_absolute() and source.exists():
-                data = source.resolve().parent / data
-            inputs[data.resolve()] = "the project's data file"
-    return inputs
+    params = loaded.project.dataset_params if loaded.project is not None else {}
+    return own_files(loaded.source, params)
 
 
 def refuse_overwriting_inputs(output: str | Path, loaded: Loaded) -> None:

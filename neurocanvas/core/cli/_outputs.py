@@ -11,7 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from neurocanvas.core.cli._common import CliError, Loaded, protected_files
-from neurocanvas.core.io.export import contradicting_suffix, export_files
+from neurocanvas.core.io.export import contradicting_suffix
+from neurocanvas.core.io.export_targets import export_files, own_file_refusal
 
 
 def check_export_outputs(output: str, fmt: str, loaded: Loaded, force: bool) -> list[Path]:
@@ -26,14 +27,9 @@ def check_export_outputs(output: str, fmt: str, loaded: Loaded, force: bool) -> 
         raise CliError(f"{mismatch} (nothing was written)")
     key = str(getattr(loaded.project, "dataset_key", "") or "")
     files = export_files(output, fmt, key)
-    protected = protected_files(loaded)
-    for path in files:
-        what = protected.get(path.expanduser().resolve())
-        if what is not None:
-            beside = "" if str(path) == output else f" (written with {output})"
-            raise CliError(
-                f"{path}{beside} is {what}: choose another output path (nothing was written)"
-            )
+    refusal = own_file_refusal(output, files, protected_files(loaded))
+    if refusal is not None:
+        raise CliError(refusal)
     if not force:
         for path in files:
             if path.exists():

@@ -15,7 +15,7 @@ from neurocanvas.core.io.atomic import atomic_write
 from neurocanvas.core.network.compiler import GraphModule
 
 from ._common import ExportError
-from .torch_train import Experiment, export_training, folder_files
+from .torch_train import Experiment, export_training
 from .weight_checks import weight_problems
 from .weights import (
     WEIGHT_FORMATS,
@@ -80,21 +80,6 @@ EXPORT_FORMATS: dict[str, ExportFormat] = {
         ExportFormat("torch-train", "", "PyTorch training script (folder)"),
     )
 }
-
-
-def export_files(path: str | os.PathLike, fmt: str, dataset_key: str = "") -> list[Path]:
-    """Every file ``export_model(model, path, fmt)`` writes, known before writing any, so
-    that a caller can check them all first (none is the project's own, none exists).
-
-    ``torch``: the ``.py`` file and its ``<stem>.safetensors``; ``torch-train``: the folder's
-    files, with ``data.npz`` unless ``dataset_key`` is a data set read from its own files.
-    """
-    path = Path(path)
-    if fmt == "torch":
-        return [path, path.with_suffix(".safetensors")]
-    if fmt == "torch-train":
-        return folder_files(path, dataset_key)
-    return [path]
 
 
 def contradicting_suffix(path: str | os.PathLike, fmt: str) -> str | None:
@@ -181,7 +166,6 @@ __all__ = [
     "WeightsError",
     "check_weights_fit",
     "contradicting_suffix",
-    "export_files",
     "export_model",
     "import_weights",
     "load_weights",

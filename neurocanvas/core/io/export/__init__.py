@@ -94,7 +94,7 @@ def contradicting_suffix(path: str | os.PathLike, fmt: str) -> str | None:
     fits = f"a {wanted} file" if wanted else "a folder name without a suffix"
     return (
         f"{Path(path).name} has the suffix of --format {owner.key}, but --format {fmt} writes "
-        f"{EXPORT_FORMATS[fmt].description.lower()}: give {fits} or --format {owner.key}"
+        f"{EXPORT_FORMATS[fmt].description}: give {fits} or --format {owner.key}"
     )
 
 

@@ -242,8 +242,14 @@ class ProjectFilesMixin:
 
     def maybe_save(self, doing: str = "closing") -> bool:
         """Ask about unsaved changes: True to go on (saved or discarded), False to cancel."""
-        if not self.document.modified:
+        running = self.controller.is_active()  # a run's weights are not saved until it ends
+        if not (self.document.modified or running):
             return True
+        what = (
+            f"{self.document.display_name} is training: its weights so far are not saved"
+            if running and not self.document.modified
+            else f"{self.document.display_name} has unsaved changes"
+        )
         buttons = (
             QMessageBox.StandardButton.Save
             | QMessageBox.StandardButton.Discard
@@ -252,7 +258,7 @@ class ProjectFilesMixin:
         answer = QMessageBox.question(
             self,
             "Unsaved changes",
-            f"{self.document.display_name} has unsaved changes. Save them before {doing}?",
+            f"{what}. Save them before {doing}?",
             buttons,
             QMessageBox.StandardButton.Save,
         )

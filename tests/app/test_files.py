@@ -198,3 +198,21 @@ def test_open_starts_where_the_last_project_was_saved_when_an_example_is_open(
     monkeypatch.setattr(QFileDialog, "getOpenFileName", fake_open)
     w.open_action.trigger()
     assert started == [str(folder.resolve())]
+
+
+def test_closing_during_a_run_asks_before_its_weights_are_lost(make, dialogs, qtbot):
+    w = make()
+    w.show()
+    assert not w.document.modified
+    w.training_panel.epochs_spin.setValue(100_000)  # still running when it is closed
+    w.controller.train()
+    qtbot.waitUntil(lambda: w.controller.state == "running", timeout=30_000)
+    w.document.settings_modified = False  # as if the 100,000 epochs had been saved
+    assert not w.document.modified and w.controller.is_active()
+    dialogs.answer = QMessageBox.StandardButton.Cancel
+    assert not w.close()
+    assert w.isVisible() and w.controller.is_active(), w.controller.state  # the run goes on
+    kind, _, text = dialogs[-1]
+    assert kind == "question" and "is training" in text
+    dialogs.answer = QMessageBox.StandardButton.Discard
+    assert w.close()

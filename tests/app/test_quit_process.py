@@ -20,6 +20,7 @@ DRIVER = textwrap.dedent(
     import sys
     from PySide6.QtCore import QTimer, Qt
     from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QMessageBox
     import neurocanvas.app.main_window as mw
     from neurocanvas import launcher
 
@@ -36,6 +37,11 @@ DRIVER = textwrap.dedent(
             QTimer.singleShot(300, lambda: QTest.keyClick(w, Qt.Key.Key_F5))
         QTimer.singleShot(2500, lambda: quit_window(w))
 
+    def question(parent, title, text, *args, **kwargs):
+        print("asked:", text, flush=True)  # quitting mid-run asks first; the person discards
+        return QMessageBox.StandardButton.Discard
+
+    QMessageBox.question = question
     mw.MainWindow.show = show
     launcher.main(["general-fit"])
     print("launcher.main returned", flush=True)  # never: the process ends in the launcher
@@ -65,6 +71,7 @@ def test_the_process_exits_after_the_window_closes(tmp_path, mode):
     assert done.returncode == 0, done.stderr
     wanted = "running" if mode == "training" else "idle"
     assert f"state at quit: {wanted}" in done.stdout
+    assert ("is training" in done.stdout) == (mode == "training")  # asked before a run is lost
     assert "launcher.main returned" not in done.stdout
     assert "Traceback" not in done.stderr
     # A clean exit leaves no autosave behind to be offered for recovery.

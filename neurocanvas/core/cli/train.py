@@ -26,6 +26,7 @@ from neurocanvas.core.network.shapes import PARAMETER_BUDGET
 
 if TYPE_CHECKING:  # the training package loads only when a run starts
     from neurocanvas.core.training.loop import Trainer
+    from neurocanvas.core.training.series import SeriesView
     from neurocanvas.core.training.snapshot import Snapshot
 
 NAME = "train"
@@ -183,10 +184,10 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def _last(series: Sequence[float] | np.ndarray | None) -> float | None:
+def _last(series: Sequence[float] | np.ndarray | SeriesView | None) -> float | None:
     if series is None or len(series) == 0:
         return None
-    value = float(np.asarray(series)[-1])
+    value = float(series[-1])  # a SeriesView holds its newest values exactly
     return value if math.isfinite(value) else None
 
 

@@ -29,6 +29,7 @@ from neurocanvas.core.io.project import (
     ProjectError,
     load_project,
     save_project,
+    weights_file,
     weights_path,
 )
 
@@ -99,8 +100,23 @@ def find_recoverable(data_dir: Path) -> list[Recoverable]:
 
 
 def discard(item: Recoverable) -> None:
-    """Delete an autosave (the person chose not to recover it, or it was recovered)."""
-    for path in (item.project_file, weights_path(item.project_file), item.note_file):
+    """Delete an autosave (the person chose not to recover it, or it was recovered).
+
+    Every file of it goes: the project, the versioned weights file it names
+    (``<pid>.weights-<token>.safetensors``, see ``core.io.project.save_project``), any
+    versioned weights file an interrupted save left beside it, the old fixed sidecar, the
+    note and a half-written note.
+    """
+    project = item.project_file
+    named = weights_file(project) if project.exists() else None
+    stem = project.stem
+    paths = [project, weights_path(project), item.note_file]
+    paths.append(item.note_file.with_suffix(".json.tmp"))
+    if named is not None and named.parent == project.parent:
+        paths.append(named)
+    if project.parent.is_dir():
+        paths.extend(project.parent.glob(f"{stem}.weights-*.safetensors"))
+    for path in dict.fromkeys(paths):
         try:
             path.unlink()
         except FileNotFoundError:

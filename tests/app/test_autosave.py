@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from neurocanvas.app.autosave import Autosaver, find_recoverable
@@ -100,6 +101,20 @@ def test_a_clean_close_leaves_nothing_to_recover(window_factory, dialogs):
     assert window.close()
     assert not window.autosaver.project_file.exists()
     assert not window.autosaver.note_file.exists()
+
+
+def test_a_clean_close_after_training_leaves_the_autosave_folder_empty(
+    qtbot, window_factory, dialogs
+):
+    window = window_factory(epochs=2)
+    qtbot.mouseClick(window.training_panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.controller.state == "finished", timeout=30_000)
+    window.autosaver.save_now()  # a second save: a new weights file replaces the first
+    folder = window.autosaver.folder
+    assert list(folder.glob("*.weights-*.safetensors"))  # the run's weights were autosaved
+    dialogs.answer = QMessageBox.StandardButton.Discard
+    assert window.close()
+    assert sorted(p.name for p in folder.iterdir()) == []
 
 
 def test_autosave_runs_on_the_timer_only_after_a_change(qtbot, tmp_path):

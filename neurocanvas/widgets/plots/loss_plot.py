@@ -105,6 +105,7 @@ class LossPlot(PlotBase):
         self._run_index = 0  # the current run's number (its colour)
         self._diverged_at: int | None = None
         self._highlighted: int | None = None
+        self._current_in_legend = True
         self._recolour()
 
     # -- runs ---------------------------------------------------------------------------
@@ -146,8 +147,9 @@ class LossPlot(PlotBase):
         if label == self._run_label:
             return
         self._run_label = label
-        self.legend.removeItem(self.train_curve)
-        self.legend.addItem(self.train_curve, label or "train")
+        if self._current_in_legend:
+            self.legend.removeItem(self.train_curve)
+            self.legend.addItem(self.train_curve, label or "train")
 
     def run_labels(self) -> list[str]:
         """The legend's run names: earlier runs in order, then the current one."""
@@ -213,8 +215,16 @@ class LossPlot(PlotBase):
         self.val_curve.setPen(pg.mkPen(colour, width=2, style=Qt.PenStyle.DashLine))
         self.legend.removeItem(self.train_curve)
         self.legend.removeItem(self.val_curve)
-        self.legend.addItem(self.train_curve, self._run_label or "train")
-        self.legend.addItem(self.val_curve, "validation (dashed)")
+        if self._current_in_legend:
+            self.legend.addItem(self.train_curve, self._run_label or "train")
+            self.legend.addItem(self.val_curve, "validation (dashed)")
+
+    def _show_current_in_legend(self, shown: bool) -> None:
+        """List the current run's curves in the legend; not while a reopened project shows
+        only its saved runs (a "train" / "validation" entry would name undrawn curves)."""
+        if shown != self._current_in_legend:
+            self._current_in_legend = shown
+            self._recolour()
 
     def clear_history(self) -> None:
         """Remove the faded curves of earlier runs."""
@@ -403,10 +413,14 @@ class LossPlot(PlotBase):
         steps = min(
             self._total_steps, max(100, 2 ** math.ceil(math.log2(max(self._last_step, 1) * 1.25)))
         )
+        # Without a current run (a reopened project's saved runs only) the x axis shows the
+        # saved runs whole: the plot uses fixed ranges, so nothing else would widen it.
+        idle = self._last_step < 0
         for n, f_lo, f_hi in self._faded_bounds:
             lo, hi = min(lo, f_lo), max(hi, f_hi)
-            if self._diverged_at is not None:
+            if self._diverged_at is not None or idle:
                 steps = max(steps, int(n))
+        self._show_current_in_legend(not idle or not self.faded)
         self._set_empty(not np.isfinite(lo) and not self.faded)
         if not np.isfinite(lo):
             return

@@ -351,16 +351,22 @@ class MainWindow(ProjectFilesMixin, ValidationMixin, QMainWindow):
         """
         geometry = self.settings.geometry()
         state = self.settings.window_state()
+        self._restored_frame: Any = False  # False: nothing to settle once shown
         if geometry is None or state is None:
             return False
-        if not self.restoreState(state, LAYOUT_VERSION):
-            return False
+        # Qt's order: geometry first, then the docks, so the dock sizes are laid out in the
+        # window's own size (the other way round they were squeezed into a default-sized one).
+        self.restoreGeometry(geometry)
         shown = self.settings.run_settings_shown()
         self.training_panel.settings_section.set_expanded(shown is not False)
-        self.restoreGeometry(geometry)
+        if not self.restoreState(state, LAYOUT_VERSION):
+            self.resize(default_window_size(self.screen().availableGeometry().size()))
+            return False  # an older release's window size goes with its layout
         available = self.screen().availableGeometry()
+        self._restored_frame = window_layout.saved_frame_position(geometry)
         if self.width() > available.width() or self.height() > available.height():
             self.resize(default_window_size(available.size()))
+            self._restored_frame = None  # the size changed: let the window manager place it
         return True
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
@@ -372,6 +378,9 @@ class MainWindow(ProjectFilesMixin, ValidationMixin, QMainWindow):
             # resizeDocks is only exact once the dock layout has been set up for the shown
             # window; before that Qt splits by size hints.
             QTimer.singleShot(0, self.apply_default_layout)
+        elif self._restored_frame is not False:
+            frame, self._restored_frame = self._restored_frame, False  # once, at the start
+            QTimer.singleShot(0, lambda: window_layout.settle_restored_window(self, frame))
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         if not self.maybe_save("closing"):

@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QSize, Qt, QTimer
+from PySide6.QtCore import (
+    QByteArray,
+    QDataStream,
+    QEvent,
+    QIODevice,
+    QObject,
+    QPoint,
+    QSize,
+    Qt,
+    QTimer,
+)
 from PySide6.QtWidgets import (
     QDockWidget,
     QFrame,
@@ -247,3 +257,32 @@ def fit_training_dock(w: Any) -> None:
         [column - training, training],
         Qt.Orientation.Vertical,
     )
+
+
+GEOMETRY_MAGIC = 0x1D9D0CB  # QWidget::saveGeometry's format tag (qwidget.cpp)
+
+
+def saved_frame_position(geometry: QByteArray) -> QPoint | None:
+    """Where the window's frame was (its top-left) when ``geometry`` was saved; None when
+    the bytes are not QWidget.saveGeometry's (magic, version, frame rectangle first)."""
+    stream = QDataStream(geometry, QIODevice.OpenModeFlag.ReadOnly)
+    if stream.readUInt32() != GEOMETRY_MAGIC:
+        return None
+    stream.readUInt16(), stream.readUInt16()  # major, minor version
+    left, top = stream.readInt32(), stream.readInt32()
+    return QPoint(left, top) if stream.status() == QDataStream.Status.Ok else None
+
+
+def settle_restored_window(w: Any, frame: QPoint | None) -> None:
+    """Once a restored window is shown: put its frame back where it was, and grow the
+    training dock if its panel would scroll.
+
+    restoreGeometry before the first show only guesses the frame's title bar height, so a
+    window manager put the window that much lower at each start; once shown, the frame is
+    known and ``move`` (which places the frame) is exact. The person's dock sizes are kept
+    unless the training panel's controls (Train, progress, messages) would be cut.
+    """
+    if frame is not None and w.screen().availableGeometry().contains(frame):
+        w.move(frame)
+    if w.training_dock.height() < _training_height(w):
+        fit_training_dock(w)

@@ -9,9 +9,12 @@ sentence whole and the rest on demand, instead of growing the panel until it scr
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
+    QAbstractSlider,
+    QAbstractSpinBox,
+    QComboBox,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -21,7 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-__all__ = ["CollapsibleSection", "MessageWithDetails", "split_headline"]
+__all__ = ["CollapsibleSection", "MessageWithDetails", "WheelOnlyWhenFocused", "split_headline"]
 
 
 def split_headline(text: str) -> tuple[str, str]:
@@ -188,3 +191,33 @@ class MessageWithDetails(QWidget):
         self.dialog.show()
         self.dialog.raise_()
         return self.dialog
+
+
+class WheelOnlyWhenFocused(QObject):
+    """The wheel scrolls a panel, never changes a value the pointer happens to pass over.
+
+    Sliders, spin boxes and combo boxes of ``panel`` take the focus by click or Tab only
+    (``Qt.FocusPolicy.StrongFocus``, not the wheel) and ignore wheel events until they have
+    it; an ignored wheel event goes on to the scroll area around the panel, which scrolls.
+    The habit of Qt Designer's and Blender's property panels; scrolling the training panel
+    over the learning-rate slider used to change the rate (10 -> 3.2).
+    """
+
+    KINDS = (QAbstractSlider, QAbstractSpinBox, QComboBox)
+
+    def __init__(self, panel: QWidget) -> None:
+        super().__init__(panel)
+        for kind in self.KINDS:
+            for widget in panel.findChildren(kind):
+                widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+                widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if (
+            event.type() == QEvent.Type.Wheel
+            and isinstance(watched, QWidget)
+            and not watched.hasFocus()
+        ):
+            event.ignore()  # not handled here: Qt passes it on to the parents
+            return True
+        return False

@@ -27,7 +27,11 @@ from PySide6.QtWidgets import (
 )
 
 from neurocanvas.widgets.number_control import LinearScale, LogScale, NumberControl
-from neurocanvas.widgets.panel_sections import CollapsibleSection, MessageWithDetails
+from neurocanvas.widgets.panel_sections import (
+    CollapsibleSection,
+    MessageWithDetails,
+    WheelOnlyWhenFocused,
+)
 from neurocanvas.widgets.speed_control import SpeedControl
 from neurocanvas.widgets.training_progress import TrainingProgress
 
@@ -247,6 +251,7 @@ class TrainingPanel(QWidget):
         self._update_summary()
         self._on_optimizer()
         self.set_state("idle")
+        self.wheel_guard = WheelOnlyWhenFocused(self)
 
     # -- wiring ---------------------------------------------------------------------------
     def set_control(self, control: Any) -> None:

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QPushButton, QSlider
 
 from neurocanvas.core.training import Snapshot, TrainingControl
@@ -242,3 +242,54 @@ def test_the_divergence_choice_reaches_the_control(panel):
 def test_until_i_stop_it_disables_the_epoch_count(panel, qtbot):
     panel.until_paused_check.setChecked(True)
     assert panel.until_paused() and not panel.epochs_spin.isEnabled()
+
+
+def wheel_over(widget, notches: int = -1) -> bool:
+    """One wheel notch over ``widget``'s middle; True when the widget took it.
+
+    A test cannot send a spontaneous (system) wheel event, and Qt passes only those on to
+    the parents; an event the widget leaves unaccepted is the one Qt gives the scroll area.
+    """
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    middle = widget.rect().center()
+    event = QWheelEvent(
+        QPointF(middle),
+        QPointF(widget.mapToGlobal(middle)),
+        QPoint(0, 0),
+        QPoint(0, 120 * notches),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    event.setAccepted(True)  # as Qt delivers it: a widget that does not want it ignores it
+    QApplication.sendEvent(widget, event)
+    return event.isAccepted()
+
+
+def test_the_wheel_passes_over_unfocused_sliders_and_steps_a_focused_one(qtbot):
+    from PySide6.QtWidgets import QScrollArea
+
+    area = QScrollArea()
+    qtbot.addWidget(area)
+    panel = TrainingPanel()
+    panel.settings_section.set_expanded(True)
+    area.setWidget(panel)
+    area.setWidgetResizable(True)
+    area.resize(400, 200)  # the panel is taller: it scrolls
+    area.show()
+    qtbot.waitExposed(area)
+    panel.lr.set_value(10.0)
+    epochs = panel.epochs_spin.value()
+    for widget in (panel.lr.slider, panel.epochs_spin, panel.batch_spin, panel.optimizer_combo):
+        assert widget.focusPolicy() == Qt.FocusPolicy.StrongFocus  # the wheel gives no focus
+        assert not wheel_over(widget)  # left for the scroll area to scroll the panel
+    assert panel.lr.value() == 10.0 and panel.epochs_spin.value() == epochs
+    qtbot.mouseClick(panel.lr.slider, Qt.MouseButton.LeftButton, pos=QPoint(2, 2))
+    panel.lr.set_value(10.0)
+    qtbot.waitUntil(panel.lr.slider.hasFocus)
+    assert wheel_over(panel.lr.slider)
+    assert panel.lr.value() < 10.0  # a focused slider takes the wheel

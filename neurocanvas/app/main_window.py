@@ -363,7 +363,12 @@ class MainWindow(ProjectFilesMixin, ValidationMixin, QMainWindow):
             self.resize(default_window_size(self.screen().availableGeometry().size()))
             return False  # an older release's window size goes with its layout
         available = self.screen().availableGeometry()
-        self._restored_frame = window_layout.saved_frame_position(geometry)
+        saved = window_layout.saved_geometry(geometry)
+        self._restored_frame = saved[0].topLeft() if saved else None
+        if saved and available.size().expandedTo(saved[1].size()) == available.size():
+            # restoreGeometry takes a guessed title bar off a window as tall as the screen
+            # (the first start's size on a laptop): it came back 26 px shorter each start.
+            self.resize(saved[1].size())
         if self.width() > available.width() or self.height() > available.height():
             self.resize(default_window_size(available.size()))
             self._restored_frame = None  # the size changed: let the window manager place it

@@ -15,6 +15,7 @@ from PySide6.QtCore import (
     QIODevice,
     QObject,
     QPoint,
+    QRect,
     QSize,
     Qt,
     QTimer,
@@ -249,7 +250,13 @@ def _training_height(w: Any) -> int:
 
 
 def fit_training_dock(w: Any) -> None:
-    """Give the training dock the height its panel asks for; the inspector gets the rest."""
+    """Give the training dock the height its panel asks for; the inspector gets the rest.
+
+    Not before the window is shown (a restored section folded or unfolded at start): the
+    docks have no heights yet, and the first show lays them out.
+    """
+    if not w.isVisible():
+        return
     column = w.inspector_dock.height() + w.training_dock.height()
     training = min(_training_height(w), column - 120)
     w.resizeDocks(
@@ -262,15 +269,21 @@ def fit_training_dock(w: Any) -> None:
 GEOMETRY_MAGIC = 0x1D9D0CB  # QWidget::saveGeometry's format tag (qwidget.cpp)
 
 
-def saved_frame_position(geometry: QByteArray) -> QPoint | None:
-    """Where the window's frame was (its top-left) when ``geometry`` was saved; None when
-    the bytes are not QWidget.saveGeometry's (magic, version, frame rectangle first)."""
+def saved_geometry(geometry: QByteArray) -> tuple[QRect, QRect] | None:
+    """(frame, client) rectangles of the window when ``geometry`` was saved; None when the
+    bytes are not QWidget.saveGeometry's (magic, version, frame then normal rectangle)."""
     stream = QDataStream(geometry, QIODevice.OpenModeFlag.ReadOnly)
     if stream.readUInt32() != GEOMETRY_MAGIC:
         return None
     stream.readUInt16(), stream.readUInt16()  # major, minor version
-    left, top = stream.readInt32(), stream.readInt32()
-    return QPoint(left, top) if stream.status() == QDataStream.Status.Ok else None
+    frame, client = (
+        QRect(
+            QPoint(stream.readInt32(), stream.readInt32()),
+            QPoint(stream.readInt32(), stream.readInt32()),
+        )
+        for _ in range(2)
+    )
+    return (frame, client) if stream.status() == QDataStream.Status.Ok else None
 
 
 def settle_restored_window(w: Any, frame: QPoint | None) -> None:

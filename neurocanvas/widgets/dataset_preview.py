@@ -67,8 +67,16 @@ class DatasetPreview(pg.PlotWidget):
             item.setAspectLocked(True)
             item.showAxes(False)
         else:
-            text = pg.TextItem(f"{len(x)} samples × {int(np.prod(shape))} features", anchor=(0, 0))
+            # Centred on the view's centre: anchored at its left edge, the text ran off the
+            # right ("455 samples × 30 featu" at 1366x768).
+            text = pg.TextItem(
+                f"{len(x)} samples × {int(np.prod(shape))} features", anchor=(0.5, 0.5)
+            )
+            self.table_text = text
             item.addItem(text)
+            item.showAxes(False)
+            item.setRange(xRange=(-1, 1), yRange=(-1, 1), padding=0)
+            return
         item.autoRange()
 
     @staticmethod

@@ -262,3 +262,21 @@ def test_unparsable_text_outlines_its_field_and_builds_nothing(qtbot):
         editor.edit.editingFinished.emit()
     assert "size must be whole numbers" in panel.error()
     assert "d55e00" in editor.edit.styleSheet() and len(built) == 1
+
+
+def test_a_tables_preview_text_is_whole_in_a_narrow_preview(qtbot):
+    from neurocanvas.core.datasets import make_dataset
+    from neurocanvas.widgets.dataset_preview import DatasetPreview
+
+    preview = DatasetPreview()
+    qtbot.addWidget(preview)
+    preview.resize(340, 160)  # the Data set tab at 1366x768
+    preview.show()
+    qtbot.waitExposed(preview)
+    preview.show_dataset(make_dataset("breast_cancer", seed=0))
+    preview.grab()  # lay out and paint, as the window does
+    text = preview.table_text
+    assert "samples × 30 features" in text.toPlainText()
+    shown = text.mapRectToScene(text.boundingRect())
+    view = preview.getPlotItem().getViewBox().sceneBoundingRect()
+    assert view.contains(shown), (shown, view)

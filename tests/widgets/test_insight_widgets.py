@@ -272,3 +272,15 @@ def test_a_single_output_is_one_narrow_bar_without_a_fractional_index_axis(qtbot
     view.show(np.arange(10.0))  # many outputs: indices on the axis again
     (x0, x1), _ = widget.getPlotItem().getViewBox().viewRange()
     assert x0 <= -0.5 and x1 >= 9.5 and widget.getPlotItem().getAxis("bottom").isVisible()
+
+
+def test_the_stage_buttons_fit_a_1366_wide_window_with_the_code_in_their_tooltips(qtbot):
+    panel = StepperPanel()
+    qtbot.addWidget(panel)
+    panel.resize(800, 300)  # the Results area at 1366x768
+    panel.show()
+    qtbot.waitExposed(panel)
+    for stage, button in panel.stage_buttons.items():
+        assert button.width() >= button.sizeHint().width(), stage  # never cut off
+    assert panel.stage_buttons["zero_grad"].toolTip() == "optimizer.zero_grad()"
+    assert panel.stage_buttons["loss"].text() == "3. loss"

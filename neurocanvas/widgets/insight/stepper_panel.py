@@ -97,7 +97,10 @@ class StepperPanel(QWidget):
         row = QHBoxLayout()
         self.stage_buttons: dict[str, QPushButton] = {}
         for i, stage in enumerate(STAGES):
-            b = QPushButton(f"{i + 1}. {STAGE_CODE[stage]}")
+            # The stage's name on the button (the code, ~170 px, was cut off at 1366x768);
+            # the code itself in the tooltip and in the explanation below.
+            b = QPushButton(f"{i + 1}. {stage}")
+            b.setToolTip(STAGE_CODE[stage])
             b.setObjectName(f"stage_{stage}")
             b.setCheckable(True)
             b.setEnabled(False)

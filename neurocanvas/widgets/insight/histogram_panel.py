@@ -73,7 +73,12 @@ class HistogramPanel(QWidget):
                 angle=0,
                 pen=pg.mkPen((0, 158, 115), style=pg.QtCore.Qt.PenStyle.DashLine),
                 label="healthy 1e-3",
-                labelOpts={"position": 0.8, "color": (0, 158, 115)},
+                # near the left end, text running right: at 0.8 it ran off the plot
+                labelOpts={
+                    "position": 0.04,
+                    "color": (0, 158, 115),
+                    "anchors": [(0, 1), (0, 1)],
+                },
             )
         )
         apply_palette(self.view)  # the app's plot colours, light or dark

@@ -416,3 +416,9 @@ def test_a_loss_spike_goes_off_the_top_instead_of_squashing_the_run(loss_plot):
     falling = np.geomspace(100.0, 0.01, 50)
     loss_plot.update_snapshot(snap(len(falling), step_loss=falling))
     assert loss_plot.y_extent()[1] == pytest.approx(100.0)
+    # an explosion from the second step on (Adam at lr 10) does not set the axis either
+    loss_plot.begin_run()
+    loss_plot.clear_history()  # the earlier runs' ranges do not count either
+    exploding = np.concatenate([[0.7], np.geomspace(1e4, 1e9, 20)])
+    loss_plot.update_snapshot(snap(len(exploding), step_loss=exploding))
+    assert loss_plot.y_extent()[1] == pytest.approx(7.0)

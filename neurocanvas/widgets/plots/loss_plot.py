@@ -86,7 +86,7 @@ class LossPlot(PlotBase):
         self._seen = {"step": 0, "train": 0, "validation": 0}
         self._epoch_anchor: tuple[int, int] = (0, 0)  # (completed epochs, step) last seen
         self._y_bounds = (np.inf, -np.inf)  # log10 range of everything drawn this run
-        self._start: list[float] = []  # the run's first finite step losses (log10), <= 3
+        self._start: list[float] = []  # the run's first finite step loss (log10), once seen
         self._total_steps = 0
         # Per-step losses are noisy: a faint line under the per-epoch curves.
         self.step_curve = make_curve(pg.mkPen((0, 0, 0, 45), width=1))
@@ -186,7 +186,7 @@ class LossPlot(PlotBase):
         ok = np.isfinite(y)
         before = y[ok & (x < step)]
         if len(before):
-            cap = float(before[:3].max()) + DIVERGED_HEADROOM
+            cap = float(before[0]) + DIVERGED_HEADROOM  # Adam at lr 10 is ~1e8 by step 3
             kept = np.minimum(before, cap)
             self._y_bounds = (float(kept.min()), float(kept.max()))
         ok &= x <= step
@@ -266,7 +266,7 @@ class LossPlot(PlotBase):
         finite = log_y[np.isfinite(log_y)]
         bounds = (float(finite.min()), float(finite.max())) if len(finite) else (np.inf, -np.inf)
         if len(finite) > 3:  # a saved diverged run is capped as a live one is
-            bounds = (bounds[0], min(bounds[1], float(finite[:3].max()) + DIVERGED_HEADROOM))
+            bounds = (bounds[0], min(bounds[1], float(finite[0]) + DIVERGED_HEADROOM))
         self._keep_earlier(x, log_y, label, bounds)
         self._recolour()
         self._request_draw()
@@ -289,8 +289,8 @@ class LossPlot(PlotBase):
         if len(pos):
             new = log_losses(values)
             self._steps.extend(pos + 1.0, new)
-            if len(self._start) < 3:
-                self._start += [float(v) for v in new[np.isfinite(new)][: 3 - len(self._start)]]
+            if not self._start:
+                self._start = [float(v) for v in new[np.isfinite(new)][:1]]
             self._grow_bounds(new)
         self._seen["step"] = len(snap.step_loss)
         n_epochs = max(len(snap.train_loss), len(snap.val_loss))
@@ -326,7 +326,8 @@ class LossPlot(PlotBase):
         """Widen the run's y extent to ``log_y`` (log10 losses), ignoring outliers above.
 
         As TensorBoard's "ignore outliers in chart scaling": the top never goes more than
-        :data:`DIVERGED_HEADROOM` decades above the run's first losses. A spike (Adam at lr 1
+        :data:`DIVERGED_HEADROOM` decades above the run's first loss (the untrained model's;
+        by the third step Adam at lr 10 is already at ~1e8). A spike (Adam at lr 1
         reaches ~1e4 from 0.7 for a few dozen steps, then settles) goes off the top instead of
         squashing the whole run, and every later run compared with it, into the bottom.
         """

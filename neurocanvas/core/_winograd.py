@@ -7,10 +7,10 @@ section 4: every m x m block of outputs comes from an (m+2) x (m+2) input tile `
 
 Written per tile element ``k``, the channel sum is a matrix product ``M[k] = U[k] @ V[k]`` of
 ``(OC, C) x (C, tiles)``; the forward pass and both gradients are ``(m+2)^2`` such products
-each. F(2x2, 3x3) (``_winograd_f2``, the default) does 16 multiplies per 2x2 block where a
-direct 3x3 convolution does 36 (2.25x fewer); F(4x4, 3x3) (``_winograd_f4``) 36 per 4x4 block
-(4x fewer) but its larger transforms cost as much time as the products it saves (measured,
-see benchmarks/README.md), and its float32 error is larger.
+each. F(2x2, 3x3) (``_winograd_f2``) does 16 multiplies per 2x2 block where a direct 3x3
+convolution does 36 (2.25x fewer). F(4x4, 3x3) was measured too (36 per 4x4 block, 4x fewer)
+and dropped: its larger transforms cost as much time as the products it saved and its
+float32 error was ~10x larger (benchmarks/README.md).
 
 The backward pass is the exact adjoint of this forward (``dM = A dY A^T``; ``dU[k] = dM[k] @
 V[k]^T``, ``dg = G^T dU G``; ``dV[k] = U[k]^T @ dM[k]``, ``dx`` = the tiles ``B dV B^T``
@@ -48,7 +48,8 @@ CHUNK_BYTES = 4 << 20
 
 Pads = tuple[int, int, int, int]
 
-#: The tile size in use: ``_winograd_f4`` (F(4x4, 3x3)) or ``_winograd_f2`` (F(2x2, 3x3)).
+#: The tile transforms in use (F(2x2, 3x3)); a module with the same kernels and constants
+#: (``M``, ``ALPHA``, ``G``) could replace it.
 VARIANT: Any = _winograd_f2
 
 #: Worker threads (the caller included): the chunks are split between the cores. Never more

@@ -23,6 +23,7 @@ class DatasetPreview(pg.PlotWidget):
     def __init__(self) -> None:
         super().__init__()
         self.setObjectName("datasetPreview")
+        self.table_text: pg.TextItem | None = None  # a table's "N samples × F features"
         # It grows into the panel's spare height (no blank band under it on a tall screen),
         # but stays a preview: beyond this it would only push the panel into scrolling.
         self.setMinimumHeight(PREVIEW_MIN_HEIGHT)
@@ -40,6 +41,7 @@ class DatasetPreview(pg.PlotWidget):
     def show_dataset(self, ds: Any) -> None:
         item = self.getPlotItem()
         item.clear()
+        self.table_text = None
         item.setAspectLocked(False)
         item.invertY(False)
         item.showAxes(True)

@@ -86,7 +86,7 @@ class LossPlot(PlotBase):
         self._seen = {"step": 0, "train": 0, "validation": 0}
         self._epoch_anchor: tuple[int, int] = (0, 0)  # (completed epochs, step) last seen
         self._y_bounds = (np.inf, -np.inf)  # log10 range of everything drawn this run
-        self._start: list[float] = []  # the run's first finite step loss (log10), once seen
+        self._first: float | None = None  # the run's first finite step loss (log10)
         self._total_steps = 0
         # Per-step losses are noisy: a faint line under the per-epoch curves.
         self.step_curve = make_curve(pg.mkPen((0, 0, 0, 45), width=1))
@@ -133,7 +133,7 @@ class LossPlot(PlotBase):
         self._seen = dict.fromkeys(self._seen, 0)
         self._epoch_anchor = (0, 0)
         self._y_bounds = (np.inf, -np.inf)
-        self._start = []
+        self._first = None
         self._total_steps = 0
         self._last_step = -1
         self._diverged_at = None
@@ -289,8 +289,8 @@ class LossPlot(PlotBase):
         if len(pos):
             new = log_losses(values)
             self._steps.extend(pos + 1.0, new)
-            if not self._start:
-                self._start = [float(v) for v in new[np.isfinite(new)][:1]]
+            if self._first is None and np.isfinite(new).any():
+                self._first = float(new[np.isfinite(new)][0])
             self._grow_bounds(new)
         self._seen["step"] = len(snap.step_loss)
         n_epochs = max(len(snap.train_loss), len(snap.val_loss))
@@ -337,8 +337,8 @@ class LossPlot(PlotBase):
         if len(finite):
             lo, hi = self._y_bounds
             top = float(finite.max())
-            if self._start:
-                top = min(top, max(self._start) + DIVERGED_HEADROOM)
+            if self._first is not None:
+                top = min(top, self._first + DIVERGED_HEADROOM)
             self._y_bounds = (min(lo, float(finite.min())), max(hi, top))
 
     def step_data(self) -> tuple[np.ndarray, np.ndarray]:

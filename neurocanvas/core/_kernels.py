@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from neurocanvas.core import _threads
 from neurocanvas.core.backend import array_module
 
 Pair = tuple[int, int]
@@ -112,10 +113,17 @@ class _Geometry:
         self.xp = xp
         # A GPU wants the biggest products it can get: one chunk there.
         per_image = self.k * self.m * self.dtype.itemsize if xp is np else CHUNK_BYTES
-        self.chunk = chunk_size(self.n, per_image) if xp is np else self.n
+        # On the CPU at least one chunk per thread (``_threads``).
+        self.chunk = (
+            _threads.chunk_for(self.n, chunk_size(self.n, per_image)) if xp is np else self.n
+        )
 
-    def chunks(self) -> range:
-        return range(0, self.n, self.chunk)
+    def run(self, job: Any, chunks: _threads.Chunks) -> None:
+        """``job(chunks)``: shared by the CPU threads; on a GPU once, in this thread."""
+        if self.xp is not np:
+            job(chunks)
+        else:
+            _threads.run(job, chunks)
 
     def _padded(self, role: str, count: int) -> tuple[Any, Any]:
         """``(C, chunk*Hp*Wp + tail)`` flat buffer and its ``(C, count, Hp, Wp)`` view."""
@@ -206,17 +214,21 @@ def conv2d_forward(
     w2 = weight.reshape(g.oc, g.k)
     y = xp.empty((g.n, g.oc, g.oh, g.ow), dtype=x.dtype)
     b = None if bias is None else bias.reshape(1, g.oc, 1, 1)
-    for start in g.chunks():
-        count = min(g.chunk, g.n - start)
-        col = g.unfold(x, start, count)
-        rows = g.rows("out", count)
-        xp.matmul(w2, col, out=rows)
-        # Back to NCHW, bias added in the same pass.
-        chunk = g.valid(rows, count).transpose(1, 0, 2, 3)
-        if b is None:
-            y[start : start + count] = chunk
-        else:
-            xp.add(chunk, b, out=y[start : start + count])
+
+    def job(chunks: _threads.Chunks) -> None:
+        for _, start, stop in chunks:
+            count = stop - start
+            col = g.unfold(x, start, count)
+            rows = g.rows("out", count)
+            xp.matmul(w2, col, out=rows)
+            # Back to NCHW, bias added in the same pass.
+            chunk = g.valid(rows, count).transpose(1, 0, 2, 3)
+            if b is None:
+                y[start : start + count] = chunk
+            else:
+                xp.add(chunk, b, out=y[start : start + count])
+
+    g.run(job, _threads.Chunks(g.n, g.chunk))
     return y
 
 
@@ -245,19 +257,31 @@ def conv2d_backward(
     gx = xp.empty(x_shape, dtype=grad.dtype) if need[0] else None
     if gw is None and gx is None:
         return None, None, gb
-    part = xp.empty((g.k, g.oc), dtype=grad.dtype) if gw is not None else None
-    for start in g.chunks():
-        count = min(g.chunk, g.n - start)
-        # Output gradient on the chunk's column grid; shift positions stay zero (never written).
-        rows = g.rows("grad", count)
-        g.valid(rows, count)[...] = grad[start : start + count].transpose(1, 0, 2, 3)
-        if gw is not None:
-            col = g.unfold(x, start, count)
-            xp.matmul(col, rows.T, out=part)
-            gw += part
-        if gx is not None:
-            ws = workspace("gcol", (g.k * g.chunk * g.m,), g.dtype, xp)
-            gcol = ws[: g.k * count * g.m].reshape(g.k, count * g.m)
-            xp.matmul(weight.reshape(g.oc, g.k).T, rows, out=gcol)
-            g.fold_into(gcol, gx, start, count)
+    w_t = weight.reshape(g.oc, g.k).T if gx is not None else None
+    # The weight gradient summed per task and the tasks added in order: the same result
+    # whichever thread took which task (``_threads.Chunks``).
+    tasks = _threads.Chunks.tasks_for(g.k * g.oc * g.dtype.itemsize)
+    chunks = _threads.Chunks(g.n, g.chunk, tasks if gw is not None else None)
+    parts = xp.zeros((chunks.count, g.k, g.oc), dtype=grad.dtype) if gw is not None else None
+
+    def job(chunks: _threads.Chunks) -> None:
+        part = xp.empty((g.k, g.oc), dtype=grad.dtype) if parts is not None else None
+        for index, lo, hi in chunks:
+            for start, count in chunks.pieces(lo, hi):
+                # Output gradient on the chunk's column grid; shift positions stay zero.
+                rows = g.rows("grad", count)
+                g.valid(rows, count)[...] = grad[start : start + count].transpose(1, 0, 2, 3)
+                if parts is not None:
+                    col = g.unfold(x, start, count)
+                    xp.matmul(col, rows.T, out=part)
+                    parts[index] += part
+                if gx is not None:
+                    ws = workspace("gcol", (g.k * g.chunk * g.m,), g.dtype, xp)
+                    gcol = ws[: g.k * count * g.m].reshape(g.k, count * g.m)
+                    xp.matmul(w_t, rows, out=gcol)
+                    g.fold_into(gcol, gx, start, count)
+
+    g.run(job, chunks)
+    if parts is not None:
+        gw = parts.sum(axis=0)
     return gx, None if gw is None else xp.ascontiguousarray(gw.T).reshape(w_shape), gb

@@ -22,20 +22,16 @@ module imports numba, so ``_conv`` imports it only when such a convolution first
 numba the im2col kernels of ``_kernels`` are used. The batch is cut into chunks whose
 transformed tiles stay in the CPU cache between the transform and the products, as in
 ``_kernels`` (scratch arrays come from ``_kernels.workspace``), and the chunks are shared
-between two threads (the kernels and BLAS release the GIL).
+between the cores (``_threads``: the kernels and BLAS release the GIL).
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
-from neurocanvas.core import _winograd_f2
+from neurocanvas.core import _threads, _winograd_f2
 from neurocanvas.core._kernels import workspace
 
 #: Target bytes of one chunk's transformed tiles, ``(m+2)^2 * C * tiles * itemsize``. Measured
@@ -51,37 +47,6 @@ Pads = tuple[int, int, int, int]
 #: The tile transforms in use (F(2x2, 3x3)); a module with the same kernels and constants
 #: (``M``, ``ALPHA``, ``G``) could replace it.
 VARIANT: Any = _winograd_f2
-
-#: Worker threads (the caller included): the chunks are split between the cores. Never more
-#: than BLAS's own thread count, so ``threadpool_limits(1)`` makes the whole convolution
-#: single-threaded (on a busy machine a second thread mostly waits for a core).
-THREADS = max(1, min(2, os.cpu_count() or 1))
-_pool: ThreadPoolExecutor | None = None
-
-try:
-    from threadpoolctl import ThreadpoolController
-
-    _blas = ThreadpoolController()
-except ImportError:  # threadpoolctl is optional: BLAS then keeps its own thread count
-    _blas = None
-
-
-def _blas_threads() -> int:
-    """BLAS's current thread count: a limit set with threadpoolctl limits the workers too."""
-    if _blas is None:
-        return THREADS
-    counts = [lib.num_threads for lib in _blas.lib_controllers if lib.user_api == "blas"]
-    return min(counts, default=THREADS)
-
-
-@contextmanager
-def _blas_single_thread() -> Iterator[None]:
-    if _blas is None:
-        yield
-        return
-    with _blas.limit(limits=1, user_api="blas"):
-        yield
-
 
 # --------------------------------------------------------------------------- drivers
 
@@ -101,16 +66,30 @@ class _Plan:
         self.hp, self.wp = f.M * self.th + 2, f.M * self.tw + 2
         self.dtype = np.dtype(dtype)
         per_image = self.a2 * max(self.c, self.oc) * self.th * self.tw * self.dtype.itemsize
-        self.chunk = max(1, min(self.n, CHUNK_BYTES // per_image))
+        self.chunk = _threads.chunk_for(self.n, max(1, min(self.n, CHUNK_BYTES // per_image)))
 
     def tiles(self, count: int) -> int:
         return count * self.th * self.tw
 
     def buffer(self, role: str, rows: int, count: int) -> Any:
-        """``(a2, rows, tiles)`` scratch for ``count`` images (a view of a reused workspace)."""
-        size = self.a2 * rows * self.tiles(self.chunk)
+        """``(a2, rows, tiles)`` scratch for ``count`` images (a view of a reused workspace).
+
+        Each ``[k]`` is a contiguous matrix, but the ``a2`` of them are not packed back to back:
+        their starts are skewed by an odd number of cache lines. The tile kernels read or write
+        all ``a2`` planes at once, and when a plane's size is a multiple of 4 KB (C=64 with 784
+        tiles, 4 images of 28x28, is exactly 49 pages) those 16 streams fall into the same L1
+        cache sets: the transforms then ran 3-8x slower (measured, input_tiles 15.5 ms instead
+        of 2.5 per batch of 32). An odd line count apart, they use 16 different sets.
+        """
+        line = 64 // self.dtype.itemsize
+        plane = rows * self.tiles(count)
+        stride = -(-plane // line) * line
+        if (stride // line) % 2 == 0:
+            stride += line
+        size = self.a2 * (rows * self.tiles(self.chunk) + 2 * line)
         ws = workspace(role, (size,), self.dtype, np, "wino")
-        return ws[: self.a2 * rows * self.tiles(count)].reshape(self.a2, rows, self.tiles(count))
+        planes = ws[: self.a2 * stride].reshape(self.a2, stride)
+        return planes[:, :plane].reshape(self.a2, rows, self.tiles(count))
 
     def padded(self, role: str, count: int) -> Any:
         # Keyed by the interior too: two sizes may share a padded shape but not its zero border.
@@ -138,32 +117,6 @@ def filter_tiles(weight: Any, f: Any) -> Any:
     return np.ascontiguousarray(u.reshape(f.ALPHA**2, weight.shape[0], weight.shape[1]))
 
 
-def _split(p: _Plan) -> list[tuple[int, int]]:
-    """Image ranges for the worker threads: whole chunks, as even as the chunking allows."""
-    chunks = -(-p.n // p.chunk)
-    parts = max(1, min(THREADS, _blas_threads(), chunks))
-    bounds = [min(p.n, (chunks * j // parts) * p.chunk) for j in range(parts + 1)]
-    return [(lo, hi) for lo, hi in zip(bounds, bounds[1:]) if hi > lo]
-
-
-def _run(job: Callable[[int, int], Any], ranges: list[tuple[int, int]]) -> list[Any]:
-    """``job(lo, hi)`` for each range: the first in this thread, the others on the pool.
-
-    The kernels and BLAS release the GIL, so the ranges run on separate cores. BLAS runs
-    single-threaded meanwhile (one call per core already; two threaded calls at once fight
-    for the same cores). Each thread has its own workspaces (``_kernels.workspace``).
-    """
-    if len(ranges) <= 1:
-        return [job(*r) for r in ranges]
-    global _pool
-    if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=THREADS - 1, thread_name_prefix="winograd")
-    with _blas_single_thread():
-        futures = [_pool.submit(job, lo, hi) for lo, hi in ranges[1:]]
-        first = job(*ranges[0])
-        return [first, *(f.result() for f in futures)]
-
-
 def conv2d_forward(x: Any, weight: Any, bias: Any | None, pads: Pads) -> Any:
     """3x3 stride-1 convolution of NCHW ``x``; returns ``y`` (N, OC, OH, OW). Numpy arrays only."""
     x = np.ascontiguousarray(x)
@@ -172,16 +125,16 @@ def conv2d_forward(x: Any, weight: Any, bias: Any | None, pads: Pads) -> Any:
     b = np.zeros(p.oc, x.dtype) if bias is None else np.ascontiguousarray(bias)
     y = np.empty((p.n, p.oc, p.oh, p.ow), dtype=x.dtype)
 
-    def job(lo: int, hi: int) -> None:
-        for start in range(lo, hi, p.chunk):
-            count = min(p.chunk, hi - start)
-            v = p.input_tiles(x, start, count)
-            m = p.buffer("wm", p.oc, count)
-            for k in range(p.a2):
-                np.matmul(u[k], v[k], out=m[k])
-            p.f.output_tiles(m, y, start, b, p.th, p.tw)
+    def job(chunks: _threads.Chunks) -> None:
+        for _, lo, hi in chunks:
+            for start, count in chunks.pieces(lo, hi):
+                v = p.input_tiles(x, start, count)
+                m = p.buffer("wm", p.oc, count)
+                for k in range(p.a2):
+                    np.matmul(u[k], v[k], out=m[k])
+                p.f.output_tiles(m, y, start, b, p.th, p.tw)
 
-    _run(job, _split(p))
+    _threads.run(job, _threads.Chunks(p.n, p.chunk))
     return y
 
 
@@ -209,33 +162,38 @@ def conv2d_backward(
     xc = np.ascontiguousarray(x) if need[1] else None
     zero = grad.dtype.type(0)
 
-    def job(lo: int, hi: int) -> Any:
-        du = np.zeros((p.a2, p.oc, p.c), dtype=grad.dtype) if xc is not None else None
-        part = np.empty((p.oc, p.c), dtype=grad.dtype)
-        for start in range(lo, hi, p.chunk):
-            count = min(p.chunk, hi - start)
-            dm = p.buffer("wdm", p.oc, count)
-            p.f.grad_tiles(grad, start, count, dm, p.th, p.tw, zero)
-            if du is not None:
-                v = p.input_tiles(xc, start, count)
-                for k in range(p.a2):
-                    np.matmul(dm[k], v[k].T, out=part)
-                    du[k] += part
-            if gx is not None and u_t is not None:
-                dv = p.buffer("wdv", p.c, count)
-                for k in range(p.a2):
-                    np.matmul(u_t[k], dm[k], out=dv[k])
-                gpad = p.padded("wgpad", count)
-                gpad[...] = 0
-                p.f.scatter_tiles(dv, gpad, p.th, p.tw)
-                gx[start : start + count] = p.interior(gpad)
-        return du
+    # The weight gradient's tile products, one (a2, OC, C) sum per task, added in task order
+    # below: the same result whichever thread took which task.
+    slot = (p.a2, p.oc, p.c)
+    tasks = _threads.Chunks.tasks_for(int(np.prod(slot)) * grad.dtype.itemsize)
+    chunks = _threads.Chunks(p.n, p.chunk, tasks if xc is not None else None)
+    du = np.zeros((chunks.count, *slot), dtype=grad.dtype) if xc is not None else None
 
-    parts = _run(job, _split(p))
+    def job(chunks: _threads.Chunks) -> None:
+        part = np.empty((p.oc, p.c), dtype=grad.dtype)
+        for index, lo, hi in chunks:
+            for start, count in chunks.pieces(lo, hi):
+                dm = p.buffer("wdm", p.oc, count)
+                p.f.grad_tiles(grad, start, count, dm, p.th, p.tw, zero)
+                if du is not None:
+                    v = p.input_tiles(xc, start, count)
+                    for k in range(p.a2):
+                        np.matmul(dm[k], v[k].T, out=part)
+                        du[index, k] += part
+                if gx is not None and u_t is not None:
+                    dv = p.buffer("wdv", p.c, count)
+                    for k in range(p.a2):
+                        np.matmul(u_t[k], dm[k], out=dv[k])
+                    gpad = p.padded("wgpad", count)
+                    gpad[...] = 0
+                    p.f.scatter_tiles(dv, gpad, p.th, p.tw)
+                    gx[start : start + count] = p.interior(gpad)
+
+    _threads.run(job, chunks)
     gw = None
-    if xc is not None:
-        du = sum(parts[1:], parts[0]) if parts else np.zeros((p.a2, p.oc, p.c), grad.dtype)
+    if du is not None:
         g, a = p.f.G.astype(grad.dtype), p.f.ALPHA
-        gw = np.einsum("ai,abxy,bj->xyij", g, du.reshape(a, a, p.oc, p.c), g, optimize=True)
+        total = du.sum(axis=0) if chunks.count else np.zeros((p.a2, p.oc, p.c), grad.dtype)
+        gw = np.einsum("ai,abxy,bj->xyij", g, total.reshape(a, a, p.oc, p.c), g, optimize=True)
         gw = np.ascontiguousarray(gw)
     return gx, gw, gb

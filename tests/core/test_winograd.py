@@ -11,7 +11,7 @@ import threading
 import numpy as np
 import pytest
 
-from neurocanvas.core import _conv
+from neurocanvas.core import _conv, _threads
 from neurocanvas.core._conv import conv2d
 from neurocanvas.core.tensor import Tensor
 from tests.core.gradcheck import check_grad
@@ -61,8 +61,8 @@ def counted(monkeypatch):
 def small_chunks(monkeypatch):
     """Chunks of one or two images and two threads: several chunks per thread, a short last."""
     monkeypatch.setattr(_winograd, "CHUNK_BYTES", 1)
-    monkeypatch.setattr(_winograd, "THREADS", 2)
-    monkeypatch.setattr(_winograd, "_blas_threads", lambda: 2)
+    monkeypatch.setattr(_threads, "THREADS", 2)
+    monkeypatch.setattr(_threads, "blas_threads", lambda: 2)
 
 
 @pytest.mark.parametrize(("h", "w", "padding"), SHAPES)
@@ -96,7 +96,7 @@ def test_chunks_and_threads_give_the_same_result_as_one_chunk(small_chunks):
         g, x, weight, x.shape, weight.shape, (1, 1, 1, 1), (True, True, True)
     )
     plan = _winograd._Plan(x.shape, 8, (1, 1, 1, 1), x.dtype)
-    assert plan.chunk == 1 and _winograd._split(plan) == [(0, 2), (2, 5)]
+    assert plan.chunk == 1 and _threads.Chunks(plan.n, plan.chunk).count == 5
     expected = naive_conv2d(x, weight, bias, (1, 1), (1, 1), (1, 1), 1)
     np.testing.assert_allclose(y, expected, rtol=1e-12, atol=1e-12)
     # Reference gradients from the im2col kernels, one chunk, one thread.

@@ -1,0 +1,152 @@
+"""Intra-op threads for the CPU convolution kernels: a batch's chunks split over the cores.
+
+Why our own threads and not BLAS's: a convolution is cut into cache-sized chunks of images
+(``_kernels``, ``_winograd``), each a few small matrix products plus copies or tile transforms.
+BLAS can only thread the products, and a small product shares badly between two threads;
+giving each core its own chunks runs the copies and transforms in parallel too (the numba
+kernels and BLAS release the GIL). BLAS runs single-threaded meanwhile.
+
+Why BLAS stays single-threaded for *every* CPU convolution, not only the threaded ones:
+OpenBLAS's worker threads spin for ~2^28 cycles (~0.1 s, its ``THREAD_TIMEOUT``) after each
+threaded call before they sleep. A threaded product just before a convolution (the first
+layer's GEMM in a CNN, say) leaves a worker spinning on the core that the convolution's second
+thread needs: measured on the 2-core EPYC, a 0.4 ms two-thread GEMM made the next 64->64
+Winograd forward 17.3 ms instead of 11.1, and the benchmark CNN's step ran 73 ms instead of
+52 ms until the first layer's products ran single-threaded as well.
+
+The thread count follows BLAS's: ``threadpoolctl.threadpool_limits(1)`` (or
+``OPENBLAS_NUM_THREADS=1``) makes every convolution single-threaded, the way PyTorch's
+``torch.set_num_threads`` governs its intra-op threads.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
+from contextlib import contextmanager
+from typing import Any
+
+#: Worker threads (the caller included). Two: the machines we measure on have two cores, and
+#: a chunked convolution of the sizes the app trains has rarely more than a few chunks.
+THREADS = max(1, min(2, os.cpu_count() or 1))
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+_blas: Any = None  # threadpoolctl's controller, made on first use (it scans loaded libraries)
+
+
+def _controller() -> Any:
+    global _blas
+    if _blas is None:
+        try:
+            from threadpoolctl import ThreadpoolController  # noqa: PLC0415 - see _blas
+
+            _blas = ThreadpoolController()
+        except ImportError:  # optional: BLAS then keeps its own thread count
+            _blas = False
+    return _blas
+
+
+def blas_threads() -> int:
+    """BLAS's current thread count (``THREADS`` when threadpoolctl is not installed)."""
+    blas = _controller()
+    if not blas:
+        return THREADS
+    counts = [lib.num_threads for lib in blas.lib_controllers if lib.user_api == "blas"]
+    return min(counts, default=THREADS)
+
+
+@contextmanager
+def blas_single_thread() -> Iterator[None]:
+    """BLAS at one thread for the duration (see the module docstring for why)."""
+    blas = _controller()
+    if not blas:
+        yield
+        return
+    with blas.limit(limits=1, user_api="blas"):
+        yield
+
+
+#: Memory allowed for per-task partial sums (a convolution's weight gradient per task).
+PARTIALS_BYTES = 32 << 20
+
+
+class Chunks:
+    """A batch of ``n`` images cut into chunks of ``chunk``, handed out to whichever thread is free.
+
+    The unit handed out is a task: one chunk, or with ``tasks`` a block of consecutive chunks
+    (fewer, larger units, each with one partial sum). Iterating yields ``(index, start, stop)``
+    for the tasks this thread takes; ``pieces(start, stop)`` yields its chunks. Several
+    threads iterating the same ``Chunks`` share the tasks between them (dynamic scheduling: a
+    thread slowed by other work on the machine simply takes fewer). Sums over the batch are
+    kept per task ``index`` and added in index order, so they do not depend on which thread
+    took which task: the same bits with one thread or two.
+    """
+
+    def __init__(self, n: int, chunk: int, tasks: int | None = None) -> None:
+        self.n, self.chunk = n, max(1, chunk)
+        chunks = -(-n // self.chunk)
+        per_task = 1 if tasks is None else -(-chunks // max(1, tasks))
+        self.step = per_task * self.chunk
+        self.count = -(-n // self.step)
+        self._next = itertools.count()  # its __next__ is atomic under the GIL
+
+    def __iter__(self) -> Iterator[tuple[int, int, int]]:
+        for index in self._next:
+            start = index * self.step
+            if start >= self.n:
+                return
+            yield index, start, min(self.n, start + self.step)
+
+    def pieces(self, start: int, stop: int) -> Iterator[tuple[int, int]]:
+        """``(start, count)`` of each chunk of the task ``start:stop``."""
+        for lo in range(start, stop, self.chunk):
+            yield lo, min(self.chunk, stop - lo)
+
+    @staticmethod
+    def tasks_for(partial_bytes: int) -> int:
+        """How many tasks may keep a partial sum of ``partial_bytes`` each (at least THREADS)."""
+        return max(THREADS, PARTIALS_BYTES // max(1, partial_bytes))
+
+
+def chunk_for(n: int, chunk: int) -> int:
+    """``chunk`` lowered so that ``n`` images make a multiple of the thread count in chunks.
+
+    Equal chunks, as many per thread (7 chunks of 5 for 32 images become 8 of 4), so that no
+    thread is left with one more chunk than the other while it waits.
+    """
+    if n <= 0:
+        return max(1, chunk)
+    parts = max(1, min(THREADS, blas_threads()))
+    chunks = -(-n // max(1, chunk))
+    chunks = -(-chunks // parts) * parts
+    return max(1, -(-n // chunks))
+
+
+def run(job: Callable[[Chunks], None], chunks: Chunks) -> None:
+    """``job(chunks)`` in up to ``THREADS`` threads at once (this one included), BLAS at one thread.
+
+    Every thread runs the same ``job`` over the shared ``chunks``. The kernels and BLAS release
+    the GIL, so the threads run on separate cores. Each thread has its own workspaces
+    (``_kernels.workspace`` is thread-local), so jobs may reuse scratch arrays freely. An
+    exception in any thread is raised here.
+    """
+    global _pool
+    threads = max(1, min(THREADS, blas_threads(), chunks.count))
+    with blas_single_thread():
+        if threads == 1:
+            job(chunks)
+            return
+        with _pool_lock:
+            if _pool is None:
+                _pool = ThreadPoolExecutor(max_workers=THREADS - 1, thread_name_prefix="conv")
+        futures = [_pool.submit(job, chunks) for _ in range(threads - 1)]
+        try:
+            job(chunks)
+        finally:
+            wait(futures)  # never return while another thread still writes the outputs
+        for future in futures:
+            future.result()  # re-raises a worker's exception

@@ -1,0 +1,129 @@
+"""The CPU convolutions' intra-op threads (core/_threads.py): sharing chunks, same bits, BLAS."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from neurocanvas.core import _kernels, _threads
+
+threadpoolctl = pytest.importorskip("threadpoolctl")
+
+
+@pytest.fixture
+def two_threads(monkeypatch):
+    monkeypatch.setattr(_threads, "THREADS", 2)
+    monkeypatch.setattr(_threads, "blas_threads", lambda: 2)
+
+
+def test_threads_iterating_the_same_chunks_take_every_task_exactly_once():
+    chunks = _threads.Chunks(103, 4)
+    taken: list[list[tuple[int, int, int]]] = [[], [], []]
+    barrier = threading.Barrier(3)
+
+    def take(i: int) -> None:
+        barrier.wait()
+        taken[i].extend(chunks)
+
+    threads = [threading.Thread(target=take, args=(i,)) for i in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    every = sorted(t for part in taken for t in part)
+    assert [index for index, _, _ in every] == list(range(26))
+    assert [(start, stop) for _, start, stop in every] == [
+        (s, min(103, s + 4)) for s in range(0, 103, 4)
+    ]
+
+
+def test_tasks_group_consecutive_chunks_and_pieces_give_the_chunks():
+    chunks = _threads.Chunks(10, 3, tasks=2)  # 4 chunks of 3 -> 2 tasks of 2 chunks
+    tasks = list(chunks)
+    assert tasks == [(0, 0, 6), (1, 6, 10)]
+    assert list(chunks.pieces(6, 10)) == [(6, 3), (9, 1)]
+
+
+def test_chunk_for_gives_each_thread_as_many_equal_chunks(two_threads):
+    assert _threads.chunk_for(32, 5) == 4  # 7 chunks of 5 would leave one thread a chunk more
+    assert _threads.chunk_for(32, 32) == 16  # one chunk would leave a thread idle
+    assert _threads.chunk_for(1, 8) == 1
+
+
+def test_run_shares_the_chunks_between_two_threads_and_raises_a_workers_error(two_threads):
+    seen: set[str] = set()
+    lock = threading.Lock()
+    barrier = threading.Barrier(2, timeout=10)
+
+    def job(chunks: _threads.Chunks) -> None:
+        barrier.wait()  # both threads are running at once
+        with lock:
+            seen.add(threading.current_thread().name)
+        for _ in chunks:
+            pass
+
+    _threads.run(job, _threads.Chunks(8, 1))
+    assert len(seen) == 2
+
+    def failing(chunks: _threads.Chunks) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            raise RuntimeError("worker failed")
+        for _ in chunks:
+            pass
+
+    with pytest.raises(RuntimeError, match="worker failed"):
+        _threads.run(failing, _threads.Chunks(8, 1))
+
+
+def test_blas_runs_single_threaded_inside_a_job_and_gets_its_setting_back():
+    controller = threadpoolctl.ThreadpoolController()
+    if not controller.select(user_api="blas").lib_controllers:
+        pytest.skip("no BLAS library found by threadpoolctl")
+    inside: list[int] = []
+
+    def job(chunks: _threads.Chunks) -> None:
+        inside.append(_threads.blas_threads())
+        for _ in chunks:
+            pass
+
+    with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
+        before = _threads.blas_threads()
+        _threads.run(job, _threads.Chunks(4, 1))
+        assert _threads.blas_threads() == before
+    assert inside and set(inside) == {1}
+
+
+def _im2col_backward(g, x, weight):
+    return _kernels.conv2d_backward(
+        g, x, weight, x.shape, weight.shape, (1, 1), (1, 1, 1, 1), (1, 1), (True,) * 3
+    )
+
+
+def _winograd_backward(g, x, weight):
+    _winograd = pytest.importorskip("neurocanvas.core._winograd")
+    return _winograd.conv2d_backward(g, x, weight, x.shape, weight.shape, (1,) * 4, (True,) * 3)
+
+
+@pytest.mark.parametrize("backward", [_im2col_backward, _winograd_backward])
+@pytest.mark.parametrize("shape", [(6, 3, 9, 8), (5, 8, 10, 7)])
+def test_convolution_gradients_are_the_same_bits_with_one_thread_or_two(
+    monkeypatch, shape, backward
+):
+    """The weight gradient is summed per task in task order, whoever took which task."""
+    rng = np.random.default_rng(0)
+    n, c, h, w = shape
+    x = rng.standard_normal(shape).astype(np.float32)
+    weight = rng.standard_normal((4, c, 3, 3)).astype(np.float32)
+    g = rng.standard_normal((n, 4, h, w)).astype(np.float32)
+    monkeypatch.setattr(_kernels, "chunk_size", lambda batch, bytes_per_image: 1)
+    if backward is _winograd_backward:
+        monkeypatch.setattr(pytest.importorskip("neurocanvas.core._winograd"), "CHUNK_BYTES", 1)
+    results = []
+    for threads in (1, 2):
+        monkeypatch.setattr(_threads, "THREADS", threads)
+        monkeypatch.setattr(_threads, "blas_threads", lambda threads=threads: threads)
+        results.append(backward(g, x, weight))
+    for one, two in zip(*results):
+        np.testing.assert_array_equal(one, two)

@@ -89,7 +89,7 @@ class Chunks:
     def __init__(self, n: int, chunk: int, tasks: int | None = None) -> None:
         self.n, self.chunk = n, max(1, chunk)
         chunks = -(-n // self.chunk)
-        per_task = 1 if tasks is None else -(-chunks // max(1, tasks))
+        per_task = 1 if tasks is None else max(1, -(-chunks // max(1, tasks)))
         self.step = per_task * self.chunk
         self.count = -(-n // self.step)
         self._next = itertools.count()  # its __next__ is atomic under the GIL

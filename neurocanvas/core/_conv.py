@@ -23,7 +23,7 @@ from typing import Any, cast
 
 import numpy as np
 
-from neurocanvas.core import _kernels, _malloc
+from neurocanvas.core import _kernels, _malloc, _thin_conv
 from neurocanvas.core.autograd import Function
 from neurocanvas.core.backend import array_module as _xp_of
 from neurocanvas.core.tensor import Tensor
@@ -517,14 +517,21 @@ class Conv2dFunction(Function):
         self.shapes = (x.shape, weight.shape)
         b = bias[0] if bias else None
         need = self.needs_input_grad
-        # 3x3 stride 1 on the CPU: Winograd (_winograd); other ungrouped: the shift/chunk
+        # 3x3 stride 1 on the CPU: Winograd (_winograd); thin kernels (C*KH*KW <= 32, a
+        # first layer): per-image products (_thin_conv); other ungrouped: the shift/chunk
         # kernels (_kernels); grouped: one big GEMM per group.
         self.winograd = (
             groups == 1
             and self.xp is np
             and _winograd_fits(x.shape, weight.shape, stride, dilation, x.dtype)
         )
+        self.thin = groups == 1 and not self.winograd and _thin_conv.fits(x.shape, weight.shape)
         self.chunked = groups == 1
+        if self.thin:
+            y = _thin_conv.conv2d_forward(x, weight, b, stride, pads, dilation)
+            # x makes the columns for the weight and the bias gradients alike.
+            self.save_for_backward(weight if need[0] else None, x if any(need[1:]) else None)
+            return y
         if self.winograd:
             y = winograd_module().conv2d_forward(x, weight, b, pads)
             self.save_for_backward(weight if need[0] else None, x if need[1] else None)
@@ -552,6 +559,10 @@ class Conv2dFunction(Function):
         if self.winograd:
             grads = winograd_module().conv2d_backward(
                 grad, col, weight, x_shape, w_shape, pads, need
+            )
+        elif self.thin:
+            grads = _thin_conv.conv2d_backward(
+                grad, col, weight, x_shape, w_shape, stride, pads, dilation, need
             )
         elif self.chunked:
             grads = _kernels.conv2d_backward(

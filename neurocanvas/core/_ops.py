@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from neurocanvas.core import backend
+from neurocanvas.core import _threads, backend
 from neurocanvas.core.autograd import Function, unbroadcast
 
 # ----------------------------------------------------------------------------------------
@@ -255,13 +255,35 @@ class SigmoidBackward0(Function):
 
 
 class ReluBackward0(Function):
+    """``max(x, 0)``, NaN kept (``x * (x > 0)``); large CPU arrays use both cores (``_threads``)."""
+
     def forward(self, a: Any) -> Any:
-        mask = a > 0
+        if self.xp is not np or a.ndim == 0:
+            mask = a > 0
+            self.save_for_backward(mask)
+            return a * mask
+        mask = np.empty(a.shape, dtype=bool)
+        out = np.empty(a.shape, dtype=np.result_type(a.dtype, bool))
+
+        def op(rows: slice) -> None:
+            np.greater(a[rows], 0, out=mask[rows])
+            np.multiply(a[rows], mask[rows], out=out[rows])
+
+        _threads.elementwise(op, a.size, a.shape[0])
         self.save_for_backward(mask)
-        return a * mask
+        return out
 
     def backward(self, g: Any) -> tuple[Any, ...]:
-        return (g * self.saved[0],)  # type: ignore[index]
+        mask = self.saved[0]  # type: ignore[index]
+        if self.xp is not np or g.ndim == 0 or g.shape != mask.shape:
+            return (g * mask,)
+        out = np.empty(g.shape, dtype=np.result_type(g.dtype, bool))
+
+        def op(rows: slice) -> None:
+            np.multiply(g[rows], mask[rows], out=out[rows])
+
+        _threads.elementwise(op, g.size, g.shape[0])
+        return (out,)
 
 
 class ClampBackward1(Function):

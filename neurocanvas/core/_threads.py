@@ -150,3 +150,27 @@ def run(job: Callable[[Chunks], None], chunks: Chunks) -> None:
             wait(futures)  # never return while another thread still writes the outputs
         for future in futures:
             future.result()  # re-raises a worker's exception
+
+
+#: Fewest elements for which an elementwise operation is shared between the threads: below
+#: ~1M float32 values (4 MB) waking the second thread costs about what it saves.
+ELEMENTWISE_MIN = 1 << 20
+
+
+def elementwise(op: Callable[[slice], None], size: int, rows: int) -> None:
+    """``op(s)`` for slices ``s`` of the leading axis (``rows`` long), split between the threads.
+
+    For numpy ufuncs writing with ``out=`` (they release the GIL): a ReLU over a CNN's
+    activations (1.6M values for 32 x 64 x 28 x 28) took ~1.2 ms per pass on one core.
+    Arrays under ``ELEMENTWISE_MIN`` elements, or with one row, run in this thread.
+    """
+    if size < ELEMENTWISE_MIN or rows < 2:
+        op(slice(0, rows))
+        return
+    chunks = Chunks(rows, chunk_for(rows, rows))
+
+    def job(chunks: Chunks) -> None:
+        for _, start, stop in chunks:
+            op(slice(start, stop))
+
+    run(job, chunks)

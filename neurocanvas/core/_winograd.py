@@ -154,9 +154,8 @@ def conv2d_backward(
     """
     grad = np.ascontiguousarray(grad)
     p = _Plan(x_shape, w_shape[0], pads, grad.dtype)
-    gb = grad.sum(axis=(0, 2, 3)) if need[2] else None
     if not (need[0] or need[1]):
-        return None, None, gb
+        return None, None, grad.sum(axis=(0, 2, 3)) if need[2] else None
     u_t = np.ascontiguousarray(filter_tiles(weight, p.f).transpose(0, 2, 1)) if need[0] else None
     gx = np.empty(x_shape, dtype=grad.dtype) if need[0] else None
     xc = np.ascontiguousarray(x) if need[1] else None
@@ -168,20 +167,23 @@ def conv2d_backward(
     tasks = _threads.Chunks.tasks_for(int(np.prod(slot)) * grad.dtype.itemsize)
     chunks = _threads.Chunks(p.n, p.chunk, tasks if xc is not None else None)
     du = np.zeros((chunks.count, *slot), dtype=grad.dtype) if xc is not None else None
+    # The bias gradient, summed in float64 by the tile kernel per task (it reads every value).
+    bias_sums = np.zeros((chunks.count, p.oc))
 
     def job(chunks: _threads.Chunks) -> None:
         part = np.empty((p.oc, p.c), dtype=grad.dtype)
         for index, lo, hi in chunks:
             for start, count in chunks.pieces(lo, hi):
                 dm = p.buffer("wdm", p.oc, count)
-                p.f.grad_tiles(grad, start, count, dm, p.th, p.tw, zero)
+                p.f.grad_tiles(grad, start, count, dm, p.th, p.tw, zero, bias_sums[index])
                 if du is not None:
                     v = p.input_tiles(xc, start, count)
                     for k in range(p.a2):
                         np.matmul(dm[k], v[k].T, out=part)
                         du[index, k] += part
                 if gx is not None and u_t is not None:
-                    dv = p.buffer("wdv", p.c, count)
+                    # v is no longer needed: its buffer takes dv (a smaller working set).
+                    dv = p.buffer("wv", p.c, count)
                     for k in range(p.a2):
                         np.matmul(u_t[k], dm[k], out=dv[k])
                     gpad = p.padded("wgpad", count)
@@ -190,6 +192,7 @@ def conv2d_backward(
                     gx[start : start + count] = p.interior(gpad)
 
     _threads.run(job, chunks)
+    gb = bias_sums.sum(axis=0).astype(grad.dtype) if need[2] else None
     gw = None
     if du is not None:
         g, a = p.f.G.astype(grad.dtype), p.f.ALPHA

@@ -97,11 +97,18 @@ def output_tiles(m: Any, y: Any, start: int, bias: Any, th: int, tw: int) -> Non
 
 
 @numba.njit(cache=True, nogil=True)
-def grad_tiles(grad: Any, start: int, n: int, dm: Any, th: int, tw: int, zero: Any) -> None:
-    """``dM = A dY A^T`` of every 2x2 output block of ``grad[start:start+n]`` -> ``dm``."""
+def grad_tiles(
+    grad: Any, start: int, n: int, dm: Any, th: int, tw: int, zero: Any, bias_sum: Any
+) -> None:
+    """``dM = A dY A^T`` of every 2x2 output block of ``grad[start:start+n]`` -> ``dm``.
+
+    Adds each output channel's gradient sum (the bias gradient) into the float64 ``bias_sum``
+    (OC,) on the way: the kernel reads every value anyway.
+    """
     oc_count = grad.shape[1]
     oh, ow = grad.shape[2], grad.shape[3]
     for o in range(oc_count):
+        total = 0.0
         for i in range(n):
             plane = grad[start + i, o]
             for ti in range(th):
@@ -114,6 +121,7 @@ def grad_tiles(grad: Any, start: int, n: int, dm: Any, th: int, tw: int, zero: A
                     g01 = plane[r, q + 1] if q + 1 < ow else zero
                     g10 = plane[r + 1, q] if r + 1 < oh else zero
                     g11 = plane[r + 1, q + 1] if (r + 1 < oh and q + 1 < ow) else zero
+                    total += (g00 + g01) + (g10 + g11)
                     # A = (A^T)^T maps (g0, g1) to (g0, g0 + g1, g0 - g1, -g1): rows, then columns.
                     s0, s1, s2, s3 = g00, g00 + g01, g00 - g01, -g01
                     t0, t1, t2, t3 = g10, g10 + g11, g10 - g11, -g11
@@ -123,6 +131,7 @@ def grad_tiles(grad: Any, start: int, n: int, dm: Any, th: int, tw: int, zero: A
                     dm[8, o, p], dm[9, o, p] = s0 - t0, s1 - t1
                     dm[10, o, p], dm[11, o, p] = s2 - t2, s3 - t3
                     dm[12, o, p], dm[13, o, p], dm[14, o, p], dm[15, o, p] = -t0, -t1, -t2, -t3
+        bias_sum[o] += total
 
 
 @numba.njit(cache=True, nogil=True)

@@ -54,8 +54,9 @@ def _cases(torch: object | None) -> dict[str, tuple[Callable[[], object], float]
     if wino is not None:
 
         def winograd() -> None:
-            wino.conv2d_forward(x, w, b, PADS)
-            wino.conv2d_backward(g, x, w, x.shape, w.shape, PADS, need)
+            # As in training: forward keeps its input tiles for the weight gradient.
+            _, kept = wino.conv2d_forward(x, w, b, PADS, keep=True)
+            wino.conv2d_backward(g, x, w, x.shape, w.shape, PADS, need, kept)
 
         cases["winograd (ours)"] = (winograd, DIRECT_FLOP)
         plan = wino._Plan(SHAPE, OC, PADS, np.float32)

@@ -533,8 +533,10 @@ class Conv2dFunction(Function):
             self.save_for_backward(weight if need[0] else None, x if any(need[1:]) else None)
             return y
         if self.winograd:
-            y = winograd_module().conv2d_forward(x, weight, b, pads)
-            self.save_for_backward(weight if need[0] else None, x if need[1] else None)
+            y, kept = winograd_module().conv2d_forward(x, weight, b, pads, keep=need[1])
+            # The input only when its tiles were not kept (``_winograd.Kept``).
+            keep_x = need[1] and kept is None
+            self.save_for_backward(weight if need[0] else None, x if keep_x else None, kept)
             return y
         if self.chunked:
             y = _kernels.conv2d_forward(x, weight, b, stride, pads, dilation)
@@ -547,7 +549,7 @@ class Conv2dFunction(Function):
         return y
 
     def backward(self, grad: Any) -> tuple[Any | None, ...]:
-        weight, col = cast(tuple[Any, ...], self.saved)  # None only after backward ran
+        weight, col, *kept = cast(tuple[Any, ...], self.saved)  # None only after backward ran
         stride, pads, dilation, groups = self.geometry
         x_shape, w_shape = self.shapes
         n_in = len(self.needs_input_grad)
@@ -558,7 +560,7 @@ class Conv2dFunction(Function):
         )
         if self.winograd:
             grads = winograd_module().conv2d_backward(
-                grad, col, weight, x_shape, w_shape, pads, need
+                grad, col, weight, x_shape, w_shape, pads, need, kept[0]
             )
         elif self.thin:
             grads = _thin_conv.conv2d_backward(

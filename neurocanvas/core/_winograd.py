@@ -71,7 +71,7 @@ class _Plan:
     def tiles(self, count: int) -> int:
         return count * self.th * self.tw
 
-    def buffer(self, role: str, rows: int, count: int) -> Any:
+    def buffer(self, role: str, rows: int, count: int, own: bool = False) -> Any:
         """``(a2, rows, tiles)`` scratch for ``count`` images (a view of a reused workspace).
 
         Each ``[k]`` is a contiguous matrix, but the ``a2`` of them are not packed back to back:
@@ -87,7 +87,7 @@ class _Plan:
         if (stride // line) % 2 == 0:
             stride += line
         size = self.a2 * (rows * self.tiles(self.chunk) + 2 * line)
-        ws = workspace(role, (size,), self.dtype, np, "wino")
+        ws = np.empty(size, self.dtype) if own else workspace(role, (size,), self.dtype, np, "wino")
         planes = ws[: self.a2 * stride].reshape(self.a2, stride)
         return planes[:, :plane].reshape(self.a2, rows, self.tiles(count))
 
@@ -101,11 +101,16 @@ class _Plan:
         top, _, left, _ = self.pads
         return grid[:, :, top : top + self.h, left : left + self.w]
 
-    def input_tiles(self, x: Any, start: int, count: int) -> Any:
+    def v_bytes(self) -> int:
+        """Bytes of the whole batch's input tiles ``V``."""
+        return self.a2 * self.c * self.tiles(self.n) * self.dtype.itemsize
+
+    def input_tiles(self, x: Any, start: int, count: int, own: bool = False) -> Any:
+        """``V`` of images ``start:start+count``: in a workspace, or with ``own`` a new array."""
         pad = self.padded("wpad", count)
         # Everything outside the interior is zero: written once when the workspace was made.
         self.interior(pad)[...] = x[start : start + count]
-        v = self.buffer("wv", self.c, count)
+        v = self.buffer("wv", self.c, count, own)
         self.f.input_tiles(pad, v, self.th, self.tw)
         return v
 
@@ -117,25 +122,51 @@ def filter_tiles(weight: Any, f: Any) -> Any:
     return np.ascontiguousarray(u.reshape(f.ALPHA**2, weight.shape[0], weight.shape[1]))
 
 
-def conv2d_forward(x: Any, weight: Any, bias: Any | None, pads: Pads) -> Any:
-    """3x3 stride-1 convolution of NCHW ``x``; returns ``y`` (N, OC, OH, OW). Numpy arrays only."""
+class Kept:
+    """The forward pass's input tiles ``V``, one ``(a2, C, tiles)`` array per chunk, for backward.
+
+    The weight gradient needs ``V`` again; kept, backward skips transforming the input a
+    second time (~1.5 ms of the benchmark CNN's 2-thread step) at the cost of ``a2 / 4`` times
+    the input's memory (F(2x2): 4x), so only up to ``KEEP_BYTES``.
+    """
+
+    def __init__(self, chunk: int, tiles: list[Any]) -> None:
+        self.chunk, self.tiles = chunk, tiles
+
+
+#: Largest ``V`` kept from forward for backward (``Kept``); bigger ones are recomputed.
+KEEP_BYTES = 64 << 20
+
+
+def conv2d_forward(
+    x: Any, weight: Any, bias: Any | None, pads: Pads, keep: bool = False
+) -> tuple[Any, Kept | None]:
+    """3x3 stride-1 convolution of NCHW ``x``; returns ``y`` (N, OC, OH, OW). Numpy arrays only.
+
+    With ``keep`` (the weight gradient will be asked) the input tiles are kept when they fit
+    in ``KEEP_BYTES``; pass the returned ``Kept`` (or None) to ``conv2d_backward``.
+    """
     x = np.ascontiguousarray(x)
     p = _Plan(x.shape, weight.shape[0], pads, x.dtype)
     u = filter_tiles(weight, p.f)
     b = np.zeros(p.oc, x.dtype) if bias is None else np.ascontiguousarray(bias)
     y = np.empty((p.n, p.oc, p.oh, p.ow), dtype=x.dtype)
+    kept = (
+        Kept(p.chunk, [None] * -(-p.n // p.chunk)) if keep and p.v_bytes() <= KEEP_BYTES else None
+    )
 
     def job(chunks: _threads.Chunks) -> None:
         for _, lo, hi in chunks:
             for start, count in chunks.pieces(lo, hi):
-                v = p.input_tiles(x, start, count)
+                v = p.input_tiles(x, start, count, own=kept is not None)
+                if kept is not None:
+                    kept.tiles[start // p.chunk] = v
                 m = p.buffer("wm", p.oc, count)
-                for k in range(p.a2):
-                    np.matmul(u[k], v[k], out=m[k])
+                np.matmul(u, v, out=m)  # a2 products in one call (numpy loops over BLAS)
                 p.f.output_tiles(m, y, start, b, p.th, p.tw)
 
     _threads.run(job, _threads.Chunks(p.n, p.chunk))
-    return y
+    return y, kept
 
 
 def conv2d_backward(
@@ -146,46 +177,49 @@ def conv2d_backward(
     w_shape: tuple[int, int, int, int],
     pads: Pads,
     need: tuple[bool, bool, bool],
+    kept: Kept | None = None,
 ) -> tuple[Any | None, Any | None, Any | None]:
     """Gradients for (input, weight, bias) of ``conv2d_forward``, each only if ``need`` asks.
 
-    ``x`` is read only for the weight gradient (its tiles are transformed again per chunk)
-    and ``weight`` only for the input gradient; either may be None when not asked.
+    ``x`` is read only for the weight gradient (its tiles are transformed again per chunk,
+    unless forward ``kept`` them) and ``weight`` only for the input gradient; either may be
+    None when not asked.
     """
     grad = np.ascontiguousarray(grad)
     p = _Plan(x_shape, w_shape[0], pads, grad.dtype)
+    if kept is not None:
+        p.chunk = kept.chunk  # the chunks forward used, whatever the thread setting now
     if not (need[0] or need[1]):
         return None, None, grad.sum(axis=(0, 2, 3)) if need[2] else None
     u_t = np.ascontiguousarray(filter_tiles(weight, p.f).transpose(0, 2, 1)) if need[0] else None
     gx = np.empty(x_shape, dtype=grad.dtype) if need[0] else None
-    xc = np.ascontiguousarray(x) if need[1] else None
+    xc = np.ascontiguousarray(x) if need[1] and kept is None else None
+    want_gw = need[1]
     zero = grad.dtype.type(0)
 
     # The weight gradient's tile products, one (a2, OC, C) sum per task, added in task order
     # below: the same result whichever thread took which task.
     slot = (p.a2, p.oc, p.c)
     tasks = _threads.Chunks.tasks_for(int(np.prod(slot)) * grad.dtype.itemsize)
-    chunks = _threads.Chunks(p.n, p.chunk, tasks if xc is not None else None)
-    du = np.zeros((chunks.count, *slot), dtype=grad.dtype) if xc is not None else None
+    chunks = _threads.Chunks(p.n, p.chunk, tasks if want_gw else None)
+    du = np.zeros((chunks.count, *slot), dtype=grad.dtype) if want_gw else None
     # The bias gradient, summed in float64 by the tile kernel per task (it reads every value).
     bias_sums = np.zeros((chunks.count, p.oc))
 
     def job(chunks: _threads.Chunks) -> None:
-        part = np.empty((p.oc, p.c), dtype=grad.dtype)
+        part = np.empty(slot, dtype=grad.dtype)
         for index, lo, hi in chunks:
             for start, count in chunks.pieces(lo, hi):
                 dm = p.buffer("wdm", p.oc, count)
                 p.f.grad_tiles(grad, start, count, dm, p.th, p.tw, zero, bias_sums[index])
                 if du is not None:
-                    v = p.input_tiles(xc, start, count)
-                    for k in range(p.a2):
-                        np.matmul(dm[k], v[k].T, out=part)
-                        du[index, k] += part
+                    v = kept.tiles[start // p.chunk] if kept else p.input_tiles(xc, start, count)
+                    np.matmul(dm, v.transpose(0, 2, 1), out=part)
+                    du[index] += part
                 if gx is not None and u_t is not None:
                     # v is no longer needed: its buffer takes dv (a smaller working set).
                     dv = p.buffer("wv", p.c, count)
-                    for k in range(p.a2):
-                        np.matmul(u_t[k], dm[k], out=dv[k])
+                    np.matmul(u_t, dm, out=dv)
                     gpad = p.padded("wgpad", count)
                     gpad[...] = 0
                     p.f.scatter_tiles(dv, gpad, p.th, p.tw)

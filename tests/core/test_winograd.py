@@ -91,7 +91,7 @@ def test_gradients_match_finite_differences(h, w, padding):
 def test_chunks_and_threads_give_the_same_result_as_one_chunk(small_chunks):
     x, weight, bias = _arrays(5, 8, 8, 10, 7, seed=3)
     g = np.random.default_rng(4).standard_normal((5, 8, 10, 7))
-    y = _winograd.conv2d_forward(x, weight, bias, (1, 1, 1, 1))
+    y, _ = _winograd.conv2d_forward(x, weight, bias, (1, 1, 1, 1))
     grads = _winograd.conv2d_backward(
         g, x, weight, x.shape, weight.shape, (1, 1, 1, 1), (True, True, True)
     )
@@ -111,7 +111,7 @@ def test_sizes_sharing_a_padded_buffer_do_not_see_each_others_data():
     # 8 and 7 rows (and 6 and 5 columns) both round up to the same padded workspace.
     for h, w in ((8, 6), (7, 5), (8, 6)):
         x, weight, bias = _arrays(2, 8, 8, h, w, seed=h)
-        out = _winograd.conv2d_forward(x, weight, bias, (1, 1, 1, 1))
+        out, _ = _winograd.conv2d_forward(x, weight, bias, (1, 1, 1, 1))
         expected = naive_conv2d(x, weight, bias, (1, 1), (1, 1), (1, 1), 1)
         np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
 
@@ -144,7 +144,7 @@ def test_two_threads_convolving_at_once_get_their_own_results(small_chunks):
     def work(i: int) -> None:
         x, w, b = arrays[i]
         for _ in range(5):
-            results[i].append(_winograd.conv2d_forward(x, w, b, (1, 1, 1, 1)))
+            results[i].append(_winograd.conv2d_forward(x, w, b, (1, 1, 1, 1))[0])
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(2)]
     for t in threads:
@@ -230,3 +230,28 @@ def test_layer_matches_pytorch_in_float32(tol):
     pairs += [(o.grad.numpy(), t.grad.numpy()) for o, t in zip(ours, theirs)]
     for mine, expected in pairs:
         np.testing.assert_allclose(mine, expected, rtol=0, atol=tol * np.abs(expected).max())
+
+
+def test_backward_from_kept_input_tiles_gives_the_same_bits_as_recomputing_them(small_chunks):
+    x, weight, bias = (a.astype(np.float32) for a in _arrays(5, 8, 8, 10, 7, seed=30))
+    g = np.random.default_rng(31).standard_normal((5, 8, 10, 7)).astype(np.float32)
+    y, kept = _winograd.conv2d_forward(x, weight, bias, (1, 1, 1, 1), keep=True)
+    y2, none = _winograd.conv2d_forward(x, weight, bias, (1, 1, 1, 1))
+    assert kept is not None and none is None and len(kept.tiles) == 5
+    np.testing.assert_array_equal(y, y2)
+    need = (True, True, True)
+    from_kept = _winograd.conv2d_backward(
+        g, None, weight, x.shape, weight.shape, (1,) * 4, need, kept
+    )
+    recomputed = _winograd.conv2d_backward(g, x, weight, x.shape, weight.shape, (1,) * 4, need)
+    for a, b in zip(from_kept, recomputed):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_input_tiles_over_the_memory_cap_are_recomputed_not_kept(monkeypatch):
+    x, weight, bias = _arrays(2, 8, 8, 6, 6, seed=32)
+    monkeypatch.setattr(_winograd, "KEEP_BYTES", 10)
+    _, kept = _winograd.conv2d_forward(x, weight, bias, (1, 1, 1, 1), keep=True)
+    assert kept is None
+    xt, wt = Tensor(x, requires_grad=True), Tensor(weight, requires_grad=True)
+    check_grad(lambda a, b: conv2d(a, b, padding=1), xt, wt)

@@ -21,6 +21,7 @@ The thread count follows BLAS's: ``threadpoolctl.threadpool_limits(1)`` (or
 
 from __future__ import annotations
 
+import ctypes
 import itertools
 import os
 import threading
@@ -36,10 +37,11 @@ THREADS = max(1, min(2, os.cpu_count() or 1))
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 _blas: Any = None  # threadpoolctl's controller, made on first use (it scans loaded libraries)
+_local: Any = None  # OpenBLAS's openblas_set_num_threads_local, or False
 
 
 def _controller() -> Any:
-    global _blas
+    global _blas, _local
     if _blas is None:
         try:
             from threadpoolctl import ThreadpoolController  # noqa: PLC0415 - see _blas
@@ -47,7 +49,30 @@ def _controller() -> Any:
             _blas = ThreadpoolController()
         except ImportError:  # optional: BLAS then keeps its own thread count
             _blas = False
+        _local = _per_thread_setter(_blas) if _blas else False
     return _blas
+
+
+def _per_thread_setter(blas: Any) -> Any:
+    """OpenBLAS's ``openblas_set_num_threads_local`` (OpenBLAS >= 0.3.27), or False.
+
+    Measured with numpy's OpenBLAS 0.3.31: once the main thread has set a count
+    (``threadpool_limits(2)``, as a benchmark does), the global ``openblas_set_num_threads``
+    called from another thread (the app trains in a worker thread) changes nothing, while
+    this one does. (Despite its name it changes the count the other threads see too, so it
+    is used like the global one, below.)
+    """
+    for lib in blas.lib_controllers:
+        if lib.internal_api != "openblas":
+            continue
+        try:
+            setter = getattr(ctypes.CDLL(lib.filepath), "openblas_set_num_threads_local", None)
+        except OSError:
+            setter = None
+        if setter is not None:
+            setter.argtypes, setter.restype = (ctypes.c_int,), ctypes.c_int
+            return setter
+    return False
 
 
 def blas_threads() -> int:
@@ -59,15 +84,50 @@ def blas_threads() -> int:
     return min(counts, default=THREADS)
 
 
+def _set_blas_threads(blas: Any, count: int | None) -> int | None:
+    """Set BLAS's thread count (``None``: leave it); return the count found before."""
+    before = blas_threads()
+    if count is not None:
+        if _local:
+            _local(count)
+        else:
+            for lib in blas.lib_controllers:
+                if lib.user_api == "blas":
+                    lib.set_num_threads(count)
+    return before
+
+
+_limit_lock = threading.Lock()
+_limit_depth = 0
+_limit_restore: int | None = None  # BLAS's count before the first thread went single
+
+
 @contextmanager
 def blas_single_thread() -> Iterator[None]:
-    """BLAS at one thread for the duration (see the module docstring for why)."""
+    """BLAS at one thread for the duration (the module docstring says why).
+
+    BLAS's thread count is one setting for the whole process, and the app's training thread
+    and GUI thread may both convolve at once: the first thread in sets 1 and the last one out
+    restores the count found before (set and restored per call, the second thread would save
+    the first's 1 and leave BLAS at one thread for good).
+    """
+    global _limit_depth, _limit_restore
     blas = _controller()
     if not blas:
         yield
         return
-    with blas.limit(limits=1, user_api="blas"):
+    with _limit_lock:
+        if _limit_depth == 0:
+            _limit_restore = _set_blas_threads(blas, 1)
+        _limit_depth += 1
+    try:
         yield
+    finally:
+        with _limit_lock:
+            _limit_depth -= 1
+            if _limit_depth == 0:
+                _set_blas_threads(blas, _limit_restore)
+                _limit_restore = None
 
 
 #: Memory allowed for per-task partial sums (a convolution's weight gradient per task).
@@ -136,20 +196,24 @@ def run(job: Callable[[Chunks], None], chunks: Chunks) -> None:
     """
     global _pool
     threads = max(1, min(THREADS, blas_threads(), chunks.count))
-    with blas_single_thread():
-        if threads == 1:
+
+    def single(chunks: Chunks) -> None:
+        with blas_single_thread():
             job(chunks)
-            return
-        with _pool_lock:
-            if _pool is None:
-                _pool = ThreadPoolExecutor(max_workers=THREADS - 1, thread_name_prefix="conv")
-        futures = [_pool.submit(job, chunks) for _ in range(threads - 1)]
-        try:
-            job(chunks)
-        finally:
-            wait(futures)  # never return while another thread still writes the outputs
-        for future in futures:
-            future.result()  # re-raises a worker's exception
+
+    if threads == 1:
+        single(chunks)
+        return
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=THREADS - 1, thread_name_prefix="conv")
+    futures = [_pool.submit(single, chunks) for _ in range(threads - 1)]
+    try:
+        single(chunks)
+    finally:
+        wait(futures)  # never return while another thread still writes the outputs
+    for future in futures:
+        future.result()  # re-raises a worker's exception
 
 
 #: Fewest elements for which an elementwise operation is shared between the threads: below

@@ -127,3 +127,35 @@ def test_convolution_gradients_are_the_same_bits_with_one_thread_or_two(
         results.append(backward(g, x, weight))
     for one, two in zip(*results):
         np.testing.assert_array_equal(one, two)
+
+
+def test_overlapping_convolutions_in_two_threads_give_blas_its_thread_count_back():
+    """Training thread and GUI thread convolving at once: the last one out restores BLAS."""
+    controller = threadpoolctl.ThreadpoolController()
+    if not controller.select(user_api="blas").lib_controllers:
+        pytest.skip("no BLAS library found by threadpoolctl")
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+    seen: dict[str, int] = {}
+
+    def first() -> None:
+        with _threads.blas_single_thread():
+            first_in.set()
+            second_in.wait(5)
+        first_out.set()
+
+    def second() -> None:
+        first_in.wait(5)
+        with _threads.blas_single_thread():
+            second_in.set()
+            first_out.wait(5)
+            seen["after the first left"] = _threads.blas_threads()
+
+    with threadpoolctl.threadpool_limits(limits=2, user_api="blas"):
+        before = _threads.blas_threads()
+        threads = [threading.Thread(target=first), threading.Thread(target=second)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert seen == {"after the first left": 1}
+        assert _threads.blas_threads() == before

@@ -1,7 +1,8 @@
 """Intra-op threads for the CPU convolution kernels: a batch's chunks split over the cores.
 
 Why our own threads and not BLAS's: a convolution is cut into cache-sized chunks of images
-(``_kernels``, ``_winograd``), each a few small matrix products plus copies or tile transforms.
+(``_kernels``, ``_thin_conv``, ``_winograd``), each a few small matrix products plus copies
+or tile transforms.
 BLAS can only thread the products, and a small product shares badly between two threads;
 giving each core its own chunks runs the copies and transforms in parallel too (the numba
 kernels and BLAS release the GIL). BLAS runs single-threaded meanwhile.
@@ -16,7 +17,8 @@ Winograd forward 17.3 ms instead of 11.1, and the benchmark CNN's step ran 73 ms
 
 The thread count follows BLAS's: ``threadpoolctl.threadpool_limits(1)`` (or
 ``OPENBLAS_NUM_THREADS=1``) makes every convolution single-threaded, the way PyTorch's
-``torch.set_num_threads`` governs its intra-op threads.
+``torch.set_num_threads`` governs its intra-op threads. Large elementwise passes (``ReLU``
+over a CNN's activations) are shared the same way (``elementwise``).
 """
 
 from __future__ import annotations

@@ -213,8 +213,13 @@ def run(job: Callable[[Chunks], None], chunks: Chunks) -> None:
     try:
         single(chunks)
     finally:
-        wait(futures)  # never return while another thread still writes the outputs
-    for future in futures:
+        # This thread only stops once every task is taken. A helper that has not started
+        # (the pool busy with another thread's convolution, e.g. the training thread's while
+        # the GUI thread previews) has nothing left to do: cancelled, not waited for. One that
+        # runs is waited for: never return while another thread still writes the outputs.
+        started = [f for f in futures if not f.cancel()]
+        wait(started)
+    for future in started:
         future.result()  # re-raises a worker's exception
 
 

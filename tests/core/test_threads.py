@@ -67,7 +67,10 @@ def test_run_shares_the_chunks_between_two_threads_and_raises_a_workers_error(tw
     _threads.run(job, _threads.Chunks(8, 1))
     assert len(seen) == 2
 
+    both = threading.Barrier(2, timeout=10)
+
     def failing(chunks: _threads.Chunks) -> None:
+        both.wait()  # the helper thread has started: it is waited for, not cancelled
         if threading.current_thread() is not threading.main_thread():
             raise RuntimeError("worker failed")
         for _ in chunks:
@@ -159,3 +162,30 @@ def test_overlapping_convolutions_in_two_threads_give_blas_its_thread_count_back
             t.join()
         assert seen == {"after the first left": 1}
         assert _threads.blas_threads() == before
+
+
+def test_a_second_caller_does_not_wait_for_the_pool_busy_with_the_first(two_threads):
+    """The GUI thread's small convolution must not wait for the training thread's big one."""
+    release, busy = threading.Event(), threading.Event()
+    first_done: list[bool] = []
+
+    def slow(chunks: _threads.Chunks) -> None:
+        for _ in chunks:
+            busy.set()
+            release.wait(10)
+
+    first = threading.Thread(
+        target=lambda: (_threads.run(slow, _threads.Chunks(2, 1)), first_done.append(True))
+    )
+    first.start()
+    busy.wait(10)  # one of its tasks is running; with two tasks, the pool worker holds one
+    seen: list[int] = []
+
+    def quick(chunks: _threads.Chunks) -> None:
+        seen.extend(start for _, start, _ in chunks)
+
+    _threads.run(quick, _threads.Chunks(4, 1))  # returns while the first still runs
+    assert sorted(seen) == [0, 1, 2, 3] and not first_done
+    release.set()
+    first.join(10)
+    assert first_done == [True]

@@ -14,6 +14,7 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication, QStyle
 
+from neurocanvas.app.heap import freeze_startup_heap
 from neurocanvas.app.settings import APPLICATION, ORGANIZATION, data_dir
 
 STYLE_SHEET = Path(__file__).resolve().parent.parent / "resources" / "style.qss"
@@ -99,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     window = MainWindow()
     if not window.offer_recovery(data_dir()):  # after a crash: the work comes back first
         open_argument(window, files[0] if files else None)
+    freeze_startup_heap()  # no full garbage collection walks the start-up objects again
     window.show()
     return int(app.exec())
 

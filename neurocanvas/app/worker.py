@@ -16,6 +16,8 @@ from typing import Any, Protocol
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, QTimer, Signal, Slot
 
+from neurocanvas.app.heap import freeze_new_imports
+
 __all__ = [
     "GUI_THREAD_GC",
     "GuiThreadGarbageCollection",
@@ -125,6 +127,7 @@ class GuiThreadGarbageCollection:
 
     @staticmethod
     def _collect() -> None:
+        freeze_new_imports()  # a run's first CNN step imported numba: not walked again
         # The generations' own thresholds, as automatic collection would apply them.
         thresholds, counts = gc.get_threshold(), gc.get_count()
         generation = -1

@@ -33,6 +33,7 @@ from typing import Any
 from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
+from neurocanvas.app.heap import freeze_new_imports
 from neurocanvas.core.datasets import PATH_PARAMS, make_dataset
 
 
@@ -52,6 +53,7 @@ class Job(QObject):
         self.label = label
         self.kind = kind
         self._cancel = threading.Event()
+        self.started = threading.Event()  # its work began (set in the worker thread)
         self.finished = threading.Event()
 
     @property
@@ -77,8 +79,10 @@ class _Runnable(QRunnable):
 
     def run(self) -> None:
         job = self.job
+        job.started.set()
         try:
             result = self.work(job)
+            freeze_new_imports()  # what the work imported (numba, a reader) lives on
         except JobCancelled:
             result = None
         except Exception as exc:  # any failure is reported in the GUI, never a traceback
@@ -403,5 +407,6 @@ def preload(module: str) -> None:
 def _import_quietly(module: str) -> None:
     try:
         importlib.import_module(module)
+        freeze_new_imports()  # kept out of the garbage collector's full passes
     except Exception:  # noqa: BLE001 - reported by the real import, where it is needed
         pass

@@ -4,10 +4,10 @@ While a run trains, the probes (``core.training.probes``) ride along in the trai
 and their plain results arrive in each snapshot (``snap.probes``), drawn on the GUI's plot
 timer. When nothing trains (building, a finished or loaded model) or a run is paused, one
 probe pass on a batch (``probe_pass``) and a preview on the chosen sample run on the current
-weights instead: in the GUI thread when no run exists, in the training thread between steps
-(``TrainingController.on_trainer``) when one is paused. The learning-rate finder runs on a
-copy of the model in its own thread (``app.worker.TrainingThread``), so neither the GUI nor a
-paused run waits for it.
+weights instead: on the thread that draws the fit between runs (``ModelPreview.use``) when
+no run exists, in the training thread between steps (``TrainingController.on_trainer``)
+when one is paused. The learning-rate finder runs on a copy of the model in its own thread
+(``app.worker.TrainingThread``), so neither the GUI nor a paused run waits for it.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from neurocanvas.widgets.insight.trace_overlay import TraceOverlay
 
 IDLE_DELAY_MS = 150  # let a burst of edits settle before the idle probe pass
 IDLE_BATCH = 64  # rows of the training set the idle health pass looks at
+IDLE_PASS = "health"  # the idle pass's kind of job on the model (``ModelPreview.use``)
 
 
 class InsightController(QObject):
@@ -235,21 +236,38 @@ class InsightController(QObject):
             preview = None if sample is None else sample_preview(model, sample[1], sample[0])
             return health, preview
 
-        try:
-            if self.ctl.is_active():
+        if self.ctl.is_active():  # a paused run: in the training thread, between two steps
+            try:
                 health, preview = self.ctl.on_trainer(lambda t: measure(t.model, t.global_step))
-            else:
-                model = self.ctl.compile(quiet=True)
-                if model is None:
-                    self.health_overlay.show_health(None)
-                    self.preview_panel.show_message("The network is not valid yet.")
-                    return
-                health, preview = measure(model)
-        except Exception as exc:  # a preview must never take the window down
-            self.preview_panel.show_message(f"Could not run the network: {exc}")
+            except Exception as exc:  # a preview must never take the window down
+                self._show_idle_failure(str(exc))
+                return
+            self._show_idle((health, preview))
             return
+        try:
+            model = self.ctl.compile(quiet=True)
+        except Exception as exc:  # a preview must never take the window down
+            self._show_idle_failure(str(exc))
+            return
+        if model is None:
+            self.health_overlay.show_health(None)
+            self.preview_panel.show_message("The network is not valid yet.")
+            return
+        # Off the GUI thread, after any drawing of the fit that uses the model: the pass is
+        # a forward and backward pass of a batch, and a CNN's first 3x3 convolution imports
+        # numba and loads its kernels (0.7-1.5 s). A run, a reset or new weights drop it
+        # (``ModelPreview.drop``) before they take the model; a newer pass replaces it.
+        self.ctl.preview.use(
+            IDLE_PASS, lambda: measure(model), self._show_idle, self._show_idle_failure
+        )
+
+    def _show_idle(self, result: tuple[Any, Any]) -> None:
+        health, preview = result
         self.health_overlay.show_health(health)
         self.preview_panel.show_preview(preview)
+
+    def _show_idle_failure(self, message: str) -> None:
+        self.preview_panel.show_message(f"Could not run the network: {message}")
 
     # ------------------------------------------------------------------ step through
     def trace_batch(self, sample: int = 0) -> None:

@@ -266,8 +266,6 @@ class MainWindow(ProjectFilesMixin, ValidationMixin, QMainWindow):
         panel = self.dataset_panel
         if (panel.key(), panel.params(), panel.seed()) != doc.dataset_choice():
             panel.set_dataset(*doc.dataset_choice())  # undo/redo of a data set change
-        ds = doc.dataset
-        self.accuracy_plot.setVisible(ds is not None and ds.kind == "classification")
         self._validate_timer.start()
         self._code_timer.start()
 

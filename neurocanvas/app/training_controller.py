@@ -125,6 +125,10 @@ class TrainingController(QObject):
         self._recompile_timer.setSingleShot(True)
         self._recompile_timer.setInterval(RECOMPILE_DELAY_MS)
         self._recompile_timer.timeout.connect(self._recompile_after_edit)
+        self._dataset_timer = QTimer(self)
+        self._dataset_timer.setSingleShot(True)
+        self._dataset_timer.setInterval(0)
+        self._dataset_timer.timeout.connect(self._show_dataset)
 
         panel.train_requested.connect(self.train)
         panel.continue_requested.connect(self.continue_training)
@@ -369,6 +373,7 @@ class TrainingController(QObject):
         if model is None:
             return False
         self.preview.drop()  # the run takes the model: no drawing may use it any more
+        self.plot_pending_dataset()  # the run's frames draw into the data set's views
         doc = self.document
         settings = self.panel.settings()
         if lr is not None:
@@ -515,6 +520,7 @@ class TrainingController(QObject):
         """
         if self._live() or self.document.dataset is None:
             return
+        self.plot_pending_dataset()
         model = self.compile(quiet=True)
         self.fit_plot.clear_prediction()
         if model is None:
@@ -593,11 +599,34 @@ class TrainingController(QObject):
         if self.is_active():
             self.stop()
             self.notice.emit("The data set changed, so training stopped. Press Train to go on.")
+        # The plots follow on the next turn of the event loop, after the window has painted
+        # the rest of the change (the graph, the panels): opening a project was one stretch
+        # of 80-140 ms in the GUI thread, most of it the plots' new layout and axes.
+        self._dataset_timer.start()
+
+    def _show_dataset(self) -> None:
+        """The plots of the new data set, then the model's fit on it (in the background)."""
+        self._plot_dataset()
+        if self.document.dataset is not None:
+            self.show_model_later()
+
+    def _plot_dataset(self) -> None:
+        self._dataset_timer.stop()
         ds = self.document.dataset
+        self.accuracy_plot.setVisible(ds is not None and ds.kind == "classification")
         if ds is not None:
             self.fit_plot.set_dataset(ds)
-            # after the whole change (an Open sets graph, data and weights one after another)
-            QTimer.singleShot(0, self.show_model_later)
+
+    def dataset_plotted(self) -> bool:
+        """Whether the plots show the document's data set (False for the event loop's turn
+        after a change: see ``_on_dataset_changed``)."""
+        return not self._dataset_timer.isActive()
+
+    def plot_pending_dataset(self) -> None:
+        """Show a data set change in the plots now if it is still waiting for the event
+        loop: before anything draws into them (a run's first frame, the model's fit)."""
+        if self._dataset_timer.isActive():
+            self._plot_dataset()
 
     # -- from the worker ------------------------------------------------------------------
     def _on_snapshot(self, snap: Any) -> None:

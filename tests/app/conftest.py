@@ -68,6 +68,7 @@ def window_factory(qtbot, settings_store):
         made.append(w)
         if example:
             assert w.open_example(example, ask=False)
+            qtbot.waitUntil(w.controller.dataset_plotted)  # the plots follow a turn later
         if show:
             w.show()  # buttons take clicks only when shown
             qtbot.waitExposed(w)

@@ -97,7 +97,8 @@ def test_a_new_data_sets_decision_regions_are_drawn_and_train_at_once_takes_over
     w = window_factory("spiral-classifier", epochs=2)
     choose(w, "moons")
     # the untrained model's regions, computed off the GUI thread, for the new data set
-    qtbot.waitUntil(lambda: w.fit_plot.region_image.image is not None, timeout=30_000)
+    regions = lambda: w.fit_plot.region_image  # noqa: E731 - set once the plots follow
+    qtbot.waitUntil(lambda: regions() is not None and regions().image is not None, timeout=30_000)
     assert w.fit_plot.region_image.image.shape == (80, 80, 4)
     choose(w, "circles")
     qtbot.mouseClick(w.training_panel.train_button, Qt.MouseButton.LeftButton)  # no waiting

@@ -50,14 +50,15 @@ def test_window_opens_general_fit_with_every_named_widget(window):
     assert window.fit_plot.mode == "1d"
 
 
-def test_open_example_from_the_menu(window):
+def test_open_example_from_the_menu(window, qtbot):
     window.example_actions["spiral-classifier"].trigger()
     doc = window.document
     assert doc.dataset_key == "spirals"
     inputs = [n for n in doc.graph.nodes.values() if n.type == "Input"]
     assert inputs[0].params["shape"] == (2,)
     assert window.report.ok
-    assert window.fit_plot.mode == "2d"
+    # the plots follow on the event loop's next turn (the window paints the rest first)
+    qtbot.waitUntil(lambda: window.fit_plot.mode == "2d")
     assert window.accuracy_plot.isVisibleTo(window)
     assert "Spiral classifier" in window.windowTitle()
 
@@ -114,7 +115,7 @@ def test_changing_the_data_set_adapts_the_ends_in_one_undo_step(window, qtbot):
     assert graph.nodes[node_named(window, "output")].params["loss"] == "cross_entropy"
     assert graph.nodes[node_named(window, "linear3")].params["out_features"] == 2
     qtbot.waitUntil(lambda: window.report is not None and window.report.ok, timeout=30_000)
-    assert window.fit_plot.mode == "2d"
+    qtbot.waitUntil(lambda: window.fit_plot.mode == "2d")
     assert window.isWindowModified()
     doc.undo_stack.undo()
     assert doc.dataset_key == "sine" and panel.key() == "sine"

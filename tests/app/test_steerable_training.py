@@ -241,6 +241,7 @@ def test_a_reopened_trained_project_shows_its_fit_without_training(window_factor
     assert w.save_to(path)
     other = window_factory(None)
     assert other.open_file(path, ask=False)
+    qtbot.waitUntil(other.controller.dataset_plotted)  # the plots follow a turn later
     qtbot.waitUntil(
         lambda: (
             other.fit_plot.prediction_curve.getData()[1] is not None

@@ -95,6 +95,9 @@ class DatasetPanel(QWidget):
         self.editors: dict[str, ParamEditor] = {}
         self._dataset: Any = None
         self._emitted: tuple[str, dict, int] | None = None
+        # The last set_dataset call that built, what the fields said then and the data set:
+        # opening a project sets the same choice twice (the document's signal, the window).
+        self._set_last: tuple[Any, ...] | None = None
 
         self.combo = QComboBox()
         self.combo.setObjectName("datasetCombo")
@@ -198,6 +201,10 @@ class DatasetPanel(QWidget):
         i = self.combo.findData(key)
         if i < 0:
             raise KeyError(f"unknown data set {key!r}; choose one of: {', '.join(self.registry)}")
+        call = (key, dict(params or {}), seed)
+        last = self._set_last
+        if last is not None and last[2] is self._dataset and last[:2] == (call, self._showing()):
+            return True  # built and shown as asked, untouched since: nothing to redo
         self.combo.blockSignals(True)
         self.combo.setCurrentIndex(i)
         self.combo.blockSignals(False)
@@ -213,7 +220,17 @@ class DatasetPanel(QWidget):
         ok = self._try_build()
         if ok:
             self._emitted = (self.key(), self.params(), self.seed())
+        self._set_last = (call, self._showing(), self._dataset) if ok else None
         return ok
+
+    def _showing(self) -> tuple[Any, ...] | None:
+        """What the fields say now (None while building or unreadable)."""
+        if self._building is not None:
+            return None
+        try:
+            return (self.key(), self.params(), self.seed(), self.error())
+        except ValueError:
+            return None
 
     def validate_now(self) -> bool:
         """Build the current choice; emit ``dataset_changed`` when it is new and valid.

@@ -213,6 +213,15 @@ class LossPlot(PlotBase):
         self.step_curve.setPen(pg.mkPen((*colour, 45), width=1))
         self.train_curve.setPen(pg.mkPen(colour, width=2.5))
         self.val_curve.setPen(pg.mkPen(colour, width=2, style=Qt.PenStyle.DashLine))
+        entries = [(self.train_curve, self._run_label or "train")]
+        entries.append((self.val_curve, "validation (dashed)"))
+        listed = [(sample.item, label.text) for sample, label in self.legend.items[-2:]]
+        if self._current_in_legend and listed == entries:
+            # listed last already, as they would be re-added: a new entry is a new label item
+            # to lay out (~3 ms each in the GUI thread, twice per opened project)
+            for sample, _label in self.legend.items[-2:]:
+                sample.update()  # the new colour
+            return
         self.legend.removeItem(self.train_curve)
         self.legend.removeItem(self.val_curve)
         if self._current_in_legend:

@@ -34,6 +34,7 @@ from PySide6.QtCore import QEventLoop, QObject, QRunnable, Qt, QThreadPool, Sign
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QToolButton, QWidget
 
 from neurocanvas.app.heap import freeze_new_imports
+from neurocanvas.app.worker import GUI_THREAD_GC
 from neurocanvas.core.datasets import PATH_PARAMS, make_dataset
 
 
@@ -47,6 +48,7 @@ class Job(QObject):
     progressed = Signal(object, float, str)  # job, fraction 0..1 (or -1: unknown), text
     done = Signal(object, object)  # job, result
     failed = Signal(object, str)  # job, message
+    exited = Signal(object)  # job: its thread left the work (cancelled ones too)
 
     def __init__(self, label: str, kind: str) -> None:
         super().__init__()
@@ -89,10 +91,12 @@ class _Runnable(QRunnable):
             if not job.cancelled:
                 job.failed.emit(job, str(exc) or type(exc).__name__)
             job.finished.set()
+            job.exited.emit(job)
             return
         if not job.cancelled:
             job.done.emit(job, result)
         job.finished.set()
+        job.exited.emit(job)
 
 
 @dataclass
@@ -149,6 +153,11 @@ class JobRunner(QObject):
         job.progressed.connect(self._on_progress, queued)
         job.done.connect(self._on_done, queued)
         job.failed.connect(self._on_failed, queued)
+        # No garbage collection in the job's thread: one there could delete Qt widgets
+        # (cycles of a closed window) outside the GUI thread, which deadlocked. The GUI thread
+        # collects meanwhile, as during a run (``GuiThreadGarbageCollection``).
+        GUI_THREAD_GC.acquire()
+        job.exited.connect(self._on_exited, queued)
         was_busy = bool(self.jobs)
         self.jobs[kind] = job
         self._callbacks[job] = (on_done, on_error)
@@ -220,6 +229,10 @@ class JobRunner(QObject):
     def _on_progress(self, job: Job, fraction: float, text: str) -> None:
         if job in self._callbacks:
             self.progress.emit(job.label, fraction, text)
+
+    @Slot(object)
+    def _on_exited(self, _job: Job) -> None:
+        GUI_THREAD_GC.release()
 
     @Slot(object, object)
     def _on_done(self, job: Job, result: Any) -> None:

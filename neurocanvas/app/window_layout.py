@@ -189,6 +189,7 @@ def build_docks(w: Any) -> None:
     w.inspector_dock = make_dock(w, "Inspector", "inspectorDock", w.inspector, right, True)
     InlineHelp(w.inspector_dock.widget(), w.inspector)
     w.dataset_dock = make_dock(w, "Data set", "datasetDock", w.dataset_panel, right, True)
+    w.dataset_dock.visibilityChanged.connect(w.dataset_panel.preview.set_seen)
     w.training_dock = make_dock(w, "Training", "trainingDock", w.training_panel, right, True)
     w.plots_dock = make_dock(w, "Results", "resultsDock", w.results_tabs, bottom)
     w.setTabPosition(Qt.DockWidgetArea.AllDockWidgetAreas, QTabWidget.TabPosition.North)

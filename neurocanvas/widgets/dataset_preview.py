@@ -25,7 +25,8 @@ class DatasetPreview(pg.PlotWidget):
         super().__init__()
         self.setObjectName("datasetPreview")
         self.table_text: pg.TextItem | None = None  # a table's "N samples × F features"
-        self._pending: Any = None  # a data set to draw once shown (see show_dataset)
+        self._pending: Any = None  # a data set to draw once seen (see show_dataset)
+        self._seen = True
         # It grows into the panel's spare height (no blank band under it on a tall screen),
         # but stays a preview: beyond this it would only push the panel into scrolling.
         self.setMinimumHeight(PREVIEW_MIN_HEIGHT)
@@ -41,19 +42,26 @@ class DatasetPreview(pg.PlotWidget):
         return QSize(240, PREVIEW_MIN_HEIGHT)
 
     def show_dataset(self, ds: Any) -> None:
-        """Draw ``ds``; while the preview is hidden (the Data set tab behind another), when it
-        is shown: opening a project spent ~10 ms of the GUI thread on an unseen picture."""
-        if self.isVisible():
-            self._pending = None
-            self._draw(ds)
-        else:
-            self._pending = ds
+        """Draw ``ds``; while the preview cannot be seen (hidden, or its dock's tab behind
+        another: see :meth:`set_seen`), once it can: opening a project spent ~10 ms of the
+        GUI thread on a picture nobody saw."""
+        self._pending = ds
+        self._draw_pending()
+
+    def set_seen(self, seen: bool) -> None:
+        """Whether the preview's dock is on screen (``QDockWidget.visibilityChanged``: Qt
+        keeps a dock whose tab is behind another "visible", moved off the screen)."""
+        self._seen = seen
+        self._draw_pending()
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
-        if self._pending is not None:
+        super().showEvent(event)
+        self._draw_pending()
+
+    def _draw_pending(self) -> None:
+        if self._pending is not None and self._seen and self.isVisible():
             ds, self._pending = self._pending, None
             self._draw(ds)
-        super().showEvent(event)
 
     def _draw(self, ds: Any) -> None:
         item = self.getPlotItem()

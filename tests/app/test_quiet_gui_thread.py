@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QTabBar
 
 from neurocanvas.app import heap, insight
 from neurocanvas.app.main_window import MainWindow
@@ -108,20 +109,40 @@ def test_train_pressed_before_the_plots_followed_draws_into_the_new_data_sets_vi
     np.testing.assert_array_equal(w.fit_plot._shown_fit["probs"], final.fit["probs"])
 
 
-def test_the_hidden_data_set_preview_is_drawn_when_it_is_shown_again(window_factory, qtbot):
-    w = window_factory("general-fit")
-    w.dataset_dock.toggleViewAction().trigger()  # View > Data set: the person closes it
-    qtbot.waitUntil(lambda: not w.dataset_panel.preview.isVisible())
-    w.example_actions["spiral-classifier"].trigger()
+def click_tab(w: MainWindow, qtbot, title: str) -> None:
+    """Click the dock tab named ``title``, as a person picks the Data set tab."""
+    for bar in w.findChildren(QTabBar):
+        for i in range(bar.count()):
+            if bar.tabText(i) == title:
+                qtbot.mouseClick(bar, LEFT, pos=bar.tabRect(i).center())
+                return
+    raise AssertionError(f"no tab {title!r}")
+
+
+def test_the_data_set_preview_behind_its_tab_is_drawn_when_the_tab_is_picked(window_factory, qtbot):
+    w = window_factory("general-fit")  # the Inspector's tab in front of the Data set's
     preview = w.dataset_panel.preview
+    w.example_actions["spiral-classifier"].trigger()
     # still the sine's one cloud: nothing drawn while nobody can see it
     assert len([i for i in preview.getPlotItem().items if hasattr(i, "getData")]) == 1
-    w.dataset_dock.toggleViewAction().trigger()  # and opens it again
-    qtbot.waitUntil(preview.isVisible)
+    click_tab(w, qtbot, "Data set")
+    qtbot.waitUntil(lambda: len(preview.getPlotItem().items) > 1)
     scatters = [i for i in preview.getPlotItem().items if hasattr(i, "getData")]
     assert len(scatters) == 2  # the two spirals, one item per class
     shown = sum(len(s.getData()[0]) for s in scatters)
     assert shown == len(w.document.dataset.x_train)
+
+
+def test_a_closed_data_set_panel_draws_its_preview_when_opened_again(window_factory, qtbot):
+    w = window_factory("general-fit")
+    click_tab(w, qtbot, "Data set")
+    w.dataset_dock.toggleViewAction().trigger()  # View > Data set: the person closes it
+    w.example_actions["residual-mlp"].trigger()
+    preview = w.dataset_panel.preview
+    assert len([i for i in preview.getPlotItem().items if hasattr(i, "getData")]) == 1
+    w.dataset_dock.toggleViewAction().trigger()  # and opens it again
+    qtbot.waitUntil(lambda: len(preview.getPlotItem().items) > 1)
+    assert len([i for i in preview.getPlotItem().items if hasattr(i, "getData")]) == 3
 
 
 def test_setting_the_same_data_set_twice_builds_and_draws_it_once(qtbot):

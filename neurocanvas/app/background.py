@@ -20,10 +20,8 @@ or a repeated choice does not rebuild (for a file data set: re-read) anything.
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
-import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -395,31 +393,3 @@ class BackgroundBuilds:
 
     def cancel(self) -> None:
         self.runner.cancel(self.KIND)
-
-
-_PRELOADING: dict[str, threading.Thread] = {}
-
-
-def preload(module: str) -> None:
-    """Import ``module`` on a daemon thread, once, before the GUI thread needs it.
-
-    The first ONNX export imported onnx (and protobuf) in the GUI thread: 0.1-0.2 s. The
-    window starts this when the Export menu opens, so the import is done while the person
-    picks a format and a file name; an import in the GUI thread then finds it loaded (or
-    waits for the rest of it). A missing module is left for that import to report.
-    """
-    if module in sys.modules or module in _PRELOADING:
-        return
-    thread = threading.Thread(
-        target=_import_quietly, args=(module,), name=f"preload {module}", daemon=True
-    )
-    _PRELOADING[module] = thread
-    thread.start()
-
-
-def _import_quietly(module: str) -> None:
-    try:
-        importlib.import_module(module)
-        freeze_new_imports()  # kept out of the garbage collector's full passes
-    except Exception:  # noqa: BLE001 - reported by the real import, where it is needed
-        pass

@@ -1,5 +1,5 @@
-"""The objects that live as long as the app, set aside from the garbage collector's full
-passes.
+"""Lazy imports off the GUI thread (``preload``), and the objects that live as long as the
+app set aside from the garbage collector's full passes.
 
 A full (generation 2) collection walks every object Python tracks: ~110,000 once the window
 is up (the modules of numpy, Qt, pyqtgraph and ours), ~200,000 once onnx and numba are
@@ -18,9 +18,11 @@ imported (onnx for an export, numba for the first Winograd convolution): at most
 from __future__ import annotations
 
 import gc
+import importlib
 import sys
+import threading
 
-__all__ = ["NEW_MODULES", "freeze_new_imports", "freeze_startup_heap"]
+__all__ = ["NEW_MODULES", "freeze_new_imports", "freeze_startup_heap", "preload"]
 
 NEW_MODULES = 20  # a package's worth of newly imported modules (onnx: 29, numba: 225)
 _modules_frozen = 0  # len(sys.modules) at the last freeze
@@ -49,3 +51,31 @@ def freeze_new_imports() -> bool:
     _modules_frozen = len(sys.modules)
     gc.freeze()
     return True
+
+
+_PRELOADING: dict[str, threading.Thread] = {}
+
+
+def preload(module: str) -> None:
+    """Import ``module`` on a daemon thread, once, before the GUI thread needs it.
+
+    The first ONNX export imported onnx (and protobuf) in the GUI thread: 0.1-0.2 s. The
+    window starts this when the Export menu opens, so the import is done while the person
+    picks a format and a file name; an import in the GUI thread then finds it loaded (or
+    waits for the rest of it). A missing module is left for that import to report.
+    """
+    if module in sys.modules or module in _PRELOADING:
+        return
+    thread = threading.Thread(
+        target=_import_quietly, args=(module,), name=f"preload {module}", daemon=True
+    )
+    _PRELOADING[module] = thread
+    thread.start()
+
+
+def _import_quietly(module: str) -> None:
+    try:
+        importlib.import_module(module)
+        freeze_new_imports()  # kept out of the garbage collector's full passes
+    except Exception:  # noqa: BLE001 - reported by the real import, where it is needed
+        pass

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QMenu, QStyle, QToolBar, QWidget
 from neurocanvas.app.actions import MENUS, TOOLBAR, fill_menu, fill_toolbar
 from neurocanvas.app.actions import build_actions as table_actions
 from neurocanvas.app.actions import themed_icon as icon
-from neurocanvas.app.background import preload
+from neurocanvas.app.heap import preload
 from neurocanvas.core.io.examples import list_examples
 from neurocanvas.core.io.export import EXPORT_FORMATS
 

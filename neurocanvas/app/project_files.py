@@ -17,8 +17,9 @@ from PySide6.QtCore import QStandardPaths, QTimer
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from neurocanvas.app.autosave import discard, find_recoverable, load_recoverable
-from neurocanvas.app.background import DATASETS_CACHE, Job, needs_background, preload
+from neurocanvas.app.background import DATASETS_CACHE, Job, needs_background
 from neurocanvas.app.document import stored_preprocessing
+from neurocanvas.app.heap import preload
 from neurocanvas.core.io.examples import ExampleError, load_example
 from neurocanvas.core.io.export import (
     EXPORT_FORMATS,

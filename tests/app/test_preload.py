@@ -11,14 +11,14 @@ import sys, tempfile
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
-from neurocanvas.app import background
+from neurocanvas.app import heap
 from neurocanvas.app.main_window import MainWindow
 from neurocanvas.app.settings import AppSettings
 ini = tempfile.mkdtemp() + "/s.ini"
 w = MainWindow(AppSettings(QSettings(ini, QSettings.Format.IniFormat)))
 before = "onnx" in sys.modules
 w.export_menu.aboutToShow.emit()  # what opening File > Export does
-thread = background._PRELOADING["onnx"]
+thread = heap._PRELOADING["onnx"]
 thread.join(120)
 print(before, thread.is_alive(), "onnx" in sys.modules)
 """

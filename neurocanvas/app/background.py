@@ -46,7 +46,6 @@ class Job(QObject):
     progressed = Signal(object, float, str)  # job, fraction 0..1 (or -1: unknown), text
     done = Signal(object, object)  # job, result
     failed = Signal(object, str)  # job, message
-    exited = Signal(object)  # job: its thread left the work (cancelled ones too)
 
     def __init__(self, label: str, kind: str) -> None:
         super().__init__()
@@ -88,13 +87,13 @@ class _Runnable(QRunnable):
         except Exception as exc:  # any failure is reported in the GUI, never a traceback
             if not job.cancelled:
                 job.failed.emit(job, str(exc) or type(exc).__name__)
+            GUI_THREAD_GC.release()
             job.finished.set()
-            job.exited.emit(job)
             return
         if not job.cancelled:
             job.done.emit(job, result)
+        GUI_THREAD_GC.release()  # this thread's last Python work (see JobRunner.submit)
         job.finished.set()
-        job.exited.emit(job)
 
 
 @dataclass
@@ -154,8 +153,7 @@ class JobRunner(QObject):
         # No garbage collection in the job's thread: one there could delete Qt widgets
         # (cycles of a closed window) outside the GUI thread, which deadlocked. The GUI thread
         # collects meanwhile, as during a run (``GuiThreadGarbageCollection``).
-        GUI_THREAD_GC.acquire()
-        job.exited.connect(self._on_exited, queued)
+        GUI_THREAD_GC.acquire()  # released by the job's thread when it ends
         was_busy = bool(self.jobs)
         self.jobs[kind] = job
         self._callbacks[job] = (on_done, on_error)
@@ -227,10 +225,6 @@ class JobRunner(QObject):
     def _on_progress(self, job: Job, fraction: float, text: str) -> None:
         if job in self._callbacks:
             self.progress.emit(job.label, fraction, text)
-
-    @Slot(object)
-    def _on_exited(self, _job: Job) -> None:
-        GUI_THREAD_GC.release()
 
     @Slot(object, object)
     def _on_done(self, job: Job, result: Any) -> None:

@@ -11,6 +11,7 @@ window down. ``TrainingThread`` owns the thread and stops it cleanly (stop the c
 from __future__ import annotations
 
 import gc
+import threading
 import traceback
 from typing import Any, Protocol
 
@@ -100,33 +101,43 @@ class GuiThreadGarbageCollection:
         self._users = 0
         self._was_enabled = True
         self._timer: QTimer | None = None
+        self._lock = threading.Lock()  # release() may come from a job's own thread
 
     @property
     def active(self) -> bool:
         return self._users > 0
 
     def acquire(self) -> None:
-        """Call in the GUI thread before a training thread starts."""
-        if self._users == 0:
-            self._was_enabled = gc.isenabled()
-            gc.disable()
+        """Call in the GUI thread before a training thread (or a background job) starts."""
+        with self._lock:
+            if self._users == 0:
+                self._was_enabled = gc.isenabled()
+                gc.disable()
+            self._users += 1
+        if self._timer is None:
             self._timer = QTimer()
             self._timer.timeout.connect(self._collect)
             self._timer.start(self.interval_ms)
-        self._users += 1
 
     def release(self) -> None:
-        """Call in the GUI thread once that training thread has ended."""
-        self._users -= 1
-        if self._users == 0:
-            if self._timer is not None:
-                self._timer.stop()
-                self._timer = None
-            if self._was_enabled:
+        """Call once that thread has ended: in the GUI thread, or as the last thing a
+        background job's thread does (its timer then stops at its next tick)."""
+        with self._lock:
+            self._users -= 1
+            if self._users == 0 and self._was_enabled:
                 gc.enable()
+        if self._users == 0 and QThread.currentThread() == QCoreApplication.instance().thread():
+            self._stop_timer()
 
-    @staticmethod
-    def _collect() -> None:
+    def _stop_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+
+    def _collect(self) -> None:
+        if not self._users:
+            self._stop_timer()  # released from a job's thread since the last tick
+            return
         freeze_new_imports()  # a run's first CNN step imported numba: not walked again
         # The generations' own thresholds, as automatic collection would apply them.
         thresholds, counts = gc.get_threshold(), gc.get_count()

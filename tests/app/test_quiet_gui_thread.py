@@ -212,3 +212,40 @@ def test_start_up_objects_and_a_new_packages_are_left_out_of_full_collections(
     assert heap.freeze_new_imports()
     assert gc.get_freeze_count() >= frozen + len(kept)
     assert not heap.freeze_new_imports()  # once per package
+
+
+def test_while_a_background_job_runs_garbage_is_collected_in_the_gui_thread_only(qtbot):
+    """A collection in a job's thread could delete Qt widgets there (it deadlocked)."""
+    from neurocanvas.app.background import JobRunner
+
+    assert gc.isenabled()
+    runner = JobRunner()
+    release = threading.Event()
+    inside: list[bool] = []
+
+    def work(_job) -> int:
+        inside.append(gc.isenabled())
+        assert release.wait(10)
+        return 1
+
+    runner.submit("Working", work, lambda _result: None)
+    qtbot.waitUntil(lambda: bool(inside))
+    collected_in: list[int] = []
+
+    def note(phase, _info) -> None:
+        if phase == "start":
+            collected_in.append(threading.get_ident())
+
+    gc.callbacks.append(note)
+    try:
+        for _ in range(5000):  # cycles: garbage only a collection frees, past a threshold
+            cycle: list = []
+            cycle.append(cycle)
+        qtbot.waitUntil(lambda: bool(collected_in), timeout=5_000)
+    finally:
+        gc.callbacks.remove(note)
+        release.set()
+    assert inside == [False]
+    assert set(collected_in) == {threading.main_thread().ident}
+    assert runner.wait(10_000)
+    qtbot.waitUntil(gc.isenabled)  # back to Python's own collections once the job ended

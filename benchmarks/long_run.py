@@ -1,6 +1,7 @@
 """A long run of ``general-fit`` in the real window: does anything grow?
 
     python benchmarks/long_run.py [--steps 1000000] [--every 100000] [--json] [--tracemalloc]
+                                  [--threads]
     python benchmarks/long_run.py --default-speed [--minutes 60] [--sample-minutes 5]
 
 Unthrottled (the default mode): opens the main window, ticks "until I stop it" (the epochs
@@ -22,7 +23,11 @@ also the bytes traced, which slows the run), the gc's object count, the points h
 loss plot's curves, the GUI thread's longest stall in that stretch (5 ms heartbeat) and the
 machine's 1-minute load average. Flat columns mean nothing grows with the run's length. With
 ``--tracemalloc`` the run ends with the ten source lines whose memory grew most between the
-first and the last row.
+first and the last row. With ``--threads`` each row also splits the CPU time per step by
+thread (the training thread, the GUI thread, the rest: /proc/self/task/<tid>/stat), counts the
+frames drawn and gives the GUI thread's CPU per frame, and the gc's collections per generation
+with the time they took (``gc.callbacks``): the CPU per step of the whole process mixes the
+trainer's work per step with the GUI's work per frame (about 25 frames/s whatever the speed).
 """
 
 from __future__ import annotations
@@ -55,6 +60,61 @@ def _cpu_s() -> float:
     return t.user + t.system
 
 
+def _thread_cpu_s() -> dict[int, tuple[str, float]]:
+    """CPU seconds (user + system) of each live thread of this process, by thread id, with
+    its role: ``gui`` (the main thread), ``trainer`` (the QThread named ``trainingThread``) or
+    ``other`` (BLAS, Qt's helpers); from /proc/self/task/<tid>/stat (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    pid = os.getpid()
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{tid}/stat") as f:
+                stat = f.read()
+        except OSError:  # the thread ended meanwhile
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        cpu = (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+        role = "gui" if int(tid) == pid else "trainer" if name == "trainingThread" else "other"
+        out[int(tid)] = (role, cpu)
+    return out
+
+
+def _spent_by_role(
+    before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]]
+) -> dict[str, float]:
+    """CPU seconds per role between two readings (threads that ended count for nothing)."""
+    spent = {"gui": 0.0, "trainer": 0.0, "other": 0.0}
+    for tid, (role, cpu) in after.items():
+        spent[role] += cpu - before.get(tid, (role, 0.0))[1]
+    return spent
+
+
+class GcTimer:
+    """Collections per generation and the seconds they took (``gc.callbacks``)."""
+
+    def __init__(self) -> None:
+        self.count = [0, 0, 0]
+        self.seconds = [0.0, 0.0, 0.0]
+        self._t0 = 0.0
+        gc.callbacks.append(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._t0 = time.perf_counter()
+        else:
+            g = info["generation"]
+            self.count[g] += 1
+            self.seconds[g] += time.perf_counter() - self._t0
+
+    def take(self) -> tuple[list[int], list[float]]:
+        """Counts and seconds since the last call."""
+        out = (self.count, self.seconds)
+        self.count, self.seconds = [0, 0, 0], [0.0, 0.0, 0.0]
+        return out
+
+
 def _points(curve: object) -> int:
     x = curve.getData()[0]  # type: ignore[attr-defined]
     return 0 if x is None else len(x)
@@ -80,11 +140,14 @@ def _open_window() -> tuple[Any, Any]:
 class Sampler:
     """Rows of the figures above, taken in the GUI thread."""
 
-    def __init__(self, window: Any, traced: bool) -> None:
-        self.window, self.traced = window, traced
+    def __init__(self, window: Any, traced: bool, split: bool = False) -> None:
+        self.window, self.traced, self.split = window, traced, split
         self.rows: list[dict[str, float]] = []
         self.t0 = time.perf_counter()
         self.mark = {"step": 0.0, "samples": 0.0, "t": self.t0, "stall": 0.0, "cpu": _cpu_s()}
+        self._threads = _thread_cpu_s()
+        self._frames = 0
+        self._gc = GcTimer() if split else None
         self._last_beat = self.t0
         self.first_trace: tracemalloc.Snapshot | None = None
 
@@ -118,6 +181,8 @@ class Sampler:
             "epoch_curve_points": _points(plot.train_curve),
             "load_1min": os.getloadavg()[0],
         }
+        if self.split:
+            row.update(self._split(steps_done))
         if self.rows and self.traced and self.first_trace is None:
             self.first_trace = tracemalloc.take_snapshot()
         self.rows.append(row)
@@ -131,8 +196,35 @@ class Sampler:
             f" / {row['epoch_curve_points']:4d} epoch  load {row['load_1min']:.1f}",
             flush=True,
         )
+        if self.split:
+            print(
+                f"{'':10s}trainer {row['trainer_ms_per_step']:6.3f} ms/step"
+                f"  gui {row['gui_ms_per_step']:6.3f} ms/step"
+                f" ({row['frames']:,d} frames, {row['gui_ms_per_frame']:5.2f} ms/frame)"
+                f"  other {row['other_ms_per_step']:6.3f} ms/step"
+                f"  gc {row['gc_counts']} in {row['gc_ms']} ms",
+                flush=True,
+            )
         self.mark.update(step=step, samples=samples, t=now, stall=0.0, cpu=cpu)
         return row
+
+    def _split(self, steps_done: float) -> dict[str, Any]:
+        """CPU per step by thread, the frames drawn, the gc's collections in this stretch."""
+        threads = _thread_cpu_s()
+        spent = _spent_by_role(self._threads, threads)
+        self._threads = threads
+        frames = self.window.controller.coalescer.emitted
+        n_frames, self._frames = frames - self._frames, frames
+        counts, seconds = self._gc.take() if self._gc is not None else ([], [])
+        return {
+            "trainer_ms_per_step": spent["trainer"] * 1000 / steps_done,
+            "gui_ms_per_step": spent["gui"] * 1000 / steps_done,
+            "other_ms_per_step": spent["other"] * 1000 / steps_done,
+            "frames": n_frames,
+            "gui_ms_per_frame": spent["gui"] * 1000 / max(n_frames, 1),
+            "gc_counts": counts,
+            "gc_ms": [round(s * 1000) for s in seconds],
+        }
 
     def growth(self, top: int = 10) -> list[str]:
         """The source lines whose traced memory grew most since the second row."""
@@ -143,7 +235,7 @@ class Sampler:
 
 
 def run(
-    steps: int, every: int, traced: bool = False, shot: str | None = None
+    steps: int, every: int, traced: bool = False, shot: str | None = None, split: bool = False
 ) -> list[dict[str, float]]:
     """The unthrottled run: one row at the start and one per ``every`` steps."""
     from PySide6.QtCore import QEventLoop, QTimer
@@ -157,7 +249,7 @@ def run(
     panel.until_paused_check.click()
     panel.speed.set_pace(None)  # the slider's last notch: "unthrottled"
     ctl = window.controller
-    sampler = Sampler(window, traced)
+    sampler = Sampler(window, traced, split)
 
     def sample() -> None:
         trainer = ctl.trainer
@@ -252,6 +344,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=60.0)
     parser.add_argument("--sample-minutes", type=float, default=5.0)
     parser.add_argument("--tracemalloc", action="store_true")
+    parser.add_argument(
+        "--threads",
+        action="store_true",
+        help="also CPU per step by thread (trainer, GUI, other), frames, gc collections",
+    )
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--screenshot", metavar="PNG", help="the window at the end of the run")
     args = parser.parse_args(argv)
@@ -260,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
             args.minutes, args.sample_minutes, args.tracemalloc, args.screenshot
         )
     else:
-        rows = run(args.steps, args.every, args.tracemalloc, args.screenshot)
+        rows = run(args.steps, args.every, args.tracemalloc, args.screenshot, args.threads)
     if args.json:
         print(json.dumps(rows))
     return 0

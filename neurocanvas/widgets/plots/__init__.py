@@ -9,7 +9,7 @@ are Qt-free (:mod:`.buffers`).
 """
 
 from neurocanvas.widgets.plots.accuracy_plot import AccuracyPlot
-from neurocanvas.widgets.plots.buffers import EnvelopeDecimator, GrowingBuffer
+from neurocanvas.widgets.plots.buffers import EnvelopeDecimator, GrowingBuffer, MeanDecimator
 from neurocanvas.widgets.plots.coalescer import LatestSnapshot
 from neurocanvas.widgets.plots.fit_plot import FitPlot, decision_image
 from neurocanvas.widgets.plots.loss_plot import LossAxis, LossPlot
@@ -30,6 +30,7 @@ __all__ = [
     "VAL_COLOR",
     "AccuracyPlot",
     "EnvelopeDecimator",
+    "MeanDecimator",
     "FitPlot",
     "GrowingBuffer",
     "LatestSnapshot",

@@ -141,6 +141,116 @@ class EnvelopeDecimator:
         return x[keep], y[keep]
 
 
+class MeanDecimator:
+    """A long series reduced to at most ``max_points`` points, each a bucket's mean.
+
+    For curves of averages (the per-epoch losses: each value is already an epoch's mean),
+    where the trend matters and the noise is shown elsewhere (the per-step curve's envelope).
+    Buckets of ``width`` samples keep their sums: x of all samples, y of the finite ones and
+    both counts; when there are more than ``max_points - 2`` of them, neighbours merge pairwise
+    and the width doubles, as in :class:`EnvelopeDecimator`, so memory and each frame's work
+    are O(max_points) however long the run. A bucket is drawn at its mean x and mean y
+    (NaN, a gap, only when none of its values is finite); the unfinished last bucket is drawn
+    too, then the newest sample itself.
+
+    Why not the envelope: a bucket's minimum and maximum drift apart as the buckets widen
+    (the extremes of more samples), so an envelope's zigzag grows taller the longer the run.
+    Drawn dashed (the validation loss), that zigzag was the costliest item of a frame and it
+    grew with the run: 6.7 ms per repaint at 50,000 steps of ``general-fit``, 9.9 ms at
+    400,000. The means of wider buckets vary less, so this curve's length does not grow.
+    """
+
+    def __init__(self, max_points: int = 1000) -> None:
+        if max_points < 8:
+            raise ValueError(f"MeanDecimator: max_points must be >= 8, got {max_points}")
+        self.max_buckets = max_points - 2  # room for the unfinished bucket and the newest sample
+        self.clear()
+
+    def __len__(self) -> int:
+        """Samples absorbed so far (not points held)."""
+        return self._n
+
+    def clear(self) -> None:
+        self.width = 1
+        self._n = 0
+        # finished buckets' sums, shape (4, buckets): x, samples, finite y, finite samples
+        self._b = np.empty((4, 0))
+        self._p = np.zeros(4)  # the unfinished bucket's sums
+        self._pending = 0  # samples in it
+        self._last = (np.nan, np.nan)
+
+    @property
+    def points_held(self) -> int:
+        """Numbers kept (for memory checks): bounded by ``4 * max_points``."""
+        return self._b.size + self._p.size + 2
+
+    def extend(self, x: np.ndarray, y: np.ndarray) -> None:
+        """Append samples (``x`` increasing)."""
+        x, y = np.asarray(x, float).ravel(), np.asarray(y, float).ravel()
+        if len(x) == 0:
+            return
+        self._n += len(x)
+        self._last = (float(x[-1]), float(y[-1]))
+        i = 0
+        if self._pending:  # top up the unfinished bucket first
+            i = min(self.width - self._pending, len(x))
+            self._p = self._p + _sums(x[:i], y[:i], i)[:, 0]
+            self._pending += i
+            if self._pending == self.width:
+                self._b = np.concatenate([self._b, self._p[:, None]], axis=1)
+                self._p, self._pending = np.zeros(4), 0
+        k = (len(x) - i) // self.width
+        if k:
+            end = i + k * self.width
+            self._b = np.concatenate([self._b, _sums(x[i:end], y[i:end], self.width)], axis=1)
+            i = end
+        if i < len(x):
+            self._p = _sums(x[i:], y[i:], len(x) - i)[:, 0]
+            self._pending = len(x) - i
+        while self._b.shape[1] > self.max_buckets:
+            self._merge()
+
+    def _merge(self) -> None:
+        """Halve the bucket count: pairs merge; an odd last bucket joins the unfinished one."""
+        b = self._b
+        pairs = b.shape[1] // 2
+        merged = b[:, 0 : 2 * pairs : 2] + b[:, 1 : 2 * pairs : 2]
+        if b.shape[1] % 2:  # its width samples come before the unfinished bucket's
+            self._p = self._p + b[:, -1]
+            self._pending += self.width
+        self._b = merged
+        self.width *= 2
+        if self._pending == self.width:  # the odd bucket and the unfinished one filled it
+            self._b = np.concatenate([self._b, self._p[:, None]], axis=1)
+            self._p, self._pending = np.zeros(4), 0
+
+    def view(self) -> tuple[np.ndarray, np.ndarray]:
+        """The points to draw, in x order: at most ``max_points``."""
+        sums = np.concatenate([self._b, self._p[:, None]], axis=1) if self._pending else self._b
+        if self._n == 0:
+            return np.empty(0), np.empty(0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            x = np.append(sums[0] / sums[1], self._last[0])
+            y = np.append(np.where(sums[3] > 0, sums[2] / sums[3], np.nan), self._last[1])
+        keep = np.r_[np.diff(x) > 0, True]  # a one-sample last bucket is the newest sample
+        return x[keep], y[keep]
+
+
+def _sums(x: np.ndarray, y: np.ndarray, width: int) -> np.ndarray:
+    """Per row of ``width`` samples: sum of x, samples, sum of the finite y, finite samples;
+    shape (4, rows)."""
+    rows_y = y.reshape(-1, width)
+    finite = np.isfinite(rows_y)
+    return np.stack(
+        [
+            x.reshape(-1, width).sum(axis=1),
+            np.full(len(rows_y), float(width)),
+            np.where(finite, rows_y, 0.0).sum(axis=1),
+            finite.sum(axis=1).astype(float),
+        ]
+    )
+
+
 def _extremes(x: np.ndarray, y: np.ndarray, width: int) -> np.ndarray:
     """(x, y) of the min and max of each row of ``width`` samples, shape (4, rows), NaN-safe
     (a row's NaN only wins when the whole row is NaN)."""

@@ -13,6 +13,7 @@ from PySide6.QtGui import QPalette
 from neurocanvas.widgets.plots.base import PlotBase
 from neurocanvas.widgets.plots.buffers import (
     EnvelopeDecimator,
+    MeanDecimator,
     log_losses,
     nice_log_range,
     nice_steps,
@@ -55,9 +56,11 @@ class LossPlot(PlotBase):
     Earlier runs stay as faded curves so that two learning rates can be compared.
 
     The curves hold log10(loss) (computed once per new point) under an axis labelled in
-    decades; the per-step loss is reduced by an :class:`EnvelopeDecimator` so a frame costs
-    the same after a million steps as after a hundred. :meth:`step_data` and
-    :meth:`epoch_data` give the values back in loss units.
+    decades; the per-step loss is reduced by an :class:`EnvelopeDecimator` (each bucket's
+    min and max: spikes stay) and the per-epoch losses by a :class:`MeanDecimator` (each
+    bucket's mean: a line whose length does not grow), so a frame costs the same after a
+    million steps as after a hundred. :meth:`step_data` and :meth:`epoch_data` give the
+    values back in loss units (the drawn points).
     """
 
     placeholder_text = "Press Train to see the loss fall"
@@ -74,10 +77,13 @@ class LossPlot(PlotBase):
         item.setLabel("bottom", "step")
         item.setLabel("left", "loss")
         self._steps = EnvelopeDecimator(self.max_points)
-        # Epoch curves are decimated too: general-fit runs 10 steps per epoch, so a long run
-        # has 100,000 epochs, and drawing each one made every frame slower than the last.
-        self._train_buf = EnvelopeDecimator(self.max_points)
-        self._val_buf = EnvelopeDecimator(self.max_points)
+        # Epoch curves are decimated too: general-fit runs 8 steps per epoch, so a long run
+        # has 100,000s of epochs, and drawing each one made every frame slower than the last.
+        # They are averages, drawn as bucket means (MeanDecimator): a min/max envelope's
+        # zigzag grows taller as its buckets widen, and the dashed validation curve's cost
+        # grew with it (the step curve's envelope shows the spread).
+        self._train_buf = MeanDecimator(self.max_points)
+        self._val_buf = MeanDecimator(self.max_points)
         # End steps of the epochs not yet drawn by both epoch curves (the first is epoch
         # number _epoch_base + 1): a long run's list would otherwise grow by one each epoch.
         self._epoch_steps: list[float] = []

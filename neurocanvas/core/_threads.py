@@ -30,7 +30,7 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 #: Worker threads (the caller included). Two: the machines we measure on have two cores, and
 #: a chunked convolution of the sizes the app trains has rarely more than a few chunks.
@@ -39,11 +39,11 @@ THREADS = max(1, min(2, os.cpu_count() or 1))
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 _blas: Any = None  # threadpoolctl's controller, made on first use (it scans loaded libraries)
-_local: Any = None  # OpenBLAS's openblas_set_num_threads_local, or False
+_setters: list[Callable[[int], int]] = []  # per BLAS library: set a count, return the old one
 
 
 def _controller() -> Any:
-    global _blas, _local
+    global _blas, _setters
     if _blas is None:
         try:
             from threadpoolctl import ThreadpoolController  # noqa: PLC0415 - see _blas
@@ -51,34 +51,45 @@ def _controller() -> Any:
             _blas = ThreadpoolController()
         except ImportError:  # optional: BLAS then keeps its own thread count
             _blas = False
-        _local = _per_thread_setter(_blas) if _blas else False
+        _setters = (
+            [_setter(lib) for lib in _blas.lib_controllers if lib.user_api == "blas"]
+            if _blas
+            else []
+        )
     return _blas
 
 
-def _per_thread_setter(blas: Any) -> Any:
-    """OpenBLAS's ``openblas_set_num_threads_local`` (OpenBLAS >= 0.3.27), or False.
+def _setter(lib: Any) -> Callable[[int], int]:
+    """A function that sets ``lib``'s thread count and returns the one it had.
 
-    Measured with numpy's OpenBLAS 0.3.31: once the main thread has set a count
-    (``threadpool_limits(2)``, as a benchmark does), the global ``openblas_set_num_threads``
-    called from another thread (the app trains in a worker thread) changes nothing, while
-    this one does. (Despite its name it changes the count the other threads see too, so it
-    is used like the global one, below.)
+    Every BLAS library loaded gets one: scikit-learn loads SciPy's own OpenBLAS next to
+    numpy's, threadpoolctl lists the two in no fixed order, and setting only the first one
+    left numpy's BLAS threaded in some processes (same seed, different results: found by a
+    fresh tester). For OpenBLAS it is ``openblas_set_num_threads_local`` (OpenBLAS >= 0.3.27;
+    process-wide despite its name): measured with numpy's OpenBLAS 0.3.31, once the main thread
+    has set a count (``threadpool_limits(2)``, as a benchmark does) the usual setter called
+    from another thread (the app trains in a worker thread) changes nothing, this one does.
     """
-    for lib in blas.lib_controllers:
-        if lib.internal_api != "openblas":
-            continue
+    if lib.internal_api == "openblas":
         try:
-            setter = getattr(ctypes.CDLL(lib.filepath), "openblas_set_num_threads_local", None)
+            local = getattr(ctypes.CDLL(lib.filepath), "openblas_set_num_threads_local", None)
         except OSError:
-            setter = None
-        if setter is not None:
-            setter.argtypes, setter.restype = (ctypes.c_int,), ctypes.c_int
-            return setter
-    return False
+            local = None
+        if local is not None:
+            local.argtypes, local.restype = (ctypes.c_int,), ctypes.c_int
+            return cast(Callable[[int], int], local)
+
+    def via_threadpoolctl(count: int) -> int:
+        before = int(lib.num_threads)
+        lib.set_num_threads(count)
+        return before
+
+    return via_threadpoolctl
 
 
 def blas_threads() -> int:
-    """BLAS's current thread count (``THREADS`` when threadpoolctl is not installed)."""
+    """BLAS's current thread count, the lowest of the libraries loaded (``THREADS`` without
+    threadpoolctl)."""
     blas = _controller()
     if not blas:
         return THREADS
@@ -86,22 +97,9 @@ def blas_threads() -> int:
     return min(counts, default=THREADS)
 
 
-def _set_blas_threads(blas: Any, count: int | None) -> int | None:
-    """Set BLAS's thread count (``None``: leave it); return the count found before."""
-    before = blas_threads()
-    if count is not None:
-        if _local:
-            _local(count)
-        else:
-            for lib in blas.lib_controllers:
-                if lib.user_api == "blas":
-                    lib.set_num_threads(count)
-    return before
-
-
 _limit_lock = threading.Lock()
 _limit_depth = 0
-_limit_restore: int | None = None  # BLAS's count before the first thread went single
+_limit_restore: list[int] = []  # each library's count before the first thread went single
 
 
 @contextmanager
@@ -114,13 +112,12 @@ def blas_single_thread() -> Iterator[None]:
     the first's 1 and leave BLAS at one thread for good).
     """
     global _limit_depth, _limit_restore
-    blas = _controller()
-    if not blas:
+    if not _controller():
         yield
         return
     with _limit_lock:
         if _limit_depth == 0:
-            _limit_restore = _set_blas_threads(blas, 1)
+            _limit_restore = [set_count(1) for set_count in _setters]
         _limit_depth += 1
     try:
         yield
@@ -128,8 +125,9 @@ def blas_single_thread() -> Iterator[None]:
         with _limit_lock:
             _limit_depth -= 1
             if _limit_depth == 0:
-                _set_blas_threads(blas, _limit_restore)
-                _limit_restore = None
+                for set_count, count in zip(_setters, _limit_restore):
+                    set_count(count)
+                _limit_restore = []
 
 
 #: Memory allowed for per-task partial sums (a convolution's weight gradient per task).

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -189,3 +192,58 @@ def test_a_second_caller_does_not_wait_for_the_pool_busy_with_the_first(two_thre
     release.set()
     first.join(10)
     assert first_done == [True]
+
+
+SEEDED_CNN = """
+import hashlib, sys
+import scipy.linalg  # loads SciPy's own OpenBLAS next to numpy's, as scikit-learn does
+import numpy as np
+import neurocanvas.core as torch
+from neurocanvas.core import nn
+
+torch.manual_seed(0)
+# 64 channels: products big enough that OpenBLAS would thread them (and round differently)
+model = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.Conv2d(8, 64, 3, padding=1),
+                      nn.ReLU(), nn.Conv2d(64, 64, 3, padding=1), nn.ReLU(), nn.AvgPool2d(2),
+                      nn.Flatten(), nn.Linear(64 * 49, 10))
+opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+rng = np.random.default_rng(0)
+x = torch.tensor(rng.standard_normal((32, 1, 14, 14)).astype(np.float32))
+y = torch.tensor(rng.integers(0, 10, 32))
+for _ in range(6):
+    opt.zero_grad()
+    loss = nn.CrossEntropyLoss()(model(x), y)
+    loss.backward()
+    opt.step()
+state = b"".join(v.tobytes() for v in model.state_dict().values())
+print(hashlib.sha256(state).hexdigest())
+"""
+
+
+def test_the_same_seed_trains_the_same_bits_in_processes_with_different_hash_seeds():
+    """threadpoolctl lists numpy's and SciPy's BLAS in an order that follows the hash seed:
+    every library is held at one thread, so no process runs a product threaded."""
+    pytest.importorskip("scipy")
+    pytest.importorskip("numba")
+    digests = set()
+    for hash_seed in ("1", "2", "3", "5"):
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        done = subprocess.run(
+            [sys.executable, "-c", SEEDED_CNN], env=env, capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+        digests.add(done.stdout.strip())
+    assert len(digests) == 1
+
+
+def test_a_library_without_a_per_thread_setter_is_set_through_threadpoolctl():
+    class FakeLib:
+        internal_api, filepath, num_threads = "mkl", "/nonexistent", 4
+
+        def set_num_threads(self, count: int) -> None:
+            self.num_threads = count
+
+    lib = FakeLib()
+    set_count = _threads._setter(lib)
+    assert set_count(1) == 4 and lib.num_threads == 1
+    assert set_count(4) == 1 and lib.num_threads == 4

@@ -235,3 +235,20 @@ def test_torch_code_runs_and_matches_the_engine(tmp_path, name):
     with torch.no_grad():
         got = net(torch.from_numpy(x)).detach().numpy()
     np.testing.assert_allclose(got, _run(model, x), atol=1e-5, rtol=1e-5)
+
+
+def test_onnx_pads_of_pytorchs_padding_strings_put_the_odd_cell_at_the_end():
+    from neurocanvas.core import nn
+    from neurocanvas.core.io.export.onnx_export import _conv_pads
+
+    assert _conv_pads(nn.Conv2d(1, 1, 3, padding="same")) == [1, 1, 1, 1]
+    assert _conv_pads(nn.Conv2d(1, 1, (4, 2), padding="same", dilation=(1, 3))) == [1, 1, 2, 2]
+    assert _conv_pads(nn.Conv2d(1, 1, 5, padding="valid")) == [0, 0, 0, 0]
+    assert _conv_pads(nn.Conv2d(1, 1, 3, padding=(2, 1))) == [2, 1, 2, 1]
+
+
+def test_torch_code_writes_a_padding_string_quoted():
+    from neurocanvas.core import nn
+    from neurocanvas.core.io.export.torch_code import _conv
+
+    assert "padding='same'" in _conv(nn.Conv2d(2, 3, 3, padding="same"))

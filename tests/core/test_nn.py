@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections import OrderedDict
 
 import numpy as np
@@ -509,3 +510,37 @@ def test_forward_hook_that_returns_a_value_replaces_the_output():
     relu.register_forward_hook(lambda mod, inputs, out: out * 0)
     out = relu(Tensor(np.ones((2, 2), dtype=np.float32)))
     assert np.all(out.detach().numpy() == 0)
+
+
+def test_conv2d_layer_takes_pytorchs_padding_strings():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 3, 9, 8))
+    for kernel, dilation in ((3, 1), (4, 1), (3, 2), ((2, 5), 1)):
+        same = nn.Conv2d(3, 4, kernel, padding="same", dilation=dilation).double()
+        assert same(Tensor(x)).shape == (2, 4, 9, 8)
+        assert "padding='same'" in repr(same)
+    valid = nn.Conv2d(3, 4, 3, padding="valid").double()
+    assert valid(Tensor(x)).shape == (2, 4, 7, 6)
+
+
+def test_conv2d_layer_refuses_same_padding_with_a_stride_and_unknown_strings():
+    with pytest.raises(ValueError, match="padding='same' is not supported for strided"):
+        nn.Conv2d(3, 4, 3, stride=2, padding="same")
+    with pytest.raises(ValueError, match="padding must be 'same', 'valid'.*'full'"):
+        nn.Conv2d(3, 4, 3, padding="full")
+
+
+@pytest.mark.torch
+def test_conv2d_layer_same_padding_matches_pytorch_for_even_kernels():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((2, 3, 7, 6)).astype(np.float32)
+    ours = nn.Conv2d(3, 5, (4, 2), padding="same", dilation=(1, 2))
+    theirs = torch.nn.Conv2d(3, 5, (4, 2), padding="same", dilation=(1, 2))
+    with torch.no_grad():
+        theirs.weight.copy_(torch.from_numpy(ours.weight.numpy()))
+        theirs.bias.copy_(torch.from_numpy(ours.bias.numpy()))
+    with warnings.catch_warnings():  # PyTorch notes it pads a copy for even kernels
+        warnings.simplefilter("ignore", UserWarning)
+        expected = theirs(torch.from_numpy(x)).detach().numpy()
+    np.testing.assert_allclose(ours(Tensor(x)).numpy(), expected, rtol=1e-5, atol=1e-5)

@@ -113,7 +113,7 @@ class Conv2d(Module):
         out_channels: int,
         kernel_size: IntPair,
         stride: IntPair = 1,
-        padding: IntPair = 0,
+        padding: IntPair | str = 0,
         dilation: IntPair = 1,
         groups: int = 1,
         bias: bool = True,
@@ -126,7 +126,19 @@ class Conv2d(Module):
         self.out_channels = _positive_int(out_channels, "out_channels", "Conv2d")
         self.kernel_size = _pair(kernel_size, "kernel_size", "Conv2d", 1)
         self.stride = _pair(stride, "stride", "Conv2d", 1)
-        self.padding = _pair(padding, "padding", "Conv2d", 0)
+        self.padding: tuple[int, int] | str
+        if isinstance(padding, str):
+            # PyTorch's strings: "valid" is no padding, "same" keeps H and W (stride 1 only).
+            if padding not in ("same", "valid"):
+                raise ValueError(
+                    f"Conv2d: padding must be 'same', 'valid', an int >= 0 or a pair, got "
+                    f"{padding!r}"
+                )
+            if padding == "same" and self.stride != (1, 1):
+                raise ValueError("Conv2d: padding='same' is not supported for strided convolutions")
+            self.padding = padding
+        else:
+            self.padding = _pair(padding, "padding", "Conv2d", 0)
         self.dilation = _pair(dilation, "dilation", "Conv2d", 1)
         self.groups = _positive_int(groups, "groups", "Conv2d")
         if self.in_channels % self.groups or self.out_channels % self.groups:
@@ -156,7 +168,11 @@ class Conv2d(Module):
             f"stride={self.stride}"
         )
         if self.padding != (0, 0):
-            s += f", padding={self.padding}"
+            s += (
+                f", padding={self.padding!r}"
+                if isinstance(self.padding, str)
+                else f", padding={self.padding}"
+            )
         if self.dilation != (1, 1):
             s += f", dilation={self.dilation}"
         if self.groups != 1:

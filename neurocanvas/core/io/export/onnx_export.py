@@ -74,17 +74,31 @@ def _conv(b: _Builder, m: nn.Conv2d, name: str, xs: list[str]) -> str:
     inputs = [xs[0], b.const(f"{name}.weight", _f32(m.weight))]
     if m.bias is not None:
         inputs.append(b.const(f"{name}.bias", _f32(m.bias)))
-    pad = _pair(m.padding)
     return b.op(
         "Conv",
         inputs,
         name,
         kernel_shape=_pair(m.kernel_size),
         strides=_pair(m.stride),
-        pads=pad + pad,
+        pads=_conv_pads(m),
         dilations=_pair(m.dilation),
         group=int(getattr(m, "groups", 1)),
     )
+
+
+def _conv_pads(m: nn.Conv2d) -> list[int]:
+    """ONNX ``pads`` (top, left, bottom, right) of a convolution, its string paddings too.
+
+    ``"same"`` pads ``dilation * (kernel - 1)`` per axis, the odd cell at the bottom/right,
+    as PyTorch does (``F.conv2d``'s ``"same"``).
+    """
+    if isinstance(m.padding, str):
+        if m.padding == "valid":
+            return [0, 0, 0, 0]
+        total = [d * (k - 1) for d, k in zip(_pair(m.dilation), _pair(m.kernel_size))]
+        return [total[0] // 2, total[1] // 2, total[0] - total[0] // 2, total[1] - total[1] // 2]
+    pad = _pair(m.padding)
+    return pad + pad
 
 
 def _pool(op_type: str, **extra: Any) -> Emitter:

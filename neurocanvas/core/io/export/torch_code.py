@@ -37,7 +37,8 @@ def _linear(m: Any) -> str:  # nn.Linear or LinearArgs
 def _conv(m: Any) -> str:  # nn.Conv2d or Conv2dArgs
     parts = [str(m.in_channels), str(m.out_channels), f"kernel_size={_pair(m.kernel_size)}"]
     for name, default in (("stride", 1), ("padding", 0), ("dilation", 1), ("groups", 1)):
-        value = _pair(getattr(m, name))
+        value = getattr(m, name)
+        value = repr(value) if isinstance(value, str) else _pair(value)  # padding="same"
         if value != default:
             parts.append(f"{name}={value}")
     if m.bias is None:

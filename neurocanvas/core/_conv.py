@@ -669,7 +669,9 @@ def _check_input(x: Any, where: str, name: str = "input") -> None:
     if not isinstance(x, Tensor):
         raise TypeError(f"{where}: {name} must be a Tensor, got {type(x).__name__}")
     if len(x.shape) != 4:
-        raise ValueError(f"{where}: {name} must be 4-D (N, C, H, W), got shape {tuple(x.shape)}")
+        raise ValueError(
+            f"{where}: {name} must be 3-D (C, H, W) or 4-D (N, C, H, W), got shape {tuple(x.shape)}"
+        )
     if x.dtype.kind != "f":
         raise TypeError(f"{where}: {name} must be floating point, got {x.dtype}")
 

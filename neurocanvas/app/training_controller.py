@@ -334,6 +334,11 @@ class TrainingController(QObject):
         self._compare_restore = {
             "lr": self.panel.lr.value(),
             "optimizer": self.panel.settings()["optimizer"],
+            # The model the person had (trained or not) comes back too: each compared run
+            # starts from the initial weights and the last one (lr 10) usually diverges.
+            "weights": self.weights() if self.model is not None else None,
+            "state": self.state,
+            "rates": ", ".join(f"{r:g}" for r in rates),
         }
         self._compare_optimizer = optimizer or self._compare_restore["optimizer"]
         self._compare_queue = [float(r) for r in rates]
@@ -354,9 +359,33 @@ class TrainingController(QObject):
 
     def _end_comparison(self) -> None:
         restore, self._compare_restore = self._compare_restore, None
-        if restore is not None:
-            self.panel.lr.set_value(restore["lr"], emit=False)
-            self.panel.apply_settings({"optimizer": restore["optimizer"]})
+        if restore is None:
+            return
+        self.panel.lr.set_value(restore["lr"], emit=False)
+        self.panel.apply_settings({"optimizer": restore["optimizer"]})
+        self._put_back_weights(restore)
+
+    def _put_back_weights(self, restore: dict[str, Any]) -> None:
+        """The weights from before a comparison, back in the model (the runs stay plotted)."""
+        weights = restore["weights"]
+        if weights is None or self.model is None or self.is_active():
+            return
+        compared = f"Compared learning rates {restore['rates']} (see the Runs tab)"
+        try:
+            check_weights_fit(self.model.state_dict(), weights, source="the earlier model")
+        except WeightsError as exc:  # the graph was edited meanwhile
+            self.notice.emit(f"{compared}; the earlier weights could not be put back: {exc}")
+            return
+        self.preview.drop()  # no drawing may read the weights while they change
+        self.model.load_state_dict(weights)
+        # A Continue now goes on from these weights as a run of its own, not as the last
+        # compared run's continuation.
+        self.trainer = None
+        message = f"{compared}; your weights from before the comparison are back."
+        self._set_state(restore["state"], message)
+        self.notice.emit(message)
+        self.show_model()
+        self.weights_changed.emit()
 
     def _start(
         self,

@@ -80,8 +80,8 @@ class CompareDialog(QDialog):
         form.addRow("Learning rates", self.rates_edit)
         form.addRow("Optimizer", self.optimizer_combo)
         note = QLabel(
-            "Each rate trains the same initial weights, unthrottled; your own learning rate "
-            "is put back afterwards."
+            "Each rate trains the same initial weights, unthrottled; your own learning rate, "
+            "optimizer and weights are put back afterwards."
         )
         note.setWordWrap(True)
         self.buttons = QDialogButtonBox(

@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QMenu
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QMenu
 
 from neurocanvas.app.main_window import MainWindow
 
@@ -300,3 +300,31 @@ def test_continue_goes_on_counting_and_extends_the_same_loss_curve(window_factor
     click(qtbot, w.training_panel.train_button)  # Train is a new run from step 0 again
     wait_until_over(qtbot, w)
     assert w.controller.last_snapshot.step == steps and len(w.loss_plot.faded) == 1
+
+
+def test_compare_rates_puts_the_trained_weights_back_when_the_last_rate_diverges(
+    window_factory, qtbot
+):
+    w = window_factory("general-fit", epochs=3)
+    click(qtbot, w.training_panel.train_button)
+    wait_until_over(qtbot, w)
+    trained = w.controller.weights()
+    w.compare_action.trigger()
+    dialog = w.findChild(QDialog, "compareDialog")
+    assert "weights are put back" in " ".join(lab.text() for lab in dialog.findChildren(QLabel))
+    dialog.rates_edit.clear()
+    qtbot.keyClicks(dialog.rates_edit, "0.01 10")
+    click(qtbot, dialog.buttons.button(QDialogButtonBox.StandardButton.Ok))
+    qtbot.waitUntil(lambda: len(w.controller.runs_table.runs) == 3, timeout=60_000)
+    wait_until_over(qtbot, w)
+    qtbot.waitUntil(lambda: "back" in w.training_panel.message(), timeout=30_000)
+    assert w.controller.runs_table.runs[-1].ended == "diverged"  # lr 10, as in the tutorial
+    after = w.controller.weights()
+    assert after.keys() == trained.keys()
+    for key in trained:
+        np.testing.assert_array_equal(after[key], trained[key])
+    assert w.controller.state == "finished"  # as before the comparison, not "diverged"
+    click(qtbot, w.training_panel.continue_button)  # goes on from the trained weights
+    wait_until_over(qtbot, w)
+    assert w.loss_plot.run_labels()[-1].startswith("#4")
+    assert "continued from" not in w.loss_plot.run_labels()[-1]

@@ -48,35 +48,48 @@ class ProjectFilesMixin:
     def offer_recovery(self, data_dir: Path) -> bool:
         """Offer the autosaves of sessions that crashed; True when one was opened.
 
-        Newest first; "Discard" deletes that autosave and offers the next. A recovered project
-        opens as modified (Save writes it back to the file it came from, if any).
+        One question for all of them, about the newest: "Discard" deletes every autosave
+        found; after a recovery (or a refusal to read one) the older ones are offered at the
+        next start. A recovered project opens as modified (Save writes it back to the file it
+        came from, if any).
         """
-        for item in find_recoverable(data_dir):
-            answer = QMessageBox.question(
-                self,
-                "Recover unsaved work?",
-                f"NeuroCanvas did not close properly last time. Recover {item.describe()}?",
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Discard,
-                QMessageBox.StandardButton.Yes,
-            )
-            if answer != QMessageBox.StandardButton.Yes:
-                discard(item)
-                continue
-            try:
-                project, weights = load_recoverable(item)
-            except ProjectError as exc:
-                self.show_error("Cannot recover", f"The autosave could not be read: {exc}")
-                discard(item)
-                continue
-            source = item.source if item.source and item.source.suffix == SUFFIX else None
-            if not self.load_project(project, source, weights):
-                return False  # cancelled while its data loaded: the autosave stays
-            self.document.undo_stack.resetClean()  # not saved anywhere yet: modified
+        found = find_recoverable(data_dir)
+        if not found:
+            return False
+        older = len(found) - 1
+        more = (
+            f"\n\n{older} older autosave{'s' if older > 1 else ''} from other sessions "
+            f"{'are' if older > 1 else 'is'} kept for the next start; Discard deletes "
+            f"{'both' if older == 1 else f'all {len(found)}'}."
+            if older
+            else ""
+        )
+        item = found[0]
+        answer = QMessageBox.question(
+            self,
+            "Recover unsaved work?",
+            f"NeuroCanvas did not close properly. Recover {item.describe()}?{more}",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Discard,
+            QMessageBox.StandardButton.Yes,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            for each in found:
+                discard(each)
+            return False
+        try:
+            project, weights = load_recoverable(item)
+        except ProjectError as exc:
+            self.show_error("Cannot recover", f"The autosave could not be read: {exc}")
             discard(item)
-            self.autosaver.save_now()  # this session's own autosave from now on
-            self.statusBar().showMessage(f"Recovered {item.describe()}.", 10000)
-            return True
-        return False
+            return False
+        source = item.source if item.source and item.source.suffix == SUFFIX else None
+        if not self.load_project(project, source, weights):
+            return False  # cancelled while its data loaded: the autosave stays
+        self.document.undo_stack.resetClean()  # not saved anywhere yet: modified
+        discard(item)
+        self.autosaver.save_now()  # this session's own autosave from now on
+        self.statusBar().showMessage(f"Recovered {item.describe()}.", 10000)
+        return True
 
     def new_project(self) -> bool:
         """A blank canvas with an Input and an Output that fit the current data set.

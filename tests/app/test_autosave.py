@@ -91,6 +91,20 @@ def test_discarding_a_recovery_deletes_the_autosave(tmp_path, window_factory, di
     assert find_recoverable(data) == [] and not list((data / "autosave").glob("*.ncproj"))
 
 
+def test_several_crashed_sessions_are_offered_in_one_question(tmp_path, window_factory, dialogs):
+    data = tmp_path / "data"
+    for _ in range(2):
+        run_and_kill_after_autosave(tmp_path, data)
+    assert len(find_recoverable(data)) == 2
+    window = window_factory(example=None)
+    dialogs.answer = QMessageBox.StandardButton.Discard
+    questions_before = sum(1 for kind, *_ in dialogs if kind == "question")
+    assert not window.offer_recovery(data)
+    asked = [text for kind, _, text in dialogs if kind == "question"][questions_before:]
+    assert len(asked) == 1 and "1 older autosave" in asked[0] and "Discard deletes both" in asked[0]
+    assert find_recoverable(data) == []
+
+
 def test_a_clean_close_leaves_nothing_to_recover(window_factory, dialogs):
     window = window_factory()
     window.document.editor.add_node("ReLU", (300.0, 200.0))

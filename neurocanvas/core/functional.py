@@ -618,13 +618,20 @@ class NllLossBackward0(Function):
         reduction: str,
         smoothing: float,
         probs: bool,
+        plain: bool = False,
     ) -> Any:
         xp = self.xp
         m, c = x.shape
         logp = _log_softmax_array(x, 1, xp)
         self.probs, self.reduction, self.smoothing = probs, reduction, smoothing
+        self.plain = plain
         w = weight
-        if probs:
+        if plain:
+            # -log p[i, t_i]; the gradient is softmax minus the one-hot target (below)
+            loss = -logp[xp.arange(m), target]
+            self.denom = m
+            self.save_for_backward(logp, target)
+        elif probs:
             t = maybe_target[0] if maybe_target else target
             tt = t * (1 - smoothing) + smoothing / c if smoothing else t
             wt = tt * w if w is not None else tt
@@ -658,6 +665,12 @@ class NllLossBackward0(Function):
         else:
             coef = g[:, None]
         eps = self.smoothing
+        if self.plain:
+            logp, target = self.saved  # type: ignore[misc]
+            gx = xp.exp(logp)
+            gx[xp.arange(logp.shape[0]), target] -= 1
+            gx *= coef
+            return (gx,)
         if self.probs:
             logp, wt, w = self.saved  # type: ignore[misc]
             p = xp.exp(logp)
@@ -728,11 +741,15 @@ def cross_entropy(
                 f"{where}: for input of shape {x.shape} the class targets need shape {want}, "
                 f"got {t.shape}"
             )
-        bad = (t != ignore_index) & ((t < 0) | (t >= c))
-        if bad.any():
-            raise IndexError(
-                f"{where}: target {int(t[bad].ravel()[0])} is out of range for {c} classes"
-            )
+        # Two reductions in the usual case; the full test only when some target is outside
+        # 0..C-1 (ignore_index, or an error).
+        in_range = t.size == 0 or bool(t.min() >= 0) and bool(t.max() < c)
+        if not in_range:
+            bad = (t != ignore_index) & ((t < 0) | (t >= c))
+            if bad.any():
+                raise IndexError(
+                    f"{where}: target {int(t[bad].ravel()[0])} is out of range for {c} classes"
+                )
 
     # bring the classes to the last axis and flatten to (M, C)
     if unbatched:
@@ -747,6 +764,8 @@ def cross_entropy(
         "reduction": reduction,
         "smoothing": float(label_smoothing),
         "probs": probs,
+        # every target a class (none ignored), no weights, no smoothing: the plain formula
+        "plain": not probs and in_range and w is None and not label_smoothing,
     }
     if probs:
         if unbatched:

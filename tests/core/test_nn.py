@@ -544,3 +544,32 @@ def test_conv2d_layer_same_padding_matches_pytorch_for_even_kernels():
         warnings.simplefilter("ignore", UserWarning)
         expected = theirs(torch.from_numpy(x)).detach().numpy()
     np.testing.assert_allclose(ours(Tensor(x)).numpy(), expected, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.torch
+def test_cross_entropy_loss_module_takes_pytorchs_weight_ignore_index_and_label_smoothing():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((6, 4))
+    t = np.array([0, 3, -100, 2, 1, 3])
+    w = np.array([1.0, 2.0, 0.5, 1.5])
+    ours = nn.CrossEntropyLoss(weight=Tensor(w), ignore_index=-100, label_smoothing=0.1)
+    theirs = torch.nn.CrossEntropyLoss(
+        weight=torch.tensor(w), ignore_index=-100, label_smoothing=0.1
+    )
+    xt = Tensor(x, requires_grad=True)
+    loss = ours(xt, Tensor(t))
+    loss.backward()
+    xr = torch.tensor(x, requires_grad=True)
+    expected = theirs(xr, torch.tensor(t))
+    expected.backward()
+    np.testing.assert_allclose(loss.item(), expected.item(), rtol=1e-12)
+    np.testing.assert_allclose(xt.grad.numpy(), xr.grad.numpy(), rtol=1e-10, atol=1e-12)
+    assert nn.CrossEntropyLoss().state_dict() == {}  # no weight: nothing saved, as PyTorch
+
+
+def test_cross_entropy_loss_module_refuses_bad_smoothing_and_the_deprecated_arguments():
+    with pytest.raises(ValueError, match=r"label_smoothing must be in \[0, 1\], got 1.5"):
+        nn.CrossEntropyLoss(label_smoothing=1.5)
+    with pytest.raises(ValueError, match="size_average and reduce are deprecated"):
+        nn.CrossEntropyLoss(size_average=True)

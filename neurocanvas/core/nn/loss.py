@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from neurocanvas.core import functional as F
 from neurocanvas.core.nn.module import Module
 from neurocanvas.core.tensor import Tensor
@@ -52,10 +54,47 @@ class HuberLoss(_Loss):
 
 
 class CrossEntropyLoss(_Loss):
-    """Softmax cross entropy between logits (N, C) and integer class ids (N,)."""
+    """Softmax cross entropy between logits (N, C) and integer class ids (N,) or probabilities.
+
+    PyTorch's arguments: ``weight`` (C,) per class (a buffer, moved by ``.to``),
+    ``ignore_index`` (targets equal to it add nothing), ``reduction``, ``label_smoothing`` in
+    [0, 1] (Szegedy et al. 2016, as ``torch.nn.CrossEntropyLoss``). ``size_average`` and
+    ``reduce`` are PyTorch's deprecated spellings and are refused when given.
+    """
+
+    def __init__(
+        self,
+        weight: Tensor | None = None,
+        size_average: Any = None,
+        ignore_index: int = -100,
+        reduce: Any = None,
+        reduction: str = "mean",
+        label_smoothing: float = 0.0,
+    ) -> None:
+        if size_average is not None or reduce is not None:
+            raise ValueError(
+                "CrossEntropyLoss: size_average and reduce are deprecated in PyTorch; use "
+                "reduction='mean', 'sum' or 'none'"
+            )
+        super().__init__(reduction)
+        if not 0.0 <= float(label_smoothing) <= 1.0:
+            raise ValueError(
+                f"CrossEntropyLoss: label_smoothing must be in [0, 1], got {label_smoothing}"
+            )
+        self.weight: Tensor | None
+        self.register_buffer("weight", weight)
+        self.ignore_index = int(ignore_index)
+        self.label_smoothing = float(label_smoothing)
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
-        return F.cross_entropy(input, target, reduction=self.reduction)
+        return F.cross_entropy(
+            input,
+            target,
+            weight=self.weight,
+            ignore_index=self.ignore_index,
+            reduction=self.reduction,
+            label_smoothing=self.label_smoothing,
+        )
 
 
 class BCEWithLogitsLoss(_Loss):

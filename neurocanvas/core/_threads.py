@@ -173,16 +173,17 @@ class Chunks:
 
 
 def chunk_for(n: int, chunk: int) -> int:
-    """``chunk`` lowered so that ``n`` images make a multiple of the thread count in chunks.
+    """``chunk`` lowered so that ``n`` images make a multiple of ``THREADS`` in chunks.
 
     Equal chunks, as many per thread (7 chunks of 5 for 32 images become 8 of 4), so that no
-    thread is left with one more chunk than the other while it waits.
+    thread is left with one more chunk than the other while it waits. ``THREADS``, not BLAS's
+    current count: the chunks, and so the rounding of every sum over them, are the same
+    whether BLAS is limited to one thread or not.
     """
     if n <= 0:
         return max(1, chunk)
-    parts = max(1, min(THREADS, blas_threads()))
     chunks = -(-n // max(1, chunk))
-    chunks = -(-chunks // parts) * parts
+    chunks = -(-chunks // THREADS) * THREADS
     return max(1, -(-n // chunks))
 
 

@@ -247,3 +247,10 @@ def test_a_library_without_a_per_thread_setter_is_set_through_threadpoolctl():
     set_count = _threads._setter(lib)
     assert set_count(1) == 4 and lib.num_threads == 1
     assert set_count(4) == 1 and lib.num_threads == 4
+
+
+def test_the_chunks_do_not_depend_on_blass_thread_count(two_threads, monkeypatch):
+    """The same chunks at 1 and 2 BLAS threads: sums over them round the same way."""
+    sizes = [_threads.chunk_for(32, 5), _threads.chunk_for(7, 3)]
+    monkeypatch.setattr(_threads, "blas_threads", lambda: 1)
+    assert [_threads.chunk_for(32, 5), _threads.chunk_for(7, 3)] == sizes == [4, 2]

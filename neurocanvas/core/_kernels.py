@@ -251,18 +251,16 @@ def conv2d_backward(
     xp = array_module(grad)
     g = _Geometry(x_shape, w_shape, stride, pads, dilation, grad.dtype, xp)
     gb = grad.sum(axis=(0, 2, 3)) if need[2] else None
-    # Accumulated transposed, (K, OC): col @ gy.T is what the device path computes too (same
-    # rounding on both devices), and OpenBLAS threads it better than gy @ col.T.
-    gw = xp.zeros((g.k, g.oc), dtype=grad.dtype) if need[1] else None
     gx = xp.empty(x_shape, dtype=grad.dtype) if need[0] else None
-    if gw is None and gx is None:
+    if not need[1] and gx is None:
         return None, None, gb
     w_t = weight.reshape(g.oc, g.k).T if gx is not None else None
-    # The weight gradient summed per task and the tasks added in order: the same result
-    # whichever thread took which task (``_threads.Chunks``).
+    # The weight gradient, accumulated transposed, (K, OC): col @ gy.T is what the device path
+    # computes too (same rounding on both devices). Summed per task and the tasks added in
+    # order: the same result whichever thread took which task (``_threads.Chunks``).
     tasks = _threads.Chunks.tasks_for(g.k * g.oc * g.dtype.itemsize)
-    chunks = _threads.Chunks(g.n, g.chunk, tasks if gw is not None else None)
-    parts = xp.zeros((chunks.count, g.k, g.oc), dtype=grad.dtype) if gw is not None else None
+    chunks = _threads.Chunks(g.n, g.chunk, tasks if need[1] else None)
+    parts = xp.zeros((chunks.count, g.k, g.oc), dtype=grad.dtype) if need[1] else None
 
     def job(chunks: _threads.Chunks) -> None:
         part = xp.empty((g.k, g.oc), dtype=grad.dtype) if parts is not None else None
@@ -282,6 +280,5 @@ def conv2d_backward(
                     g.fold_into(gcol, gx, start, count)
 
     g.run(job, chunks)
-    if parts is not None:
-        gw = parts.sum(axis=0)
-    return gx, None if gw is None else xp.ascontiguousarray(gw.T).reshape(w_shape), gb
+    gw = None if parts is None else xp.ascontiguousarray(parts.sum(axis=0).T).reshape(w_shape)
+    return gx, gw, gb

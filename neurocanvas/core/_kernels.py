@@ -73,7 +73,43 @@ def _window(offset: int, dilation: int, stride: int, count: int) -> slice:
     return slice(start, start + stride * (count - 1) + 1, stride)
 
 
-class _Geometry:
+class ConvSizes:
+    """The sizes every CPU convolution kernel needs, from its input, weight and options.
+
+    ``hp, wp`` padded input, ``oh, ow`` output, ``k = C*KH*KW`` rows of columns; ``run``
+    shares a job's chunks between the CPU threads (``_threads``), or runs it once on a GPU.
+    """
+
+    def __init__(
+        self,
+        x_shape: tuple[int, ...],
+        w_shape: tuple[int, ...],
+        stride: Pair,
+        pads: Pads,
+        dilation: Pair,
+        dtype: Any,
+        xp: Any,
+    ) -> None:
+        self.n, self.c, self.h, self.w = x_shape
+        self.oc, _, self.kh, self.kw = w_shape
+        self.stride, self.pads, self.dilation = stride, pads, dilation
+        top, bottom, left, right = pads
+        self.hp, self.wp = self.h + top + bottom, self.w + left + right
+        self.oh = (self.hp - dilation[0] * (self.kh - 1) - 1) // stride[0] + 1
+        self.ow = (self.wp - dilation[1] * (self.kw - 1) - 1) // stride[1] + 1
+        self.k = self.c * self.kh * self.kw
+        self.dtype = np.dtype(dtype)
+        self.xp = xp
+
+    def run(self, job: Any, chunks: _threads.Chunks) -> None:
+        """``job(chunks)``: shared by the CPU threads; on a GPU once, in this thread."""
+        if self.xp is not np:
+            job(chunks)
+        else:
+            _threads.run(job, chunks)
+
+
+class _Geometry(ConvSizes):
     """Sizes of one convolution call and its chunking, computed once per call.
 
     Two ways to unfold a chunk, both giving ``(K, columns)`` matrices:
@@ -97,33 +133,17 @@ class _Geometry:
         dtype: Any,
         xp: Any,
     ) -> None:
-        self.n, self.c, self.h, self.w = x_shape
-        self.oc, _, self.kh, self.kw = w_shape
-        self.stride, self.pads, self.dilation = stride, pads, dilation
-        top, bottom, left, right = pads
-        self.hp, self.wp = self.h + top + bottom, self.w + left + right
-        self.oh = (self.hp - dilation[0] * (self.kh - 1) - 1) // stride[0] + 1
-        self.ow = (self.wp - dilation[1] * (self.kw - 1) - 1) // stride[1] + 1
-        self.k = self.c * self.kh * self.kw
+        super().__init__(x_shape, w_shape, stride, pads, dilation, dtype, xp)
         self.shift = stride == (1, 1)
         # Columns per image: the whole padded plane when shifting, else the valid outputs.
         self.m = self.hp * self.wp if self.shift else self.oh * self.ow
         self.tail = (self.kh - 1) * dilation[0] * self.wp + (self.kw - 1) * dilation[1]
-        self.dtype = np.dtype(dtype)
-        self.xp = xp
         # A GPU wants the biggest products it can get: one chunk there.
         per_image = self.k * self.m * self.dtype.itemsize if xp is np else CHUNK_BYTES
         # On the CPU at least one chunk per thread (``_threads``).
         self.chunk = (
             _threads.chunk_for(self.n, chunk_size(self.n, per_image)) if xp is np else self.n
         )
-
-    def run(self, job: Any, chunks: _threads.Chunks) -> None:
-        """``job(chunks)``: shared by the CPU threads; on a GPU once, in this thread."""
-        if self.xp is not np:
-            job(chunks)
-        else:
-            _threads.run(job, chunks)
 
     def _padded(self, role: str, count: int) -> tuple[Any, Any]:
         """``(C, chunk*Hp*Wp + tail)`` flat buffer and its ``(C, count, Hp, Wp)`` view."""

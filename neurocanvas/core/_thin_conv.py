@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from neurocanvas.core import _threads
-from neurocanvas.core._kernels import _window, chunk_size, workspace
+from neurocanvas.core._kernels import ConvSizes, _window, chunk_size, workspace
 from neurocanvas.core.backend import array_module
 
 Pair = tuple[int, int]
@@ -37,8 +37,8 @@ def fits(x_shape: tuple[int, ...], w_shape: tuple[int, ...]) -> bool:
     return w_shape[1] * w_shape[2] * w_shape[3] <= THIN_K and len(x_shape) == 4
 
 
-class _Plan:
-    """Sizes of one call: output size, columns per image, chunking."""
+class _Plan(ConvSizes):
+    """``ConvSizes`` with this kernel's columns (the valid outputs only) and chunking."""
 
     def __init__(
         self,
@@ -50,28 +50,12 @@ class _Plan:
         dtype: Any,
         xp: Any,
     ) -> None:
-        self.n, self.c, self.h, self.w = x_shape
-        self.oc, _, self.kh, self.kw = w_shape
-        self.stride, self.pads, self.dilation = stride, pads, dilation
-        top, bottom, left, right = pads
-        self.hp, self.wp = self.h + top + bottom, self.w + left + right
-        self.oh = (self.hp - dilation[0] * (self.kh - 1) - 1) // stride[0] + 1
-        self.ow = (self.wp - dilation[1] * (self.kw - 1) - 1) // stride[1] + 1
-        self.k = self.c * self.kh * self.kw
+        super().__init__(x_shape, w_shape, stride, pads, dilation, dtype, xp)
         self.m = self.oh * self.ow
-        self.dtype = np.dtype(dtype)
-        self.xp = xp
         per_image = (self.k + 1 + self.oc) * self.m * self.dtype.itemsize
         # A GPU wants the biggest products it can get: one chunk there, in one thread.
         cpu_chunk = _threads.chunk_for(self.n, chunk_size(self.n, per_image))
         self.chunk = cpu_chunk if xp is np else max(1, self.n)
-
-    def run(self, job: Any, chunks: _threads.Chunks) -> None:
-        """``job(chunks)``: shared by the CPU threads; on a GPU once, in this thread."""
-        if self.xp is np:
-            _threads.run(job, chunks)
-        else:
-            job(chunks)
 
     def columns(self, x: Any, start: int, count: int) -> Any:
         """``(count, K+1, OH*OW)`` columns of images ``start:start+count``; the last row is 1."""

@@ -569,7 +569,8 @@ def test_cross_entropy_loss_module_takes_pytorchs_weight_ignore_index_and_label_
 
 
 def test_cross_entropy_loss_module_refuses_bad_smoothing_and_the_deprecated_arguments():
+    loss = nn.CrossEntropyLoss(label_smoothing=1.5)  # checked where it is used, as PyTorch
     with pytest.raises(ValueError, match=r"label_smoothing must be in \[0, 1\], got 1.5"):
-        nn.CrossEntropyLoss(label_smoothing=1.5)
+        loss(Tensor(np.zeros((2, 3))), Tensor(np.array([0, 1])))
     with pytest.raises(ValueError, match="size_average and reduce are deprecated"):
         nn.CrossEntropyLoss(size_average=True)

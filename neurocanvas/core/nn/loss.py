@@ -77,10 +77,6 @@ class CrossEntropyLoss(_Loss):
                 "reduction='mean', 'sum' or 'none'"
             )
         super().__init__(reduction)
-        if not 0.0 <= float(label_smoothing) <= 1.0:
-            raise ValueError(
-                f"CrossEntropyLoss: label_smoothing must be in [0, 1], got {label_smoothing}"
-            )
         self.weight: Tensor | None
         self.register_buffer("weight", weight)
         self.ignore_index = int(ignore_index)

@@ -43,7 +43,87 @@ class GrowingBuffer:
         self._n = 0
 
 
-class EnvelopeDecimator:
+class _Buckets:
+    """Buckets of ``width`` samples, each kept as 4 numbers; pairs merge when there are too many.
+
+    The bookkeeping the two decimators share: a subclass says how a run of samples becomes a
+    bucket (``_reduce``), how two neighbouring buckets combine (``_combine``, with
+    ``_empty()`` as its identity) and how many buckets it keeps (``max_buckets``).
+    """
+
+    max_buckets: int
+
+    def _empty(self) -> np.ndarray:
+        raise NotImplementedError
+
+    def _reduce(self, x: np.ndarray, y: np.ndarray, width: int) -> np.ndarray:
+        raise NotImplementedError
+
+    def _combine(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def __len__(self) -> int:
+        """Samples absorbed so far (not points held)."""
+        return self._n
+
+    def clear(self) -> None:
+        self.width = 1
+        self._n = 0
+        self._b = np.empty((4, 0))  # finished buckets, shape (4, buckets)
+        self._p = self._empty()  # the unfinished bucket
+        self._pending = 0  # samples in it
+        self._last = (np.nan, np.nan)  # the newest sample, always drawn
+
+    @property
+    def points_held(self) -> int:
+        """Numbers kept (for memory checks): bounded by ``4 * max_points``."""
+        return self._b.size + self._p.size + 2
+
+    def extend(self, x: np.ndarray, y: np.ndarray) -> None:
+        """Append samples (``x`` increasing)."""
+        x, y = np.asarray(x, float).ravel(), np.asarray(y, float).ravel()
+        if len(x) == 0:
+            return
+        self._n += len(x)
+        self._last = (float(x[-1]), float(y[-1]))
+        i = 0
+        if self._pending:  # top up the unfinished bucket first
+            i = min(self.width - self._pending, len(x))
+            self._p = self._combine(self._p, self._reduce(x[:i], y[:i], i)[:, 0])
+            self._pending += i
+            if self._pending == self.width:
+                self._finish_bucket()
+        k = (len(x) - i) // self.width
+        if k:
+            end = i + k * self.width
+            rows = self._reduce(x[i:end], y[i:end], self.width)
+            self._b = np.concatenate([self._b, rows], axis=1)
+            i = end
+        if i < len(x):
+            self._p = self._reduce(x[i:], y[i:], len(x) - i)[:, 0]
+            self._pending = len(x) - i
+        while self._b.shape[1] > self.max_buckets:
+            self._merge()
+
+    def _finish_bucket(self) -> None:
+        self._b = np.concatenate([self._b, self._p[:, None]], axis=1)
+        self._p, self._pending = self._empty(), 0
+
+    def _merge(self) -> None:
+        """Halve the bucket count: pairs merge; an odd last bucket joins the unfinished one."""
+        b = self._b
+        pairs = b.shape[1] // 2
+        merged = self._combine(b[:, 0 : 2 * pairs : 2], b[:, 1 : 2 * pairs : 2])
+        if b.shape[1] % 2:  # its width samples come before the unfinished bucket's
+            self._p = self._combine(b[:, -1], self._p)
+            self._pending += self.width
+        self._b = merged
+        self.width *= 2
+        if self._pending == self.width:  # the odd bucket and the unfinished one filled it
+            self._finish_bucket()
+
+
+class EnvelopeDecimator(_Buckets):
     """A long noisy series reduced to at most ``max_points`` points, at bounded memory.
 
     Drawing every step of a long run costs the GUI thread (and, through the GIL, the
@@ -64,64 +144,14 @@ class EnvelopeDecimator:
         self.max_buckets = max_points // 2 - 2  # room for the unfinished bucket's points
         self.clear()
 
-    def __len__(self) -> int:
-        """Samples absorbed so far (not points held)."""
-        return self._n
+    def _empty(self) -> np.ndarray:
+        return np.full(4, np.nan)  # (x, y) of a minimum and a maximum; NaN never wins
 
-    def clear(self) -> None:
-        self.width = 1
-        self._n = 0
-        # finished buckets: (x, y) of each one's minimum and maximum, shape (4, buckets)
-        self._b = np.empty((4, 0))
-        # the unfinished bucket: samples in it, its min/max as (x, y, x, y), the newest sample
-        self._pending = 0
-        self._p = np.full(4, np.nan)
-        self._last = (np.nan, np.nan)
+    def _reduce(self, x: np.ndarray, y: np.ndarray, width: int) -> np.ndarray:
+        return _extremes(x, y, width)
 
-    @property
-    def points_held(self) -> int:
-        """Numbers kept (for memory checks): bounded by ``4 * max_points``."""
-        return self._b.size + self._p.size + 2
-
-    def extend(self, x: np.ndarray, y: np.ndarray) -> None:
-        """Append samples (``x`` increasing)."""
-        x, y = np.asarray(x, float).ravel(), np.asarray(y, float).ravel()
-        if len(x) == 0:
-            return
-        self._n += len(x)
-        self._last = (float(x[-1]), float(y[-1]))
-        i = 0
-        if self._pending:  # top up the unfinished bucket first
-            i = min(self.width - self._pending, len(x))
-            self._p = _join(self._p, _extremes(x[:i], y[:i], i)[:, 0])
-            self._pending += i
-            if self._pending == self.width:
-                self._b = np.concatenate([self._b, self._p[:, None]], axis=1)
-                self._pending = 0
-        k = (len(x) - i) // self.width
-        if k:
-            end = i + k * self.width
-            self._b = np.concatenate([self._b, _extremes(x[i:end], y[i:end], self.width)], axis=1)
-            i = end
-        if i < len(x):
-            self._p = _extremes(x[i:], y[i:], len(x) - i)[:, 0]
-            self._pending = len(x) - i
-        while self._b.shape[1] > self.max_buckets:
-            self._merge()
-
-    def _merge(self) -> None:
-        """Halve the bucket count: pairs merge; an odd last bucket joins the unfinished one."""
-        b = self._b
-        pairs = b.shape[1] // 2
-        merged = _join(b[:, 0 : 2 * pairs : 2], b[:, 1 : 2 * pairs : 2])
-        if b.shape[1] % 2:  # its width samples come before the unfinished bucket's
-            self._p = _join(b[:, -1], self._p) if self._pending else b[:, -1].copy()
-            self._pending += self.width
-        self._b = merged
-        self.width *= 2
-        if self._pending == self.width:  # the odd bucket and the unfinished one filled it
-            self._b = np.concatenate([self._b, self._p[:, None]], axis=1)
-            self._pending = 0
+    def _combine(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return _join(a, b)
 
     def view(self) -> tuple[np.ndarray, np.ndarray]:
         """The points to draw, in x order: at most ``max_points``."""
@@ -141,7 +171,7 @@ class EnvelopeDecimator:
         return x[keep], y[keep]
 
 
-class MeanDecimator:
+class MeanDecimator(_Buckets):
     """A long series reduced to at most ``max_points`` points, each a bucket's mean.
 
     For curves of averages (the per-epoch losses: each value is already an epoch's mean),
@@ -166,63 +196,14 @@ class MeanDecimator:
         self.max_buckets = max_points - 2  # room for the unfinished bucket and the newest sample
         self.clear()
 
-    def __len__(self) -> int:
-        """Samples absorbed so far (not points held)."""
-        return self._n
+    def _empty(self) -> np.ndarray:
+        return np.zeros(4)  # sums: x, samples, finite y, finite samples
 
-    def clear(self) -> None:
-        self.width = 1
-        self._n = 0
-        # finished buckets' sums, shape (4, buckets): x, samples, finite y, finite samples
-        self._b = np.empty((4, 0))
-        self._p = np.zeros(4)  # the unfinished bucket's sums
-        self._pending = 0  # samples in it
-        self._last = (np.nan, np.nan)
+    def _reduce(self, x: np.ndarray, y: np.ndarray, width: int) -> np.ndarray:
+        return _sums(x, y, width)
 
-    @property
-    def points_held(self) -> int:
-        """Numbers kept (for memory checks): bounded by ``4 * max_points``."""
-        return self._b.size + self._p.size + 2
-
-    def extend(self, x: np.ndarray, y: np.ndarray) -> None:
-        """Append samples (``x`` increasing)."""
-        x, y = np.asarray(x, float).ravel(), np.asarray(y, float).ravel()
-        if len(x) == 0:
-            return
-        self._n += len(x)
-        self._last = (float(x[-1]), float(y[-1]))
-        i = 0
-        if self._pending:  # top up the unfinished bucket first
-            i = min(self.width - self._pending, len(x))
-            self._p = self._p + _sums(x[:i], y[:i], i)[:, 0]
-            self._pending += i
-            if self._pending == self.width:
-                self._b = np.concatenate([self._b, self._p[:, None]], axis=1)
-                self._p, self._pending = np.zeros(4), 0
-        k = (len(x) - i) // self.width
-        if k:
-            end = i + k * self.width
-            self._b = np.concatenate([self._b, _sums(x[i:end], y[i:end], self.width)], axis=1)
-            i = end
-        if i < len(x):
-            self._p = _sums(x[i:], y[i:], len(x) - i)[:, 0]
-            self._pending = len(x) - i
-        while self._b.shape[1] > self.max_buckets:
-            self._merge()
-
-    def _merge(self) -> None:
-        """Halve the bucket count: pairs merge; an odd last bucket joins the unfinished one."""
-        b = self._b
-        pairs = b.shape[1] // 2
-        merged = b[:, 0 : 2 * pairs : 2] + b[:, 1 : 2 * pairs : 2]
-        if b.shape[1] % 2:  # its width samples come before the unfinished bucket's
-            self._p = self._p + b[:, -1]
-            self._pending += self.width
-        self._b = merged
-        self.width *= 2
-        if self._pending == self.width:  # the odd bucket and the unfinished one filled it
-            self._b = np.concatenate([self._b, self._p[:, None]], axis=1)
-            self._p, self._pending = np.zeros(4), 0
+    def _combine(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return a + b
 
     def view(self) -> tuple[np.ndarray, np.ndarray]:
         """The points to draw, in x order: at most ``max_points``."""

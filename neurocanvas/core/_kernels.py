@@ -123,26 +123,18 @@ class _Geometry(ConvSizes):
     * other strides ("window"): one strided slice copy per kernel offset, as in ``_conv``.
     """
 
-    def __init__(
-        self,
-        x_shape: tuple[int, ...],
-        w_shape: tuple[int, ...],
-        stride: Pair,
-        pads: Pads,
-        dilation: Pair,
-        dtype: Any,
-        xp: Any,
-    ) -> None:
-        super().__init__(x_shape, w_shape, stride, pads, dilation, dtype, xp)
-        self.shift = stride == (1, 1)
+    def __init__(self, *sizes: Any) -> None:
+        """``ConvSizes``'s arguments: x_shape, w_shape, stride, pads, dilation, dtype, xp."""
+        super().__init__(*sizes)
+        self.shift = self.stride == (1, 1)
         # Columns per image: the whole padded plane when shifting, else the valid outputs.
         self.m = self.hp * self.wp if self.shift else self.oh * self.ow
-        self.tail = (self.kh - 1) * dilation[0] * self.wp + (self.kw - 1) * dilation[1]
+        self.tail = (self.kh - 1) * self.dilation[0] * self.wp + (self.kw - 1) * self.dilation[1]
         # A GPU wants the biggest products it can get: one chunk there.
-        per_image = self.k * self.m * self.dtype.itemsize if xp is np else CHUNK_BYTES
+        per_image = self.k * self.m * self.dtype.itemsize if self.xp is np else CHUNK_BYTES
         # On the CPU at least one chunk per thread (``_threads``).
         self.chunk = (
-            _threads.chunk_for(self.n, chunk_size(self.n, per_image)) if xp is np else self.n
+            _threads.chunk_for(self.n, chunk_size(self.n, per_image)) if self.xp is np else self.n
         )
 
     def _padded(self, role: str, count: int) -> tuple[Any, Any]:

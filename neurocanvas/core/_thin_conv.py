@@ -40,22 +40,14 @@ def fits(x_shape: tuple[int, ...], w_shape: tuple[int, ...]) -> bool:
 class _Plan(ConvSizes):
     """``ConvSizes`` with this kernel's columns (the valid outputs only) and chunking."""
 
-    def __init__(
-        self,
-        x_shape: tuple[int, ...],
-        w_shape: tuple[int, ...],
-        stride: Pair,
-        pads: Pads,
-        dilation: Pair,
-        dtype: Any,
-        xp: Any,
-    ) -> None:
-        super().__init__(x_shape, w_shape, stride, pads, dilation, dtype, xp)
+    def __init__(self, *sizes: Any) -> None:
+        """``ConvSizes``'s arguments: x_shape, w_shape, stride, pads, dilation, dtype, xp."""
+        super().__init__(*sizes)
         self.m = self.oh * self.ow
         per_image = (self.k + 1 + self.oc) * self.m * self.dtype.itemsize
         # A GPU wants the biggest products it can get: one chunk there, in one thread.
         cpu_chunk = _threads.chunk_for(self.n, chunk_size(self.n, per_image))
-        self.chunk = cpu_chunk if xp is np else max(1, self.n)
+        self.chunk = cpu_chunk if self.xp is np else max(1, self.n)
 
     def columns(self, x: Any, start: int, count: int) -> Any:
         """``(count, K+1, OH*OW)`` columns of images ``start:start+count``; the last row is 1."""
